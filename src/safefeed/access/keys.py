@@ -1,0 +1,134 @@
+"""API keys, stored only as SHA-256 hashes. A key is shown once, when it is made."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select, update
+
+from safefeed.access.roles import ROLES, Role
+from safefeed.audit import AuditLog
+from safefeed.clock import Clock, to_us
+from safefeed.exceptions import InputError, NotFoundError
+from safefeed.store.tables import ApiKey, table_of
+
+__all__ = ["ApiKeyStore", "IssuedKey", "Principal", "hash_key"]
+
+_keys = table_of(ApiKey)
+_PREFIX = "sf_"
+
+
+def hash_key(token: str) -> str:
+    """SHA-256 of a key. Keys are 256-bit random, so an unsalted fast hash is enough."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """An authenticated caller."""
+
+    key_id: str
+    name: str
+    roles: frozenset[Role]
+
+    @property
+    def actor(self) -> str:
+        """How the caller appears in the audit log."""
+        return f"key:{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedKey:
+    principal: Principal
+    token: str
+
+
+class ApiKeyStore:
+    """Issues, authenticates and revokes API keys."""
+
+    def __init__(self, audit: AuditLog, clock: Clock) -> None:
+        self.audit = audit
+        self.clock = clock
+
+    def issue(
+        self, conn: Connection, name: str, roles: Sequence[str], *, actor: str, reason: str
+    ) -> IssuedKey:
+        """Make a key; the returned token is the only time the secret exists in clear."""
+        unknown = sorted(set(roles) - set(ROLES))
+        if unknown:
+            raise InputError(f"unknown role(s) {unknown}; known: {', '.join(ROLES)}")
+        if not roles:
+            raise InputError("a key needs at least one role")
+        if not name.strip():
+            raise InputError("a key needs a name")
+        taken = conn.execute(
+            select(_keys.c.key_id).where(_keys.c.name == name, _keys.c.revoked_us.is_(None))
+        ).first()
+        if taken is not None:
+            raise InputError(f"an active key named {name!r} exists")
+        key_id = secrets.token_hex(6)
+        token = f"{_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
+        role_list = sorted(set(roles))
+        conn.execute(
+            _keys.insert(),
+            {
+                "key_id": key_id,
+                "name": name,
+                "key_hash": hash_key(token),
+                "roles": role_list,
+                "created_by": actor,
+                "created_us": to_us(self.clock.now()),
+                "revoked_us": None,
+            },
+        )
+        self.audit.append(
+            conn,
+            actor=actor,
+            action="api_key.issued",
+            reason=reason,
+            details={"key_id": key_id, "name": name, "roles": role_list},
+        )
+        return IssuedKey(Principal(key_id, name, frozenset(role_list)), token)  # type: ignore[arg-type]
+
+    @staticmethod
+    def authenticate(conn: Connection, token: str) -> Principal | None:
+        """The principal a token belongs to, or None if unknown or revoked."""
+        if not token.startswith(_PREFIX):
+            return None
+        row = conn.execute(
+            select(_keys.c.key_id, _keys.c.name, _keys.c.roles).where(
+                _keys.c.key_hash == hash_key(token), _keys.c.revoked_us.is_(None)
+            )
+        ).first()
+        if row is None:
+            return None
+        return Principal(row.key_id, row.name, frozenset(row.roles))
+
+    def revoke(self, conn: Connection, key_id: str, *, actor: str, reason: str) -> None:
+        result = conn.execute(
+            update(_keys)
+            .where(_keys.c.key_id == key_id, _keys.c.revoked_us.is_(None))
+            .values(revoked_us=to_us(self.clock.now()))
+        )
+        if result.rowcount == 0:
+            raise NotFoundError(f"no active key {key_id!r}")
+        self.audit.append(
+            conn, actor=actor, action="api_key.revoked", reason=reason, details={"key_id": key_id}
+        )
+
+    @staticmethod
+    def list(conn: Connection) -> list[dict[str, object]]:
+        rows = conn.execute(select(_keys).order_by(_keys.c.created_us))
+        return [
+            {
+                "key_id": r.key_id,
+                "name": r.name,
+                "roles": r.roles,
+                "created_by": r.created_by,
+                "revoked": r.revoked_us is not None,
+            }
+            for r in rows
+        ]

@@ -1,0 +1,59 @@
+"""Audit commands: verify the chain, read records, print the head to anchor it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from safefeed.cli.common import console, open_runtime, print_json
+from safefeed.exceptions import InputError
+
+__all__ = ["audit_app"]
+
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+
+
+@audit_app.command("verify")
+def verify(
+    anchor: Annotated[
+        str | None, typer.Option(help="SEQ:HASH from an earlier 'audit head'")
+    ] = None,
+) -> None:
+    """Recompute the hash chain; exit 1 and name each tampered record if it is broken."""
+    parsed = None
+    if anchor is not None:
+        seq, _, digest = anchor.partition(":")
+        if not seq.isdigit() or len(digest) != 64:
+            raise InputError("--anchor must be SEQ:HASH with a 64-character SHA-256 hex hash")
+        parsed = (int(seq), digest)
+    with open_runtime() as runtime, runtime.database.read() as conn:
+        report = runtime.audit.verify(conn, anchor=parsed)
+    if report.ok:
+        console.print(
+            f"audit log intact: {report.checked} records, head {report.head_seq}:{report.head_hash}"
+        )
+        return
+    for line in report.summary().splitlines():
+        console.print(f"[red]TAMPERED[/] {line}", highlight=False)
+    raise typer.Exit(1)
+
+
+@audit_app.command("head")
+def head() -> None:
+    """Print SEQ:HASH of the newest record; keep it elsewhere to anchor later checks."""
+    with open_runtime() as runtime, runtime.database.read() as conn:
+        seq, digest = runtime.audit.head(conn)
+    typer.echo(f"{seq}:{digest}")
+
+
+@audit_app.command("log")
+def log(
+    after_seq: Annotated[int, typer.Option(min=0)] = 0,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+    action: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Audit records in order."""
+    with open_runtime() as runtime, runtime.database.read() as conn:
+        entries = runtime.audit.entries(conn, after_seq=after_seq, limit=limit, action=action)
+    print_json([e.as_dict() for e in entries])

@@ -1,0 +1,47 @@
+"""What CLI commands share: the runtime from the environment, the actor, output."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from safefeed.runtime import Runtime
+from safefeed.settings import Settings
+
+__all__ = ["ActorOption", "console", "default_actor", "err_console", "open_runtime", "print_json"]
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def default_actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:
+        return "cli:unknown"
+
+
+ActorOption = typer.Option("--actor", help="who is acting (default: cli:<login name>)")
+
+
+@contextmanager
+def open_runtime(migrate: bool = True) -> Iterator[Runtime]:
+    """A runtime over the store the environment names (migrated unless told not to)."""
+    runtime = Runtime(Settings.from_env())
+    try:
+        if migrate:
+            runtime.migrate()
+        yield runtime
+    finally:
+        runtime.close()
+
+
+def print_json(value: Any) -> None:
+    """Machine-readable output on stdout."""
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))

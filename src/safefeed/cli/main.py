@@ -1,0 +1,51 @@
+"""The ``safefeed`` command line."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from click.exceptions import Abort, ClickException
+
+from safefeed.cli import audit, keys, platform, policy
+from safefeed.cli.common import err_console
+from safefeed.exceptions import InputError, NotFoundError, SafefeedError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="safefeed",
+    help="Safety-first feed and trust & safety engine.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+platform.register(app)
+app.add_typer(policy.policy_app, name="policy")
+app.add_typer(policy.denylist_app, name="denylist")
+app.add_typer(policy.kill_switch_app, name="kill-switch")
+app.add_typer(policy.config_app, name="config")
+app.add_typer(audit.audit_app, name="audit")
+app.add_typer(keys.keys_app, name="keys")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; a `SafefeedError` becomes one line on stderr and a non-zero exit."""
+    try:
+        result = app(args=argv, standalone_mode=False)
+    except SafefeedError as exc:
+        err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        return 2 if isinstance(exc, (InputError, NotFoundError)) else 1
+    except ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except typer.Exit as exc:
+        return exc.exit_code
+    except (KeyboardInterrupt, Abort):
+        return 130
+    # Without standalone mode, click hands back typer.Exit codes as the return value.
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,225 @@
+"""The safety eligibility gate: one deterministic check that candidate generation,
+ranking features and final validation all call.
+
+Per surface the policy configuration lists an ordered set of rules, each with its
+own enable switch. Every rule yields an action from a fixed severity order
+(allow < downrank < limit < label < drop) and the strictest wins. Every rule's
+outcome is kept for the debug trace; a rule that lacks the data it needs fails
+closed (drop).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from safefeed.policy.rules import Action, GateDecision, RuleOutcome
+from safefeed.policy.snapshot import PolicySnapshot
+from safefeed.policy.taxonomy import LIMITED, effective_recommendability
+from safefeed.types import MINOR_AGE_BANDS, PROACTIVE_SURFACES, AgeBand, Surface
+
+__all__ = ["RULES", "Candidate", "RequestContext", "eligible", "evaluate", "evaluate_one"]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """What the gate needs to know about one item (from the catalog)."""
+
+    content_id: str
+    creator_id: str | None
+    topics: tuple[str, ...] = ()
+    hashtags: tuple[str, ...] = ()
+    region: str | None = None
+    expires_at: datetime | None = None
+    #: Moderation or live categories the item belongs to (matched by category switches).
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    """Who is asking, where, and when."""
+
+    surface: Surface
+    now: datetime
+    age_band: AgeBand = "unknown"
+    region: str | None = None
+    blocked_creators: frozenset[str] = field(default_factory=frozenset)
+    muted_creators: frozenset[str] = field(default_factory=frozenset)
+
+
+Rule = Callable[[Candidate, RequestContext, PolicySnapshot], RuleOutcome]
+
+_RECOMMENDABILITY_ACTION = {True: Action.ALLOW, LIMITED: Action.LIMIT, False: Action.DROP}
+
+
+def _applied(rule: str, action: Action, reason: str = "") -> RuleOutcome:
+    return RuleOutcome(rule, "applied", action, reason)
+
+
+def _snapshot_fresh(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> RuleOutcome:
+    if snap.is_fresh(ctx.now):
+        return _applied("snapshot_fresh", Action.ALLOW)
+    age = snap.age(ctx.now).total_seconds()
+    return RuleOutcome(
+        "snapshot_fresh",
+        "missing_data",
+        Action.DROP,
+        f"policy state is {age:.0f}s old, over the {snap.config.freshness_seconds:.0f}s bound",
+    )
+
+
+def _kill_switch(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> RuleOutcome:
+    checks: list[tuple[str, str]] = [("item", c.content_id)]
+    if c.creator_id is not None:
+        checks.append(("creator", c.creator_id))
+    checks += [("topic", t) for t in c.topics]
+    checks += [("category", k) for k in c.categories]
+    content_state = snap.state_of("content", c.content_id)
+    if content_state is not None:
+        checks += [("category", r) for r in content_state.reasons]
+    if ctx.surface == "push":
+        checks.append(("push", "*"))
+    for scope, target in checks:
+        switch = snap.kill_switch(scope, target, ctx.now)
+        if switch is not None:
+            return _applied("kill_switch", Action.DROP, f"kill switch {scope}:{target} is on")
+    return _applied("kill_switch", Action.ALLOW)
+
+
+def _denylist(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> RuleOutcome:
+    checks: list[tuple[str, str]] = [("content", c.content_id)]
+    if c.creator_id is not None:
+        checks.append(("creator", c.creator_id))
+    checks += [("topic", t) for t in c.topics]
+    checks += [("campaign", h.lstrip("#").lower()) for h in c.hashtags]
+    for kind, value in checks:
+        if snap.denied(kind, value):
+            return _applied("denylist", Action.DROP, f"{kind} {value} is denylisted")
+    return _applied("denylist", Action.ALLOW)
+
+
+def _content_state(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> RuleOutcome:
+    record = snap.state_of("content", c.content_id)
+    if record is None:
+        action = snap.config.surface(ctx.surface).unknown_state_action
+        if ctx.surface in PROACTIVE_SURFACES:
+            action = Action.DROP  # unknown state never reaches a proactive surface
+        return RuleOutcome("content_state", "missing_data", action, "no policy state for the item")
+    value = effective_recommendability(record.state, ctx.surface, record.surfaces)
+    action = _RECOMMENDABILITY_ACTION[value]
+    if action is Action.ALLOW and record.state == "restricted":
+        action = Action.LABEL  # sensitive content shows behind an interstitial
+    reason = "" if action is Action.ALLOW else f"item is {record.state} ({ctx.surface}: {value})"
+    return _applied("content_state", action, reason)
+
+
+def _creator_state(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> RuleOutcome:
+    if c.creator_id is None:
+        return RuleOutcome("creator_state", "missing_data", Action.DROP, "item has no creator")
+    record = snap.state_of("creator", c.creator_id)
+    if record is None:
+        return RuleOutcome("creator_state", "not_applicable", Action.ALLOW)
+    value = effective_recommendability(record.state, ctx.surface, record.surfaces)
+    action = _RECOMMENDABILITY_ACTION[value]
+    reason = "" if action is Action.ALLOW else f"creator is {record.state} ({ctx.surface}: {value})"
+    return _applied("creator_state", action, reason)
+
+
+_AUDIENCE_STATES = frozenset({"restricted", "age_or_region_restricted"})
+
+
+def _audience_age(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> RuleOutcome:
+    states = [snap.state_of("content", c.content_id)]
+    if c.creator_id is not None:
+        states.append(snap.state_of("creator", c.creator_id))
+    restricted = [r for r in states if r is not None and r.state in _AUDIENCE_STATES]
+    if not restricted:
+        return RuleOutcome("audience_age", "not_applicable", Action.ALLOW)
+    if ctx.age_band in MINOR_AGE_BANDS:
+        return _applied(
+            "audience_age",
+            Action.DROP,
+            f"{restricted[0].state} content for a user in age band {ctx.age_band}",
+        )
+    return _applied("audience_age", Action.ALLOW)
+
+
+def _region(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> RuleOutcome:
+    record = snap.state_of("content", c.content_id)
+    if record is None or record.state != "age_or_region_restricted":
+        return RuleOutcome("region", "not_applicable", Action.ALLOW)
+    # A region-restricted item is shown only in the region it was published for.
+    if c.region is None or ctx.region is None:
+        return RuleOutcome(
+            "region", "missing_data", Action.DROP, "region unknown for a region-restricted item"
+        )
+    if c.region != ctx.region:
+        return _applied("region", Action.DROP, f"restricted to {c.region}, user in {ctx.region}")
+    return _applied("region", Action.ALLOW)
+
+
+def _user_blocks(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> RuleOutcome:
+    if c.creator_id is None:
+        return RuleOutcome("user_blocks", "missing_data", Action.DROP, "item has no creator")
+    if c.creator_id in ctx.blocked_creators:
+        return _applied("user_blocks", Action.DROP, f"user blocked creator {c.creator_id}")
+    if c.creator_id in ctx.muted_creators:
+        return _applied("user_blocks", Action.DROP, f"user muted creator {c.creator_id}")
+    return _applied("user_blocks", Action.ALLOW)
+
+
+def _expiry(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> RuleOutcome:
+    if c.expires_at is None:
+        return RuleOutcome("expiry", "not_applicable", Action.ALLOW)
+    if c.expires_at <= ctx.now:
+        return _applied("expiry", Action.DROP, f"expired at {c.expires_at.isoformat()}")
+    return _applied("expiry", Action.ALLOW)
+
+
+RULES: dict[str, Rule] = {
+    "snapshot_fresh": _snapshot_fresh,
+    "kill_switch": _kill_switch,
+    "denylist": _denylist,
+    "content_state": _content_state,
+    "creator_state": _creator_state,
+    "audience_age": _audience_age,
+    "region": _region,
+    "user_blocks": _user_blocks,
+    "expiry": _expiry,
+}
+
+
+def evaluate_one(
+    candidate: Candidate, context: RequestContext, snapshot: PolicySnapshot
+) -> GateDecision:
+    """Run the surface's rules over one candidate."""
+    outcomes: list[RuleOutcome] = []
+    strictest = Action.ALLOW
+    for setting in snapshot.config.surface(context.surface).rules:
+        if not setting.enabled:
+            outcomes.append(RuleOutcome(setting.name, "disabled", Action.ALLOW))
+            continue
+        outcome = RULES[setting.name](candidate, context, snapshot)
+        outcomes.append(outcome)
+        if outcome.action > strictest:
+            strictest = outcome.action
+    return GateDecision(
+        content_id=candidate.content_id,
+        action=strictest,
+        outcomes=tuple(outcomes),
+        policy_revision=snapshot.revision,
+        config_version=snapshot.config.version,
+    )
+
+
+def evaluate(
+    candidates: Iterable[Candidate], context: RequestContext, snapshot: PolicySnapshot
+) -> list[GateDecision]:
+    """Run the gate over a batch of candidates for one request context."""
+    return [evaluate_one(candidate, context, snapshot) for candidate in candidates]
+
+
+def eligible(decisions: Sequence[GateDecision]) -> list[GateDecision]:
+    """The decisions that let their candidate through."""
+    return [d for d in decisions if d.eligible]

@@ -1,0 +1,97 @@
+"""The vocabulary of the eligibility gate: actions, rule outcomes, decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Literal
+
+__all__ = [
+    "MANDATORY_RULES",
+    "RULE_NAMES",
+    "Action",
+    "GateDecision",
+    "RuleOutcome",
+    "RuleStatus",
+]
+
+
+class Action(IntEnum):
+    """What the gate does with a candidate, in severity order: the strictest wins."""
+
+    ALLOW = 0
+    DOWNRANK = 1
+    LIMIT = 2
+    LABEL = 3
+    DROP = 4
+
+
+RuleStatus = Literal["applied", "not_applicable", "disabled", "missing_data"]
+
+#: Every rule the gate knows, in the order the default policy runs them.
+RULE_NAMES: tuple[str, ...] = (
+    "snapshot_fresh",
+    "kill_switch",
+    "denylist",
+    "content_state",
+    "creator_state",
+    "audience_age",
+    "region",
+    "user_blocks",
+    "expiry",
+)
+
+#: Rules no policy document may disable or leave out: the hard safety constraints.
+MANDATORY_RULES: frozenset[str] = frozenset(
+    {"snapshot_fresh", "kill_switch", "denylist", "content_state", "audience_age"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleOutcome:
+    """What one rule said about one candidate, kept for the debug trace."""
+
+    rule: str
+    status: RuleStatus
+    action: Action
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "rule": self.rule,
+            "status": self.status,
+            "action": self.action.name.lower(),
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class GateDecision:
+    """The gate's verdict on one candidate: the strictest action and why."""
+
+    content_id: str
+    action: Action
+    outcomes: tuple[RuleOutcome, ...]
+    policy_revision: int
+    config_version: str
+
+    @property
+    def eligible(self) -> bool:
+        """True unless the candidate must be dropped."""
+        return self.action < Action.DROP
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """The reasons of every rule that did more than allow."""
+        return tuple(o.reason for o in self.outcomes if o.action > Action.ALLOW and o.reason)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "content_id": self.content_id,
+            "action": self.action.name.lower(),
+            "eligible": self.eligible,
+            "reasons": list(self.reasons),
+            "rules": [o.as_dict() for o in self.outcomes],
+            "policy_revision": self.policy_revision,
+            "config_version": self.config_version,
+        }

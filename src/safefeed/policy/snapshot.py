@@ -1,0 +1,155 @@
+"""The in-memory view of policy state that every feed stage reads.
+
+A `PolicySnapshot` is what one request sees. `PolicyCache` keeps it current per
+process: each `snapshot()` call checks the store's policy revision (one row) when
+the refresh interval has passed and applies only the rows that changed. When the
+store cannot be read, the snapshot keeps its last ``fresh_at`` and soon exceeds
+its freshness bound — and then the gate drops everything: fail closed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from safefeed.clock import Clock
+from safefeed.policy.config import PolicyConfig
+from safefeed.policy.records import DenylistRecord, KillSwitchRecord, PolicyRecord
+from safefeed.types import SubjectKey
+
+__all__ = ["PolicyCache", "PolicyDelta", "PolicySnapshot", "PolicySource"]
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySnapshot:
+    """Policy state as of ``revision``, last confirmed current at ``fresh_at``.
+
+    The mappings are shared with the cache and only ever move forward to newer
+    revisions, so a long-lived snapshot can be fresher than its ``revision`` says,
+    never staler.
+    """
+
+    revision: int
+    fresh_at: datetime
+    config: PolicyConfig
+    states: Mapping[SubjectKey, PolicyRecord]
+    denylist: Mapping[str, frozenset[str]]
+    kill_switches: Mapping[tuple[str, str], KillSwitchRecord]
+
+    def age(self, now: datetime) -> timedelta:
+        return now - self.fresh_at
+
+    def is_fresh(self, now: datetime) -> bool:
+        """True while the snapshot is within the configured freshness bound."""
+        return self.age(now) <= timedelta(seconds=self.config.freshness_seconds)
+
+    def state_of(self, subject_type: str, subject_id: str) -> PolicyRecord | None:
+        return self.states.get((subject_type, subject_id))
+
+    def denied(self, kind: str, value: str) -> bool:
+        return value in self.denylist.get(kind, frozenset())
+
+    def kill_switch(self, scope: str, target: str, now: datetime) -> KillSwitchRecord | None:
+        """The switch for (scope, target) if it is in force now."""
+        switch = self.kill_switches.get((scope, target))
+        return switch if switch is not None and switch.in_force(now) else None
+
+
+@dataclass(slots=True)
+class PolicyDelta:
+    """Everything that changed in the store after some revision."""
+
+    revision: int
+    config: PolicyConfig | None = None
+    states: list[PolicyRecord] = field(default_factory=list)
+    denylist: list[DenylistRecord] = field(default_factory=list)
+    kill_switches: list[KillSwitchRecord] = field(default_factory=list)
+
+
+class PolicySource(Protocol):
+    """Where the cache reads from (the policy store)."""
+
+    def current_revision(self) -> int: ...
+
+    def changes_since(self, revision: int) -> PolicyDelta: ...
+
+
+class PolicyCache:
+    """Holds one process's policy state in memory and keeps it fresh."""
+
+    def __init__(self, source: PolicySource, clock: Clock, config: PolicyConfig) -> None:
+        self._source = source
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._revision = -1
+        self._config = config
+        self._fresh_at = datetime.min.replace(tzinfo=clock.now().tzinfo)
+        self._checked_at = self._fresh_at
+        self._states: dict[SubjectKey, PolicyRecord] = {}
+        self._denylist: dict[str, frozenset[str]] = {}
+        self._kill_switches: dict[tuple[str, str], KillSwitchRecord] = {}
+        self.refresh_errors = 0
+
+    def snapshot(self) -> PolicySnapshot:
+        """The current snapshot, refreshed first if the refresh interval has passed."""
+        now = self._clock.now()
+        if (now - self._checked_at).total_seconds() >= self._config.refresh_seconds:
+            self.refresh(now)
+        return self._view()
+
+    def refresh(self, now: datetime | None = None) -> bool:
+        """Catch up with the store. Returns False (and keeps the old data, which then
+        ages toward the freshness bound) when the store cannot be read."""
+        now = now or self._clock.now()
+        with self._lock:
+            self._checked_at = now
+            try:
+                revision = self._source.current_revision()
+                if revision != self._revision:
+                    self._apply(self._source.changes_since(max(self._revision, 0)))
+            except Exception:
+                # Any failure to read must leave the snapshot aging, never crash serving.
+                self.refresh_errors += 1
+                return False
+            self._fresh_at = now
+            return True
+
+    def invalidate(self) -> None:
+        """Force the next `snapshot()` to check the store (after a local write)."""
+        self._checked_at = datetime.min.replace(tzinfo=self._checked_at.tzinfo)
+
+    def _apply(self, delta: PolicyDelta) -> None:
+        if delta.config is not None:
+            self._config = delta.config
+        for record in delta.states:
+            self._states[record.subject] = record
+        if delta.denylist:
+            changed: dict[str, set[str]] = {}
+            for entry in delta.denylist:
+                values = changed.setdefault(entry.kind, set(self._denylist.get(entry.kind, ())))
+                if entry.active:
+                    values.add(entry.value)
+                else:
+                    values.discard(entry.value)
+            for kind, values in changed.items():
+                self._denylist[kind] = frozenset(values)
+        for switch in delta.kill_switches:
+            key = (switch.scope, switch.target)
+            if switch.active:
+                self._kill_switches[key] = switch
+            else:
+                self._kill_switches.pop(key, None)
+        self._revision = delta.revision
+
+    def _view(self) -> PolicySnapshot:
+        return PolicySnapshot(
+            revision=self._revision,
+            fresh_at=self._fresh_at,
+            config=self._config,
+            states=self._states,
+            denylist=self._denylist,
+            kill_switches=self._kill_switches,
+        )

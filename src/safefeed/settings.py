@@ -1,0 +1,52 @@
+"""Settings, read from the environment once, at the edge (CLI and server start-up).
+
+Domain code receives a `Settings` value and never reads ``os.environ`` itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from safefeed.exceptions import ConfigError
+from safefeed.store.database import sqlite_url
+
+__all__ = ["Settings"]
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a safefeed process needs to know about its environment."""
+
+    data_dir: Path
+    database_url: str
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_batch_events: int = 10_000
+    max_body_bytes: int = 32 * 1024 * 1024
+    #: Overrides the policy configuration's classifier (e.g. ``keyword`` in tests).
+    text_classifier: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from ``SAFEFEED_*`` variables; defaults give the embedded SQLite store."""
+        env = os.environ if environ is None else environ
+        data_dir = Path(env.get("SAFEFEED_DATA_DIR", ".safefeed")).expanduser()
+        url = env.get("SAFEFEED_DATABASE_URL") or sqlite_url(data_dir / "safefeed.db")
+        try:
+            return cls(
+                data_dir=data_dir,
+                database_url=url,
+                host=env.get("SAFEFEED_HOST", "127.0.0.1"),
+                port=int(env.get("SAFEFEED_PORT", "8000")),
+                max_batch_events=int(env.get("SAFEFEED_MAX_BATCH_EVENTS", "10000")),
+                max_body_bytes=int(env.get("SAFEFEED_MAX_BODY_BYTES", str(32 * 1024 * 1024))),
+                text_classifier=env.get("SAFEFEED_TEXT_CLASSIFIER") or None,
+            )
+        except ValueError as exc:
+            raise ConfigError(f"invalid SAFEFEED_* setting: {exc}") from None
+
+    def with_database(self, url: str) -> Settings:
+        return replace(self, database_url=url)

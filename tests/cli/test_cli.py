@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+from safefeed.cli.main import main
+from safefeed.ingest import IngestContext
+from safefeed.runtime import Runtime
+from safefeed.store.database import Database
+from tests.support.events import event
+
+
+@pytest.fixture
+def env(database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the CLI (which reads the environment at its edge) at the store under test."""
+    monkeypatch.setenv("SAFEFEED_DATABASE_URL", database.url)
+    monkeypatch.setenv("SAFEFEED_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SAFEFEED_TEXT_CLASSIFIER", "keyword")
+    return tmp_path
+
+
+def write_log(path: Path, *lines: bytes) -> Path:
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+def test_ingest_reports_rejected_lines_and_exits_non_zero(
+    env: Path, capsys: pytest.CaptureFixture[str], runtime: Runtime
+) -> None:
+    log = write_log(
+        env / "events.jsonl",
+        orjson.dumps(event("like", event_id="a")),
+        b"{broken",
+        orjson.dumps(event("like", event_id="b", ts="noon")),
+        orjson.dumps(event("open", event_id="c")),
+    )
+    assert main(["ingest", str(log)]) == 3
+    captured = capsys.readouterr()
+    assert "accepted 2, duplicates 0, rejected 2" in captured.out
+    assert "line 2: malformed JSON" in captured.err
+    assert "line 3: ts:" in captured.err
+    assert main(["ingest", str(log)]) == 3
+    assert "accepted 0, duplicates 2, rejected 2" in capsys.readouterr().out
+
+
+def test_ingest_line_numbers_are_the_files_across_chunks(
+    env: Path, capsys: pytest.CaptureFixture[str], runtime: Runtime
+) -> None:
+    from safefeed.cli.platform import ingest_lines
+
+    lines = [orjson.dumps(event("like", event_id=str(i))) for i in range(12)]
+    lines[9] = b"not json"
+    result = ingest_lines(runtime, write_log(env / "e.jsonl", *lines), actor="t", chunk=4)
+    assert (result.accepted, [e.line for e in result.rejected]) == (11, [10])
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["ingest", "/no/such/file.jsonl"], "no such file"),
+        (["policy", "set", "content", "blocked", "--reason", "x"], "must be TYPE:ID"),
+        (["policy", "set", "content:c1", "banished", "--reason", "x"], "unknown policy state"),
+        (["kill-switch", "set", "galaxy", "x", "--reason", "r"], "unknown kill-switch scope"),
+        (["kill-switch", "clear", "item", "c404", "--reason", "r"], "is not on"),
+        (["denylist", "add", "planet", "x", "--reason", "r"], "unknown denylist kind"),
+        (["policy", "check", "c1", "--surface", "tv"], "unknown surface"),
+        (["schema", "nothing"], "unknown schema"),
+        (["audit", "verify", "--anchor", "12"], "SEQ:HASH"),
+    ],
+)
+def test_bad_input_is_one_line_and_a_non_zero_exit(
+    env: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert main(argv) != 0
+    err = capsys.readouterr().err.strip()
+    assert message in err
+    assert len(err.splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_kill_switch_set_and_clear_are_seen_by_a_running_process(
+    env: Path, runtime: Runtime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI and a serving process share only the store: the switch shows up on the
+    server's next snapshot, without a restart."""
+    runtime.ingestor.ingest_records(
+        [
+            event("content.published", event_id="1"),
+            event("policy.changed", event_id="2", policy_state="allowed"),
+        ],
+        IngestContext(actor="t"),
+    )
+    serving = runtime.policy_cache
+    assert serving.snapshot().kill_switch("creator", "cr1", runtime.clock.now()) is None
+    assert (
+        main(["kill-switch", "set", "creator", "cr1", "--reason", "raid", "--actor", "oncall"]) == 0
+    )
+    assert serving.snapshot().kill_switch("creator", "cr1", runtime.clock.now()) is not None
+    assert main(["kill-switch", "clear", "creator", "cr1", "--reason", "over"]) == 0
+    assert serving.snapshot().kill_switch("creator", "cr1", runtime.clock.now()) is None
+    capsys.readouterr()
+    assert main(["audit", "log", "--action", "kill_switch.set"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert records[0]["actor"] == "oncall"
+    assert records[0]["reason"] == "raid"
+
+
+def test_audit_verify_and_head(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["denylist", "add", "topic", "spam", "--reason", "campaign"]) == 0
+    capsys.readouterr()
+    assert main(["audit", "head"]) == 0
+    head = capsys.readouterr().out.strip()
+    assert main(["audit", "verify", "--anchor", head]) == 0
+    assert "audit log intact" in capsys.readouterr().out
+
+
+def test_schema_events_prints_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", "events"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert "discriminator" in schema
+
+
+def test_console_script_exits_non_zero_with_one_line(env: Path) -> None:
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "safefeed"), "policy", "show", "content"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "error: subject 'content' must be TYPE:ID, e.g. content:c42"
+    ]

@@ -1,0 +1,259 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from safefeed.policy import Action, Candidate, RequestContext, evaluate, evaluate_one
+from safefeed.types import AGE_BANDS, POLICY_STATES, PROACTIVE_SURFACES, SURFACES
+from tests.support.policy import NOW, record, snapshot, stale_time
+
+ITEM = Candidate(
+    content_id="c1", creator_id="cr1", topics=("cooking",), hashtags=("#Yum",), region="US"
+)
+
+
+def decide(snap, surface="home", age_band="25_plus", region="US", candidate=ITEM, now=NOW, **ctx):  # type: ignore[no-untyped-def]
+    context = RequestContext(surface=surface, now=now, age_band=age_band, region=region, **ctx)
+    return evaluate_one(candidate, context, snap)
+
+
+def outcome(decision, rule):  # type: ignore[no-untyped-def]
+    return next(o for o in decision.outcomes if o.rule == rule)
+
+
+def test_allowed_item_passes_everywhere_with_every_rule_reported() -> None:
+    snap = snapshot([record("content", "c1", "allowed")])
+    for surface in SURFACES:
+        decision = decide(snap, surface)
+        assert decision.action is Action.ALLOW, surface
+        assert [o.rule for o in decision.outcomes] == [
+            r.name for r in snap.config.surface(surface).rules
+        ]
+
+
+@pytest.mark.parametrize(
+    ("state", "surface", "expected"),
+    [
+        ("limited_distribution", "home", Action.LIMIT),
+        ("limited_distribution", "push", Action.DROP),
+        ("limited_distribution", "email", Action.DROP),
+        ("limited_distribution", "search", Action.ALLOW),
+        ("search_only", "home", Action.DROP),
+        ("search_only", "search", Action.ALLOW),
+        ("not_recommendable", "related", Action.DROP),
+        ("not_recommendable", "following", Action.ALLOW),
+        ("needs_review", "home", Action.LIMIT),
+        ("needs_review", "push", Action.DROP),
+        ("restricted", "search", Action.LABEL),
+        ("restricted", "home", Action.LIMIT),
+        ("blocked", "search", Action.DROP),
+        ("deleted", "following", Action.DROP),
+    ],
+)
+def test_state_taxonomy_per_surface(state, surface, expected) -> None:  # type: ignore[no-untyped-def]
+    decision = decide(snapshot([record("content", "c1", state)]), surface)
+    assert decision.action is expected
+
+
+def test_overrides_may_tighten_or_loosen_but_never_past_the_ceiling() -> None:
+    tightened = snapshot([record("content", "c1", "allowed", {"home": "limited"})])
+    assert decide(tightened, "home").action is Action.LIMIT
+    loosened = snapshot([record("content", "c1", "not_recommendable", {"related": True})])
+    assert decide(loosened, "related").action is Action.ALLOW
+    capped = snapshot([record("content", "c1", "limited_distribution", {"push": True})])
+    assert decide(capped, "push").action is Action.DROP
+    blocked = snapshot([record("content", "c1", "blocked", {"search": True})])
+    assert decide(blocked, "search").action is Action.DROP
+
+
+def test_unknown_state_is_limited_on_pull_and_dropped_on_proactive_surfaces() -> None:
+    snap = snapshot()
+    assert decide(snap, "home").action is Action.LIMIT
+    assert outcome(decide(snap, "home"), "content_state").status == "missing_data"
+    for surface in PROACTIVE_SURFACES:
+        assert decide(snap, surface).action is Action.DROP
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [("content", "c1"), ("creator", "cr1"), ("topic", "cooking"), ("campaign", "yum")],
+)
+def test_denylist_matches_item_creator_topic_and_campaign(kind: str, value: str) -> None:
+    snap = snapshot([record("content", "c1", "allowed")], denylist={kind: {value}})
+    decision = decide(snap, "search")
+    assert decision.action is Action.DROP
+    assert outcome(decision, "denylist").reason == f"{kind} {value} is denylisted"
+
+
+@pytest.mark.parametrize(
+    ("scope", "target", "surface"),
+    [
+        ("item", "c1", "home"),
+        ("creator", "cr1", "related"),
+        ("topic", "cooking", "search"),
+        ("category", "spam", "home"),
+        ("push", "*", "push"),
+    ],
+)
+def test_kill_switches_drop(scope: str, target: str, surface: str) -> None:
+    snap = snapshot(
+        [record("content", "c1", "allowed", reasons=("spam",))], kill_switches=[(scope, target)]
+    )
+    assert decide(snap, surface).action is Action.DROP
+
+
+def test_push_kill_switch_leaves_other_surfaces_alone() -> None:
+    snap = snapshot([record("content", "c1", "allowed")], kill_switches=[("push", "*")])
+    assert decide(snap, "home").action is Action.ALLOW
+
+
+def test_expired_kill_switch_lapses() -> None:
+    snap = snapshot([record("content", "c1", "allowed")], kill_switches=[("item", "c1")])
+    switch = snap.kill_switches[("item", "c1")]
+    lapsing = type(switch)(
+        switch.scope, switch.target, "a", "r", NOW, True, NOW + timedelta(seconds=5)
+    )
+    snap.kill_switches[("item", "c1")] = lapsing  # type: ignore[index]
+    assert decide(snap, now=NOW + timedelta(seconds=4)).action is Action.DROP
+    assert decide(snap, now=NOW + timedelta(seconds=6)).action is Action.ALLOW
+
+
+@pytest.mark.parametrize("band", ["under_13", "13_15", "16_17", "unknown"])
+def test_age_restricted_content_never_reaches_minors_or_unknown_ages(band: str) -> None:
+    for state in ("restricted", "age_or_region_restricted"):
+        snap = snapshot([record("content", "c1", state)])
+        assert decide(snap, "search", age_band=band).action is Action.DROP
+
+
+def test_region_restriction_needs_a_matching_known_region() -> None:
+    snap = snapshot([record("content", "c1", "age_or_region_restricted")])
+    assert decide(snap, region="US").action is Action.ALLOW
+    assert decide(snap, region="DE").action is Action.DROP
+    missing = decide(snap, region=None)
+    assert missing.action is Action.DROP
+    assert outcome(missing, "region").status == "missing_data"
+
+
+def test_user_blocks_and_mutes() -> None:
+    snap = snapshot([record("content", "c1", "allowed")])
+    assert decide(snap, muted_creators=frozenset({"cr1"})).action is Action.DROP
+    assert decide(snap, blocked_creators=frozenset({"cr1"})).action is Action.DROP
+
+
+def test_expired_news_is_dropped_except_on_search() -> None:
+    old = Candidate(content_id="c1", creator_id="cr1", expires_at=NOW - timedelta(hours=1))
+    snap = snapshot([record("content", "c1", "allowed")])
+    assert decide(snap, "home", candidate=old).action is Action.DROP
+    decision = decide(snap, "search", candidate=old)
+    assert decision.action is Action.ALLOW
+    assert outcome(decision, "expiry").status == "disabled"
+
+
+def test_creator_state_applies_to_their_items() -> None:
+    snap = snapshot(
+        [record("content", "c1", "allowed"), record("creator", "cr1", "limited_distribution")]
+    )
+    assert decide(snap, "home").action is Action.LIMIT
+    assert decide(snap, "email").action is Action.DROP
+
+
+def test_missing_creator_fails_closed() -> None:
+    orphan = Candidate(content_id="c1", creator_id=None)
+    decision = decide(snapshot([record("content", "c1", "allowed")]), candidate=orphan)
+    assert decision.action is Action.DROP
+    assert outcome(decision, "creator_state").status == "missing_data"
+
+
+def test_stale_snapshot_drops_everything_with_the_reason() -> None:
+    snap = snapshot([record("content", "c1", "allowed")])
+    decision = decide(snap, now=stale_time())
+    assert decision.action is Action.DROP
+    assert "over the 30s bound" in outcome(decision, "snapshot_fresh").reason
+
+
+def test_batch_evaluation_matches_single_evaluation() -> None:
+    snap = snapshot([record("content", "c1", "allowed"), record("content", "c2", "blocked")])
+    items = [
+        ITEM,
+        Candidate(content_id="c2", creator_id="cr1"),
+        Candidate(content_id="c3", creator_id="cr2"),
+    ]
+    context = RequestContext(surface="home", now=NOW, age_band="25_plus", region="US")
+    assert evaluate(items, context, snap) == [evaluate_one(i, context, snap) for i in items]
+
+
+# ---------------------------------------------------------------- properties
+
+states = st.one_of(st.none(), st.sampled_from(POLICY_STATES))
+recommendability = st.sampled_from([True, False, "limited"])
+overrides = st.dictionaries(st.sampled_from(SURFACES), recommendability, max_size=4)
+topics = st.lists(st.sampled_from(["news", "cooking", "politics", "pets"]), max_size=3, unique=True)
+
+
+@st.composite
+def worlds(draw):  # type: ignore[no-untyped-def]
+    candidate = Candidate(
+        content_id="c1",
+        creator_id=draw(st.sampled_from(["cr1", "cr2"])),
+        topics=tuple(draw(topics)),
+        hashtags=tuple(draw(st.lists(st.sampled_from(["#a", "#b"]), max_size=2))),
+        region=draw(st.sampled_from([None, "US", "DE"])),
+    )
+    records = []
+    content_state = draw(states)
+    if content_state is not None:
+        records.append(record("content", "c1", content_state, draw(overrides), ("spam",)))
+    creator_state = draw(states)
+    if creator_state is not None:
+        records.append(
+            record("creator", candidate.creator_id or "", creator_state, draw(overrides))
+        )
+    denylist = {
+        "content": draw(st.sets(st.sampled_from(["c1", "c9"]))),
+        "creator": draw(st.sets(st.sampled_from(["cr1", "cr9"]))),
+        "topic": draw(st.sets(st.sampled_from(["politics", "cars"]))),
+        "campaign": draw(st.sets(st.sampled_from(["a", "z"]))),
+    }
+    stale = draw(st.booleans())
+    snap = snapshot(records, denylist=denylist)
+    context = RequestContext(
+        surface=draw(st.sampled_from(SURFACES)),
+        now=stale_time() if stale else NOW,
+        age_band=draw(st.sampled_from(AGE_BANDS)),
+        region=draw(st.sampled_from([None, "US", "DE"])),
+    )
+    return candidate, context, snap, content_state, creator_state, stale
+
+
+def _denylisted(candidate: Candidate, snap) -> bool:  # type: ignore[no-untyped-def]
+    return (
+        snap.denied("content", candidate.content_id)
+        or snap.denied("creator", candidate.creator_id)
+        or any(snap.denied("topic", t) for t in candidate.topics)
+        or any(snap.denied("campaign", h.lstrip("#")) for h in candidate.hashtags)
+    )
+
+
+@settings(max_examples=600, deadline=None)
+@given(worlds())
+def test_property_nothing_ineligible_passes_the_gate(world) -> None:  # type: ignore[no-untyped-def]
+    candidate, context, snap, content_state, creator_state, stale = world
+    decision = evaluate_one(candidate, context, snap)
+    must_drop = (
+        stale
+        or content_state in ("blocked", "deleted")
+        or creator_state in ("blocked", "deleted")
+        or _denylisted(candidate, snap)
+        or (
+            context.surface in PROACTIVE_SURFACES
+            and content_state in (None, "limited_distribution", "needs_review")
+        )
+    )
+    if must_drop:
+        assert not decision.eligible, (context.surface, content_state, creator_state)
+    # Whatever else happens, each rule reports an outcome the trace can show.
+    assert len(decision.outcomes) == len(snap.config.surface(context.surface).rules)
+    assert decision.action == max(o.action for o in decision.outcomes)

@@ -1,0 +1,153 @@
+"""The store's plumbing on both back ends: migrations, the schema, transactions, SQLite pragmas."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, func, insert, inspect, select
+
+from safefeed.store.database import Database, sqlite_url
+from safefeed.store.tables import Account, metadata
+from tests.support.postgres import ThrowawayCluster
+
+
+class DeliberateError(Exception):
+    pass
+
+
+def head_revision(database: Database) -> str | None:
+    return ScriptDirectory.from_config(database.alembic_config()).get_current_head()
+
+
+def schema_of(database: Database) -> dict[str, Any]:
+    """Every table with its columns and indexes, as the database reports them."""
+    with database.engine.connect() as connection:
+        inspector = inspect(connection)
+        return {
+            table: (
+                [(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)],
+                sorted(str(sorted(index.items())) for index in inspector.get_indexes(table)),
+            )
+            for table in inspector.get_table_names()
+        }
+
+
+def add_account(connection: Connection, user_id: str) -> None:
+    connection.execute(
+        insert(Account).values(user_id=user_id, age_band="18+", is_creator=False, created_us=1)
+    )
+
+
+def count_accounts(database: Database) -> int:
+    with database.read() as connection:
+        return connection.execute(select(func.count()).select_from(Account)).scalar_one()
+
+
+@pytest.fixture
+def empty_database(
+    back_end: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Database]:
+    """A database never migrated, once per back end."""
+    if back_end == "sqlite":
+        database = Database(sqlite_url(tmp_path / "empty.db"))
+        yield database
+        database.dispose()
+        return
+    cluster: ThrowawayCluster = request.getfixturevalue("postgres_cluster")
+    name = cluster.create_database()  # a copy of template1: no tables at all
+    database = Database(cluster.url(name))
+    yield database
+    database.dispose()
+    cluster.drop_database(name)
+
+
+def test_a_new_database_migrates_from_nothing_to_head(empty_database: Database) -> None:
+    assert empty_database.schema_revision() is None
+
+    empty_database.migrate()
+
+    assert empty_database.schema_revision() == head_revision(empty_database)
+
+
+def test_postgres_url_is_a_fresh_migrated_database(postgres_url: str) -> None:
+    database = Database(postgres_url)
+    try:
+        assert database.schema_revision() == head_revision(database)
+        assert count_accounts(database) == 0
+    finally:
+        database.dispose()
+
+
+def test_migrations_reach_the_newest_head(database: Database) -> None:
+    head = head_revision(database)
+
+    assert head is not None
+    assert database.schema_revision() == head
+
+
+def test_migrating_twice_changes_nothing(database: Database) -> None:
+    with database.write() as connection:
+        add_account(connection, "u1")
+    schema = schema_of(database)
+
+    database.migrate()
+
+    assert schema_of(database) == schema
+    assert database.schema_revision() == head_revision(database)
+    assert count_accounts(database) == 1
+
+
+def test_the_models_match_the_migrated_schema(database: Database) -> None:
+    with database.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, metadata)
+
+    assert differences == []
+
+
+def test_a_write_that_raises_is_rolled_back(database: Database) -> None:
+    with database.write() as connection:
+        add_account(connection, "kept")
+
+    def write_then_fail() -> None:
+        with database.write() as connection:
+            add_account(connection, "lost")
+            raise DeliberateError
+
+    with pytest.raises(DeliberateError):
+        write_then_fail()
+
+    with database.read() as connection:
+        users = connection.execute(select(Account.user_id)).scalars().all()
+    assert users == ["kept"]
+
+
+def test_sqlite_is_durable_and_checks_foreign_keys(sqlite_database: Database) -> None:
+    with sqlite_database.read() as connection:
+        pragma = {
+            name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("journal_mode", "synchronous", "foreign_keys")
+        }
+
+    assert pragma == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1}  # 2 is FULL
+
+
+def test_a_sqlite_write_takes_the_write_lock_when_it_begins(sqlite_database: Database) -> None:
+    path = sqlite_database.engine.url.database
+    assert path is not None
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        # BEGIN IMMEDIATE: a second writer waits at its own BEGIN, not at a lock upgrade.
+        with sqlite_database.write(), pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        other.execute("BEGIN IMMEDIATE")  # free again once the write transaction ends
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
