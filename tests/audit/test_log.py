@@ -585,7 +585,7 @@ def test_summary_has_one_line_per_problem(
 # ---------------------------------------------------------------- any tampering is caught
 
 texts = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    st.characters(exclude_categories=["Cs"], exclude_characters="\x00"),
     min_size=1,
     max_size=12,
 ).filter(str.strip)

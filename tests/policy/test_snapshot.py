@@ -93,3 +93,61 @@ def test_snapshot_goes_stale_when_refreshes_start_failing(
     assert snap.age(clock.now()) > timedelta(seconds=bound)
     source.severed = False
     assert cache.snapshot().is_fresh(clock.now())  # recovers on the next good read
+
+
+def test_memoized_gate_verdicts_follow_every_kind_of_change(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    """The gate memo is invisible: after each change the memoized answer equals a fresh one."""
+    from dataclasses import replace
+
+    from safefeed.policy import Candidate, RequestContext, evaluate
+
+    items = [
+        Candidate(content_id=f"c{i}", creator_id=f"cr{i % 2}", topics=("news",)) for i in range(4)
+    ]
+    context = RequestContext(surface="home", now=clock.now(), age_band="25_plus", region="US")
+    cache = runtime.policy_cache
+
+    def actions(memoized: bool) -> list[str]:
+        snap = cache.snapshot()
+        if not memoized:
+            snap = replace(snap, memo=None)
+        return [d.action.name for d in evaluate(items, replace(context, now=clock.now()), snap)]
+
+    def change(apply) -> None:  # type: ignore[no-untyped-def]
+        with runtime.database.write() as conn:
+            apply(conn)
+        assert actions(True) == actions(False)
+
+    store = runtime.policy
+    assert actions(True) == actions(False)
+    for i in range(4):
+        change(
+            lambda c, i=i: store.set_state(
+                c, StateChange(("content", f"c{i}"), "allowed", "p"), actor="a", reason="r"
+            )
+        )
+    assert actions(True) == ["ALLOW"] * 4
+    change(
+        lambda c: store.set_state(
+            c, StateChange(("content", "c1"), "blocked", "p"), actor="a", reason="r"
+        )
+    )
+    change(
+        lambda c: store.set_state(
+            c, StateChange(("creator", "cr0"), "limited_distribution", "p"), actor="a", reason="r"
+        )
+    )
+    change(lambda c: store.set_denylisted(c, "topic", "news", active=True, actor="a", reason="r"))
+    assert actions(True) == ["DROP"] * 4
+    change(lambda c: store.set_denylisted(c, "topic", "news", active=False, actor="a", reason="r"))
+    change(
+        lambda c: store.set_kill_switch(
+            c, "item", "c3", active=True, actor="a", reason="r", ttl=timedelta(seconds=10)
+        )
+    )
+    assert actions(True)[3] == "DROP"
+    clock.advance(11)  # the switch lapses with no change in the store
+    assert actions(True) == actions(False)
+    assert actions(True)[3] == "ALLOW"

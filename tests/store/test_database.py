@@ -14,7 +14,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, func, insert, inspect, select
 
 from safefeed.store.database import Database, sqlite_url
-from safefeed.store.tables import Account, metadata
+from safefeed.store.schema import metadata
+from safefeed.store.tables import Account
 from tests.support.postgres import ThrowawayCluster
 
 

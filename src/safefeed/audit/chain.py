@@ -57,38 +57,34 @@ def to_json_value(value: object) -> JsonValue:
     >>> to_json_value({"at": datetime(2026, 5, 1, tzinfo=UTC), "ids": ("a", 1)})
     {'at': '2026-05-01T00:00:00.000000Z', 'ids': ['a', 1]}
     """
-    kind = type(value)
     # Exact types first: verify runs this over every record ever written.
-    if kind is str or kind is bool or value is None:
-        return value  # type: ignore[return-value]
-    if kind is int and _INT_MIN <= value <= _INT_MAX:  # type: ignore[operator]
-        return value  # type: ignore[return-value]
-    if kind is dict or isinstance(value, Mapping):
-        result: dict[str, JsonValue] = {}
-        for key, item in value.items():  # type: ignore[attr-defined]
-            if type(key) is not str:
-                if not isinstance(key, str):
-                    raise TypeError(f"JSON object keys must be strings, not {type(key).__name__}")
-                key = str.__str__(key)
-            result[key] = to_json_value(item)
-        return result
-    if kind is list or kind is tuple:
-        return [to_json_value(item) for item in value]  # type: ignore[attr-defined]
+    if value is None or type(value) is str or type(value) is bool:
+        return value
+    if type(value) is dict or isinstance(value, Mapping):
+        return {_key(key): to_json_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json_value(item) for item in value]
+    if isinstance(value, int):
+        if not _INT_MIN <= value <= _INT_MAX:
+            raise ValueError(f"{value} does not fit in 64 bits")
+        return int(value)
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"{value!r} has no JSON form")
         return float(value)
-    if isinstance(value, bool | int):
-        if not _INT_MIN <= value <= _INT_MAX:
-            raise ValueError(f"{value} does not fit in 64 bits")
-        return int(value)
     if isinstance(value, str):
         return str.__str__(value)
     if isinstance(value, datetime):
         return format_time(value)
-    if isinstance(value, list | tuple):
-        return [to_json_value(item) for item in value]
     raise TypeError(f"a {type(value).__name__} has no exact JSON form")
+
+
+def _key(key: object) -> str:
+    if type(key) is str:
+        return key
+    if isinstance(key, str):
+        return str.__str__(key)
+    raise TypeError(f"JSON object keys must be strings, not {type(key).__name__}")
 
 
 def canonical_json(value: object) -> bytes:

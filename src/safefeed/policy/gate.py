@@ -19,7 +19,15 @@ from safefeed.policy.snapshot import PolicySnapshot
 from safefeed.policy.taxonomy import LIMITED, effective_recommendability
 from safefeed.types import MINOR_AGE_BANDS, PROACTIVE_SURFACES, AgeBand, Surface
 
-__all__ = ["RULES", "Candidate", "RequestContext", "eligible", "evaluate", "evaluate_one"]
+__all__ = [
+    "ITEM_RULES",
+    "RULES",
+    "Candidate",
+    "RequestContext",
+    "eligible",
+    "evaluate",
+    "evaluate_one",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +65,17 @@ def _applied(rule: str, action: Action, reason: str = "") -> RuleOutcome:
     return RuleOutcome(rule, "applied", action, reason)
 
 
+# Outcomes of the common cases, shared rather than allocated per candidate.
+_FRESH = _applied("snapshot_fresh", Action.ALLOW)
+_NOT_BLOCKED = _applied("user_blocks", Action.ALLOW)
+_NO_EXPIRY = RuleOutcome("expiry", "not_applicable", Action.ALLOW)
+_NOT_EXPIRED = _applied("expiry", Action.ALLOW)
+_NO_CANDIDATE = Candidate(content_id="", creator_id=None)
+
+
 def _snapshot_fresh(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> RuleOutcome:
     if snap.is_fresh(ctx.now):
-        return _applied("snapshot_fresh", Action.ALLOW)
+        return _FRESH
     age = snap.age(ctx.now).total_seconds()
     return RuleOutcome(
         "snapshot_fresh",
@@ -166,15 +182,15 @@ def _user_blocks(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> Rul
         return _applied("user_blocks", Action.DROP, f"user blocked creator {c.creator_id}")
     if c.creator_id in ctx.muted_creators:
         return _applied("user_blocks", Action.DROP, f"user muted creator {c.creator_id}")
-    return _applied("user_blocks", Action.ALLOW)
+    return _NOT_BLOCKED
 
 
 def _expiry(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> RuleOutcome:
     if c.expires_at is None:
-        return RuleOutcome("expiry", "not_applicable", Action.ALLOW)
+        return _NO_EXPIRY
     if c.expires_at <= ctx.now:
         return _applied("expiry", Action.DROP, f"expired at {c.expires_at.isoformat()}")
-    return _applied("expiry", Action.ALLOW)
+    return _NOT_EXPIRED
 
 
 RULES: dict[str, Rule] = {
@@ -189,35 +205,113 @@ RULES: dict[str, Rule] = {
     "expiry": _expiry,
 }
 
+#: Rules whose outcome depends only on the item, the surface, the user's age band and
+#: region, and the policy state: memoized per policy revision. The rest read the
+#: request (freshness, the user's own blocks, the clock) and run on every call.
+ITEM_RULES: frozenset[str] = frozenset(
+    {"kill_switch", "denylist", "content_state", "creator_state", "audience_age", "region"}
+)
 
-def evaluate_one(
-    candidate: Candidate, context: RequestContext, snapshot: PolicySnapshot
-) -> GateDecision:
-    """Run the surface's rules over one candidate."""
-    outcomes: list[RuleOutcome] = []
-    strictest = Action.ALLOW
+_MEMO_LIMIT = 500_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """An item's memoized rule outcomes for one surface, valid while nothing they read
+    has changed. ``slots`` follows the surface's rule order; None marks a request rule."""
+
+    candidate: Candidate
+    generation: int
+    content_revision: int
+    creator_revision: int
+    until: datetime | None
+    slots: tuple[RuleOutcome | None, ...]
+    action: Action
+
+
+def _verdict(candidate: Candidate, context: RequestContext, snapshot: PolicySnapshot) -> _Verdict:
+    """The item rules' outcomes, from the snapshot's memo when still valid."""
+    memo = snapshot.memo
+    revisions = snapshot.subject_revisions
+    content_revision = revisions.get(("content", candidate.content_id), 0)
+    creator = candidate.creator_id
+    creator_revision = 0 if creator is None else revisions.get(("creator", creator), 0)
+    key = (candidate.content_id, context.surface, context.age_band, context.region)
+    if memo is not None:
+        found: _Verdict | None = memo.get(key)
+        if (
+            found is not None
+            and found.generation == snapshot.generation
+            and found.content_revision == content_revision
+            and found.creator_revision == creator_revision
+            and (found.until is None or context.now < found.until)
+            and (found.candidate is candidate or found.candidate == candidate)
+        ):
+            return found
+    slots: list[RuleOutcome | None] = []
+    action = Action.ALLOW
     for setting in snapshot.config.surface(context.surface).rules:
         if not setting.enabled:
-            outcomes.append(RuleOutcome(setting.name, "disabled", Action.ALLOW))
-            continue
-        outcome = RULES[setting.name](candidate, context, snapshot)
-        outcomes.append(outcome)
-        if outcome.action > strictest:
-            strictest = outcome.action
-    return GateDecision(
-        content_id=candidate.content_id,
-        action=strictest,
-        outcomes=tuple(outcomes),
-        policy_revision=snapshot.revision,
-        config_version=snapshot.config.version,
+            slots.append(RuleOutcome(setting.name, "disabled", Action.ALLOW))
+        elif setting.name in ITEM_RULES:
+            outcome = RULES[setting.name](candidate, context, snapshot)
+            action = max(action, outcome.action)
+            slots.append(outcome)
+        else:
+            slots.append(None)
+    verdict = _Verdict(
+        candidate,
+        snapshot.generation,
+        content_revision,
+        creator_revision,
+        snapshot.next_switch_expiry(context.now),
+        tuple(slots),
+        action,
     )
+    if memo is not None:
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()  # a bound, not a cache policy: the working set refills it
+        memo[key] = verdict
+    return verdict
 
 
 def evaluate(
     candidates: Iterable[Candidate], context: RequestContext, snapshot: PolicySnapshot
 ) -> list[GateDecision]:
-    """Run the gate over a batch of candidates for one request context."""
-    return [evaluate_one(candidate, context, snapshot) for candidate in candidates]
+    """Run the surface's rules over a batch of candidates for one request context."""
+    rules = snapshot.config.surface(context.surface).rules
+    request_rules = [RULES[r.name] for r in rules if r.enabled and r.name not in ITEM_RULES]
+    # Freshness is a property of the request, not the item: decided once per batch.
+    fresh = _snapshot_fresh(_NO_CANDIDATE, context, snapshot)
+    revision, version = snapshot.revision, snapshot.config.version
+    decisions = []
+    for candidate in candidates:
+        verdict = _verdict(candidate, context, snapshot)
+        action = verdict.action
+        request = tuple(
+            fresh if rule is _snapshot_fresh else rule(candidate, context, snapshot)
+            for rule in request_rules
+        )
+        for outcome in request:
+            if outcome.action > action:
+                action = outcome.action
+        decisions.append(
+            GateDecision(
+                candidate.content_id,
+                action,
+                policy_revision=revision,
+                config_version=version,
+                parts=(verdict.slots, request),
+            )
+        )
+    return decisions
+
+
+def evaluate_one(
+    candidate: Candidate, context: RequestContext, snapshot: PolicySnapshot
+) -> GateDecision:
+    """Run the surface's rules over one candidate."""
+    return evaluate((candidate,), context, snapshot)[0]
 
 
 def eligible(decisions: Sequence[GateDecision]) -> list[GateDecision]:

@@ -65,15 +65,42 @@ class RuleOutcome:
         }
 
 
-@dataclass(frozen=True, slots=True)
 class GateDecision:
-    """The gate's verdict on one candidate: the strictest action and why."""
+    """The gate's verdict on one candidate: the strictest action and why.
 
-    content_id: str
-    action: Action
-    outcomes: tuple[RuleOutcome, ...]
-    policy_revision: int
-    config_version: str
+    The per-rule outcomes are assembled on first access: a feed request checks
+    thousands of candidates and needs only their actions, a trace needs the rest.
+    """
+
+    __slots__ = ("_outcomes", "_parts", "action", "config_version", "content_id", "policy_revision")
+
+    def __init__(
+        self,
+        content_id: str,
+        action: Action,
+        outcomes: tuple[RuleOutcome, ...] | None = None,
+        policy_revision: int = 0,
+        config_version: str = "",
+        *,
+        parts: tuple[tuple[RuleOutcome | None, ...], tuple[RuleOutcome, ...]] | None = None,
+    ) -> None:
+        self.content_id = content_id
+        self.action = action
+        self.policy_revision = policy_revision
+        self.config_version = config_version
+        self._outcomes = outcomes
+        # (item outcomes with None where a request rule goes, request outcomes in order)
+        self._parts = parts
+
+    @property
+    def outcomes(self) -> tuple[RuleOutcome, ...]:
+        """Every rule's outcome, in the surface's rule order."""
+        if self._outcomes is None:
+            assert self._parts is not None
+            slots, request = self._parts
+            fill = iter(request)
+            self._outcomes = tuple(o if o is not None else next(fill) for o in slots)
+        return self._outcomes
 
     @property
     def eligible(self) -> bool:
@@ -84,6 +111,29 @@ class GateDecision:
     def reasons(self) -> tuple[str, ...]:
         """The reasons of every rule that did more than allow."""
         return tuple(o.reason for o in self.outcomes if o.action > Action.ALLOW and o.reason)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, GateDecision):
+            return NotImplemented
+        return (
+            self.content_id,
+            self.action,
+            self.outcomes,
+            self.policy_revision,
+            self.config_version,
+        ) == (
+            other.content_id,
+            other.action,
+            other.outcomes,
+            other.policy_revision,
+            other.config_version,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.content_id, self.action, self.policy_revision))
+
+    def __repr__(self) -> str:
+        return f"GateDecision({self.content_id!r}, {self.action.name})"
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -10,10 +10,11 @@ its freshness bound — and then the gate drops everything: fail closed.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from safefeed.clock import Clock
 from safefeed.policy.config import PolicyConfig
@@ -38,6 +39,15 @@ class PolicySnapshot:
     states: Mapping[SubjectKey, PolicyRecord]
     denylist: Mapping[str, frozenset[str]]
     kill_switches: Mapping[tuple[str, str], KillSwitchRecord]
+    #: Bumped by every change that can affect any item (configuration, topic or
+    #: campaign denylist, kill switches beyond one item or creator).
+    generation: int = 0
+    #: The revision at which a content item's or creator's own policy last changed.
+    subject_revisions: Mapping[SubjectKey, int] = field(default_factory=dict)
+    #: Expiry times of active kill switches, ascending (memoized verdicts end at the next).
+    switch_expiries: tuple[datetime, ...] = ()
+    #: Per-process memo of item-level gate outcomes (None: evaluate every rule afresh).
+    memo: dict[Any, Any] | None = None
 
     def age(self, now: datetime) -> timedelta:
         return now - self.fresh_at
@@ -51,6 +61,11 @@ class PolicySnapshot:
 
     def denied(self, kind: str, value: str) -> bool:
         return value in self.denylist.get(kind, frozenset())
+
+    def next_switch_expiry(self, now: datetime) -> datetime | None:
+        """When the next kill switch in force lapses on its own, if any does."""
+        at = bisect_right(self.switch_expiries, now)
+        return self.switch_expiries[at] if at < len(self.switch_expiries) else None
 
     def kill_switch(self, scope: str, target: str, now: datetime) -> KillSwitchRecord | None:
         """The switch for (scope, target) if it is in force now."""
@@ -91,6 +106,10 @@ class PolicyCache:
         self._states: dict[SubjectKey, PolicyRecord] = {}
         self._denylist: dict[str, frozenset[str]] = {}
         self._kill_switches: dict[tuple[str, str], KillSwitchRecord] = {}
+        self._generation = 0
+        self._subject_revisions: dict[SubjectKey, int] = {}
+        self._switch_expiries: tuple[datetime, ...] = ()
+        self._memo: dict[Any, Any] = {}
         self.refresh_errors = 0
 
     def snapshot(self) -> PolicySnapshot:
@@ -122,10 +141,16 @@ class PolicyCache:
         self._checked_at = datetime.min.replace(tzinfo=self._checked_at.tzinfo)
 
     def _apply(self, delta: PolicyDelta) -> None:
-        if delta.config is not None:
+        if delta.config is not None and delta.config != self._config:
             self._config = delta.config
+            self._generation += 1
         for record in delta.states:
             self._states[record.subject] = record
+            self._subject_revisions[record.subject] = delta.revision
+        for entry in delta.denylist:
+            self._touch(entry.kind, entry.value, delta.revision)
+        for switch in delta.kill_switches:
+            self._touch(switch.scope, switch.target, delta.revision)
         if delta.denylist:
             changed: dict[str, set[str]] = {}
             for entry in delta.denylist:
@@ -142,7 +167,26 @@ class PolicyCache:
                 self._kill_switches[key] = switch
             else:
                 self._kill_switches.pop(key, None)
+        if delta.kill_switches:
+            self._switch_expiries = tuple(
+                sorted(s.expires_at for s in self._kill_switches.values() if s.expires_at)
+            )
         self._revision = delta.revision
+
+    # Denylist kinds and kill-switch scopes that name one item or one creator.
+    _ITEM_KINDS: Mapping[str, str] = {
+        "content": "content",
+        "item": "content",
+        "creator": "creator",
+    }
+
+    def _touch(self, kind: str, value: str, revision: int) -> None:
+        """Record what a denylist or kill-switch change invalidates in the gate memo."""
+        subject_type = self._ITEM_KINDS.get(kind)
+        if subject_type is None:
+            self._generation += 1  # a topic, campaign, category or mechanism: every item
+        else:
+            self._subject_revisions[(subject_type, value)] = revision
 
     def _view(self) -> PolicySnapshot:
         return PolicySnapshot(
@@ -152,4 +196,8 @@ class PolicyCache:
             states=self._states,
             denylist=self._denylist,
             kill_switches=self._kill_switches,
+            generation=self._generation,
+            subject_revisions=self._subject_revisions,
+            switch_expiries=self._switch_expiries,
+            memo=self._memo,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine, create_engine
 
-from safefeed.store.tables import metadata
+from safefeed.store.schema import metadata
 
 config = context.config
 engine: Engine | None = config.attributes.get("engine")
