@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import orjson
@@ -178,3 +179,27 @@ def test_events_and_derived_state_commit_together(runtime: Runtime) -> None:
     with runtime.database.read() as conn:
         assert EventLog.count(conn) == 0
         assert conn.execute(select(Account.__table__)).first() is None
+
+
+def test_one_offending_sentence_in_a_long_text_is_not_diluted(runtime: Runtime) -> None:
+    """With the real profanity model, which scores this whole text about 0.48."""
+    engine = Runtime(replace(runtime.settings, text_classifier="profanity"), clock=runtime.clock)
+    benign = " ".join(f"Step {n}: stir the soup gently and taste it." for n in range(30))
+    engine.ingestor.ingest_records(
+        [
+            event(
+                "content.published",
+                event_id="1",
+                content_id="long",
+                text=benign + " You are a fucking idiot.",
+            )
+        ],
+        CTX,
+    )
+    with engine.database.read() as conn:
+        state = engine.policy.get_state(conn, ("content", "long"))
+        score = conn.execute(select(TextSignal.__table__.c.score)).scalar_one()
+    engine.close()
+    assert score > 0.99
+    assert state is not None
+    assert state.state == "limited_distribution"

@@ -14,7 +14,7 @@ from safefeed.catalog.candidates import load_candidates
 from safefeed.cli.common import ActorOption, console, default_actor, open_runtime, print_json
 from safefeed.exceptions import InputError, NotFoundError
 from safefeed.policy.gate import Candidate, RequestContext, evaluate
-from safefeed.policy.store import StateChange
+from safefeed.policy.store import MAX_KILL_SWITCH_TTL, StateChange
 from safefeed.types import (
     AGE_BANDS,
     POLICY_STATES,
@@ -194,7 +194,14 @@ def kill_set(
     ],
     target: Annotated[str, typer.Argument(help="what it applies to ('*' for global scopes)")] = "*",
     reason: Annotated[str, ReasonOption] = "",
-    ttl: Annotated[float | None, typer.Option(help="seconds until it lapses on its own")] = None,
+    ttl: Annotated[
+        float | None,
+        typer.Option(
+            min=0.001,
+            max=MAX_KILL_SWITCH_TTL.total_seconds(),
+            help="seconds until it lapses on its own",
+        ),
+    ] = None,
     actor: Annotated[str | None, ActorOption] = None,
 ) -> None:
     """Turn a kill switch on; effective on the next request, no restart."""

@@ -47,7 +47,10 @@ from safefeed.types import (
 )
 from safefeed.version import __version__
 
-__all__ = ["PolicyStore", "StateChange"]
+__all__ = ["MAX_KILL_SWITCH_TTL", "PolicyStore", "StateChange"]
+
+#: A lapsing switch is an incident measure; longer-lived ones are set without a TTL.
+MAX_KILL_SWITCH_TTL = timedelta(days=365)
 
 _states = table_of(PolicyStateRow)
 _history = table_of(PolicyHistory)
@@ -331,8 +334,10 @@ class PolicyStore:
             target = "*"
         elif not target or target == "*":
             raise InputError(f"kill switch scope {scope!r} needs a target")
-        if ttl is not None and ttl.total_seconds() <= 0:
-            raise InputError("a kill switch TTL must be positive")
+        if ttl is not None and not timedelta(0) < ttl <= MAX_KILL_SWITCH_TTL:
+            raise InputError(
+                f"a kill switch TTL must be positive and at most {MAX_KILL_SWITCH_TTL.days} days"
+            )
         existing = conn.execute(
             select(_switches.c.active).where(
                 _switches.c.scope == scope, _switches.c.target == target

@@ -15,7 +15,7 @@ from safefeed.catalog.candidates import load_candidates
 from safefeed.exceptions import NotFoundError
 from safefeed.policy.gate import Candidate, RequestContext, evaluate
 from safefeed.policy.records import DenylistKind, KillSwitchScope
-from safefeed.policy.store import StateChange
+from safefeed.policy.store import MAX_KILL_SWITCH_TTL, StateChange
 from safefeed.types import AgeBand, PolicyState, Recommendability, SubjectType, Surface
 
 __all__ = ["router"]
@@ -47,7 +47,10 @@ class DenyBody(_Body):
 class KillSwitchBody(_Body):
     reason: str = Field(min_length=1)
     ttl_seconds: float | None = Field(
-        default=None, gt=0, description="lapses on its own after this"
+        default=None,
+        gt=0,
+        le=MAX_KILL_SWITCH_TTL.total_seconds(),
+        description="lapses on its own after this many seconds",
     )
 
 
