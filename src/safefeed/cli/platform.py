@@ -181,8 +181,9 @@ def register(app: typer.Typer) -> None:
         console.print(f"\n[bold]API[/]        {base}/v1  (OpenAPI: {base}/docs)")
         console.print(f"[bold]health[/]     {base}/healthz  {base}/readyz")
         console.print(f"[bold]metrics[/]    {base}/metrics")
-        auth = "Authorization: Bearer $SAFEFEED_KEY"
-        console.print(f"[bold]try[/]        curl -H '{auth}' {base}/v1/kill-switches")
+        auth = '"Authorization: Bearer $SAFEFEED_KEY"'
+        example = f"curl -H {auth} {base}/v1/policy/content/c002222"
+        console.print(f"[bold]try[/]        {example}", soft_wrap=True, highlight=False)
         if serve_api:
             _serve(settings, bind_host, bind_port, 1)
 
