@@ -8,6 +8,7 @@ from safefeed.access.keys import ApiKeyStore
 from safefeed.audit import AuditLog
 from safefeed.catalog.consumer import CatalogConsumer
 from safefeed.clock import Clock, SystemClock
+from safefeed.feed import FeedEngine, FeedStateConsumer
 from safefeed.ingest.pipeline import Ingestor
 from safefeed.policy.consumer import PolicyEventConsumer
 from safefeed.policy.snapshot import PolicyCache
@@ -39,6 +40,17 @@ class Runtime:
             max_batch=settings.max_batch_events,
         )
         self._policy_cache: PolicyCache | None = None
+        # The feed: its state consumer runs inside the ingest transaction (after the
+        # catalog's); the engine reads the policy cache through this runtime.
+        self.feed = FeedEngine(
+            self.database, lambda: self.policy_cache, self.clock, settings.data_dir
+        )
+        self.ingestor.consumers.append(FeedStateConsumer(self.feed.config))
+        # The risk funnel: a consumer too; it meets the feed only in policy state.
+        from safefeed.risk.consumer import RiskConsumer
+
+        self.risk = RiskConsumer(self.policy, self.audit, self.clock)
+        self.ingestor.consumers.append(self.risk)
 
     def _classifier(self) -> TextClassifier:
         spec = self.settings.text_classifier

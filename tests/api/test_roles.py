@@ -20,6 +20,12 @@ PATH_VALUES = {
     "value": "c1",
     "scope": "item",
     "target": "c1",
+    "case_id": "rc_0",
+    "queue": "triage",
+    "member": "someone",
+    "surface": "home",
+    "user_id": "u1",
+    "request_id": "r1",
 }
 
 

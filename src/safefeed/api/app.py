@@ -8,7 +8,7 @@ from fastapi.routing import APIRoute
 from safefeed.api.access import Access
 from safefeed.api.metrics import ApiMetrics
 from safefeed.api.problems import install_problem_handlers
-from safefeed.api.routes import audit, events, health, policy
+from safefeed.api.routes import audit, events, feed, health, policy, review
 from safefeed.events.schema import CONTRACT_VERSION
 from safefeed.runtime import Runtime
 from safefeed.version import __version__
@@ -16,7 +16,7 @@ from safefeed.version import __version__
 __all__ = ["ROUTERS", "api_routes", "create_app", "route_access"]
 
 #: Every router the app serves, in order.
-ROUTERS = (health.router, events.router, policy.router, audit.router)
+ROUTERS = (health.router, events.router, policy.router, audit.router, feed.router, review.router)
 
 
 def api_routes() -> list[APIRoute]:

@@ -7,7 +7,7 @@ import sys
 import typer
 from click.exceptions import Abort, ClickException
 
-from safefeed.cli import audit, keys, platform, policy
+from safefeed.cli import audit, feed, keys, platform, policy, risk, sim
 from safefeed.cli.common import err_console
 from safefeed.exceptions import InputError, NotFoundError, SafefeedError
 
@@ -21,12 +21,17 @@ app = typer.Typer(
     add_completion=False,
 )
 platform.register(app)
+feed.register(app)
+sim.register(app)
 app.add_typer(policy.policy_app, name="policy")
 app.add_typer(policy.denylist_app, name="denylist")
 app.add_typer(policy.kill_switch_app, name="kill-switch")
 app.add_typer(policy.config_app, name="config")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(keys.keys_app, name="keys")
+risk.register(app)
+app.add_typer(risk.scenarios_app, name="scenarios")
+app.add_typer(risk.review_app, name="review")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,7 @@ Alembic's environment and the schema tests read `metadata` from here. Each part 
 the flow keeps its tables in a module of its own beside `tables` (the core).
 """
 
-from safefeed.store import tables
+from safefeed.store import feed_tables, risk_tables, tables
 from safefeed.store.tables import metadata
 
-__all__ = ["metadata", "tables"]
+__all__ = ["feed_tables", "metadata", "risk_tables", "tables"]

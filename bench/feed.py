@@ -1,0 +1,384 @@
+"""Feed benchmark: latency, throughput and memory of the real engine at scale.
+
+A catalog of N items (default 1,000,000) and U users (default 100,000) is generated
+straight into the in-memory catalog and, in bulk, into the store (policy state of
+every item, accounts, follows, topic affinities) — not through the HTTP API. Then:
+
+- in process: ``FeedEngine.serve`` for single home-page requests of random users
+  (20 items, the whole pipeline including the served-log write): p50 / p99 and the
+  number of candidates scored per request;
+- batch: pages per second for batches of 1,000 users;
+- HTTP: the real app under uvicorn on loopback, load from separate processes:
+  requests/s and p99;
+- memory: resident set size of the catalog and its ANN index (growth over the
+  loaded process before generation).
+
+Prints a table and writes ``bench/results/feed.json``.
+
+    bench/feed                               # 1M items, 100k users
+    bench/feed --items 100000 --users 10000  # a quick run
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import multiprocessing
+import platform
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from safefeed.clock import SystemClock, to_us  # noqa: E402
+from safefeed.feed.catalog.columns import ItemBatch  # noqa: E402
+from safefeed.feed.catalog.embedding import topic_vector  # noqa: E402
+from safefeed.feed.contracts import FeedRequest  # noqa: E402
+from safefeed.runtime import Runtime  # noqa: E402
+from safefeed.settings import Settings  # noqa: E402
+from safefeed.store.database import sqlite_url  # noqa: E402
+from safefeed.store.feed_tables import FeedAffinity  # noqa: E402
+from safefeed.store.tables import Account, FollowEdge, PolicyStateRow, table_of  # noqa: E402
+
+TOPICS = [f"topic{i:03d}" for i in range(200)]
+FORMATS = ["post", "article", "video", "short", "live_replay", "podcast"]
+_CHUNK = 50_000
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def generate_catalog(runtime: Runtime, n_items: int, seed: int) -> dict[str, float]:
+    """Items straight into the in-memory catalog (and their statistics arrays)."""
+    rng = np.random.default_rng(seed)
+    now_us = to_us(runtime.clock.now())
+    catalog = runtime.feed.catalog
+    dim = catalog.dim
+    n_creators = max(n_items // 50, 10)
+    # Creator popularity and topic mix are skewed, as on a real platform.
+    creator = (rng.zipf(1.3, n_items) - 1) % n_creators
+    topic = rng.integers(0, len(TOPICS), n_items)
+    basis = np.stack([topic_vector(t, dim) for t in TOPICS])
+    started = time.perf_counter()
+    for start in range(0, n_items, 200_000):
+        stop = min(start + 200_000, n_items)
+        size = stop - start
+        vectors = basis[topic[start:stop]] + 0.15 * rng.standard_normal((size, dim))
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        age_us = rng.exponential(3 * 86400e6, size).astype(np.int64)
+        fmt = rng.integers(0, len(FORMATS), size)
+        batch = ItemBatch(
+            content_ids=[f"c{i:08d}" for i in range(start, stop)],
+            creator_ids=[f"cr{c:07d}" for c in creator[start:stop]],
+            topics=[(TOPICS[t],) for t in topic[start:stop]],
+            formats=[FORMATS[f] for f in fmt],
+            durations=rng.uniform(10, 1200, size).tolist(),
+            qualities=rng.beta(5, 2, size).tolist(),
+            published_us=(now_us - age_us).tolist(),
+            expires_us=[None] * size,
+            deleted=[False] * size,
+            embeddings=vectors.astype(np.float32),
+        )
+        rows = catalog.upsert_items(batch)
+        impressions = rng.gamma(2.0, 200.0, size).astype(np.float32)
+        opens = impressions * rng.beta(2, 15, size).astype(np.float32)
+        catalog.update_stats(
+            rows,
+            {
+                "w_impressions": impressions,
+                "n_impressions": impressions,
+                "w_opens": opens,
+                "n_opens": opens,
+                "w_dwells": opens,
+                "w_dwell_ratio": opens * rng.uniform(0.2, 1.4, size).astype(np.float32),
+                "n_dwell_s": opens * rng.uniform(5, 200, size).astype(np.float32),
+                "w_saves": opens * 0.05,
+                "w_likes": opens * 0.2,
+                "w_hides": impressions * rng.beta(1, 60, size).astype(np.float32),
+                "n_hides": impressions * 0.02,
+                "w_reports": impressions * rng.beta(1, 800, size).astype(np.float32),
+                "n_reports": impressions * 0.002,
+                "velocity": opens * rng.uniform(0, 0.05, size).astype(np.float32),
+            },
+        )
+        catalog.update_stats(rows, {"velocity_us": np.full(size, now_us, np.int64)})
+    catalog.publish(0)
+    return {"seconds": time.perf_counter() - started, "creators": float(n_creators)}
+
+
+def generate_store(runtime: Runtime, n_items: int, n_users: int, seed: int) -> float:
+    """Policy state for every item, and users with follows and affinities, in bulk."""
+    rng = random.Random(seed)
+    now_us = to_us(runtime.clock.now())
+    started = time.perf_counter()
+    states = table_of(PolicyStateRow)
+    accounts, follows, affinities = (
+        table_of(Account),
+        table_of(FollowEdge),
+        table_of(FeedAffinity),
+    )
+    n_creators = max(n_items // 50, 10)
+    state_choices = ["allowed"] * 90 + ["limited_distribution"] * 4 + ["restricted"] * 3
+    state_choices += ["needs_review"] * 2 + ["blocked"]
+    with runtime.database.write() as conn:
+        for start in range(0, n_items, _CHUNK):
+            rows = [
+                {
+                    "subject_type": "content",
+                    "subject_id": f"c{i:08d}",
+                    "state": rng.choice(state_choices),
+                    "policy_version": "bench",
+                    "reasons": [],
+                    "surfaces": {},
+                    "review_status": None,
+                    "updated_us": now_us,
+                    "revision": 1,
+                }
+                for i in range(start, min(start + _CHUNK, n_items))
+            ]
+            conn.execute(states.insert(), rows)
+        conn.exec_driver_sql("UPDATE policy_revision SET revision = 1")
+        bands = ["18_24", "25_plus", "25_plus", "16_17", "unknown"]
+        for start in range(0, n_users, _CHUNK):
+            users = range(start, min(start + _CHUNK, n_users))
+            conn.execute(
+                accounts.insert(),
+                [
+                    {
+                        "user_id": f"u{u:07d}",
+                        "age_band": rng.choice(bands),
+                        "region": "US",
+                        "timezone": None,
+                        "language": "en",
+                        "is_creator": False,
+                        "created_us": now_us - 90 * 86_400_000_000,
+                    }
+                    for u in users
+                ],
+            )
+            conn.execute(
+                follows.insert(),
+                [
+                    {"user_id": f"u{u:07d}", "creator_id": f"cr{c:07d}", "created_us": now_us}
+                    for u in users
+                    for c in {rng.randrange(n_creators) for _ in range(8)}
+                ],
+            )
+            conn.execute(
+                affinities.insert(),
+                [
+                    {
+                        "user_id": f"u{u:07d}",
+                        "kind": "topic",
+                        "key": t,
+                        "weight": rng.uniform(0.5, 6.0),
+                        "updated_us": now_us,
+                    }
+                    for u in users
+                    for t in {rng.choice(TOPICS) for _ in range(5)}
+                ],
+            )
+            conn.execute(
+                affinities.insert(),
+                [
+                    {
+                        "user_id": f"u{u:07d}",
+                        "kind": "creator",
+                        "key": f"cr{c:07d}",
+                        "weight": rng.uniform(0.5, 6.0),
+                        "updated_us": now_us,
+                    }
+                    for u in users
+                    for c in {rng.randrange(n_creators) for _ in range(10)}
+                ],
+            )
+    return time.perf_counter() - started
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def bench_in_process(runtime: Runtime, n_users: int, requests: int, seed: int) -> dict[str, Any]:
+    rng = random.Random(seed)
+    engine = runtime.feed
+    for _ in range(200):  # warm the gate memo and the connection pool, as a server would be
+        engine.serve([FeedRequest(user_id=f"u{rng.randrange(n_users):07d}")])
+    latencies, scored, sizes = [], [], []
+    for _ in range(requests):
+        request = FeedRequest(user_id=f"u{rng.randrange(n_users):07d}")
+        started = time.perf_counter()
+        response = engine.serve([request])[0]
+        latencies.append((time.perf_counter() - started) * 1000)
+        scored.append(sum(response.trace["candidates_by_source"].values()))
+        sizes.append(len(response.items))
+    return {
+        "requests": requests,
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": percentile(latencies, 0.99),
+        "mean_ms": statistics.fmean(latencies),
+        "candidates_scored_mean": statistics.fmean(scored),
+        "candidates_scored_min": min(scored),
+        "page_items_mean": statistics.fmean(sizes),
+    }
+
+
+def bench_batch(runtime: Runtime, n_users: int, batches: int, seed: int) -> dict[str, Any]:
+    rng = random.Random(seed)
+    pages = 0
+    started = time.perf_counter()
+    for _ in range(batches):
+        users = [f"u{rng.randrange(n_users):07d}" for _ in range(1000)]
+        pages += len(runtime.feed.serve([FeedRequest(user_id=u) for u in users]))
+    seconds = time.perf_counter() - started
+    return {"batch_size": 1000, "batches": batches, "pages_per_s": pages / seconds}
+
+
+def _load(url: str, token: str, n_users: int, seconds: float, seed: int, out: Any) -> None:
+    import httpx
+
+    rng = random.Random(seed)
+    latencies = []
+    with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            user = f"u{rng.randrange(n_users):07d}"
+            started = time.perf_counter()
+            response = client.get(f"{url}/v1/feed/home", params={"user_id": user})
+            latencies.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.text
+    out.put(latencies)
+
+
+def bench_http(runtime: Runtime, n_users: int, seconds: float, clients: int) -> dict[str, Any]:
+    import uvicorn
+
+    from safefeed.api.app import create_app
+
+    with runtime.database.write() as conn:
+        token = runtime.keys.issue(conn, "bench", ["service"], actor="bench", reason="bench").token
+    port = 8765
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    workers = [
+        context.Process(
+            target=_load,
+            args=(f"http://127.0.0.1:{port}", token, n_users, seconds, seed, queue),
+        )
+        for seed in range(clients)
+    ]
+    for worker in workers:
+        worker.start()
+    latencies = [x for _ in workers for x in queue.get()]
+    for worker in workers:
+        worker.join()
+    server.should_exit = True
+    thread.join()
+    return {
+        "clients": clients,
+        "seconds": seconds,
+        "requests": len(latencies),
+        "req_per_s": len(latencies) / seconds,
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": percentile(latencies, 0.99),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--batches", type=int, default=3)
+    parser.add_argument("--http-seconds", type=float, default=20.0)
+    parser.add_argument("--http-clients", type=int, default=8)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    console = Console()
+    workdir = Path(tempfile.mkdtemp(prefix="safefeed-bench-feed-"))
+    settings = Settings(
+        data_dir=workdir, database_url=sqlite_url(workdir / "bench.db"), text_classifier="keyword"
+    )
+    runtime = Runtime(settings, clock=SystemClock())
+    runtime.migrate()
+    gc.collect()
+    rss_before = rss_mb()
+    with console.status(f"generating {args.items:,} items into the catalog and index"):
+        made = generate_catalog(runtime, args.items, args.seed)
+    gc.collect()
+    rss_catalog = rss_mb() - rss_before
+    with console.status(f"writing policy state and {args.users:,} users to the store"):
+        store_seconds = generate_store(runtime, args.items, args.users, args.seed)
+    now = runtime.clock.now()
+    runtime.feed.mark_catalog_fresh(now)
+    with console.status("loading policy state, building derived lists"):
+        runtime.policy_cache.snapshot()
+        runtime.feed.lists(runtime.feed.catalog.view, to_us(now))
+    gc.collect()
+    gc.freeze()  # the catalog is long-lived: keep the collector from walking it
+    with console.status("in-process latency"):
+        in_process = bench_in_process(runtime, args.users, args.requests, args.seed)
+    with console.status("batch throughput"):
+        batch = bench_batch(runtime, args.users, args.batches, args.seed)
+    with console.status("HTTP on loopback"):
+        http = bench_http(runtime, args.users, args.http_seconds, args.http_clients)
+    results = {
+        "machine": {"python": platform.python_version(), "cpus": multiprocessing.cpu_count()},
+        "items": args.items,
+        "users": args.users,
+        "generation_seconds": made["seconds"],
+        "store_seconds": store_seconds,
+        "rss_catalog_and_index_mb": rss_catalog,
+        "rss_total_mb": rss_mb(),
+        "in_process": in_process,
+        "batch": batch,
+        "http": http,
+    }
+    table = Table(title=f"feed: {args.items:,} items, {args.users:,} users, 20-item home page")
+    for column in ("measure", "value", "goal"):
+        table.add_column(column)
+    table.add_row(
+        "candidates scored / request", f"{in_process['candidates_scored_mean']:.0f}", ">= 1,500"
+    )
+    table.add_row("in-process p50", f"{in_process['p50_ms']:.1f} ms", "<= 10 ms")
+    table.add_row("in-process p99", f"{in_process['p99_ms']:.1f} ms", "<= 30 ms")
+    table.add_row("HTTP req/s", f"{http['req_per_s']:.0f}", ">= 300")
+    table.add_row("HTTP p99", f"{http['p99_ms']:.1f} ms", "<= 100 ms")
+    table.add_row("batch pages/s (1,000 users)", f"{batch['pages_per_s']:.0f}", "")
+    table.add_row("RSS catalog + index", f"{rss_catalog:.0f} MB", "<= 2,048 MB")
+    console.print(table)
+    out = ROOT / "bench" / "results" / "feed.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    console.print(f"wrote {out.relative_to(ROOT)}")
+    runtime.close()
+
+
+if __name__ == "__main__":
+    main()

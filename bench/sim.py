@@ -1,0 +1,159 @@
+"""Simulator benchmark: simulated impressions per second of the world and its metrics.
+
+The recommender is the in-memory popularity test seam, and its own time is
+measured separately and left out of the headline figure: this measures the
+world/metrics overhead only (users, engagement, drift, classifier, bots, metrics,
+and turning the seam's string ids back into arrays). The real engine's cost comes
+on top. From the measured per-step time it projects the issue's target run,
+100,000 users x 50 steps x 20-item pages (100M impressions), on one process;
+seeds run in parallel processes, one per core. Prints a table and writes
+``bench/results/sim.json``.
+
+    bench/sim                          # 10k and 100k users, 5 steps each
+    bench/sim --users 100000 --steps 50   # the full target run (several minutes)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from safefeed.sim import PopularityRecommender, SimConfig, SimRequest, StepFeedback  # noqa: E402
+from safefeed.sim.world import World  # noqa: E402
+
+TARGET_USERS, TARGET_STEPS, TARGET_PAGE = 100_000, 50, 20
+
+
+class TimedSeam:
+    """Wraps the test seam and keeps the seconds spent inside it."""
+
+    def __init__(self, inner: PopularityRecommender) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.seconds = 0.0
+
+    def recommend(self, requests: Sequence[SimRequest]) -> list[list[str]]:
+        started = time.perf_counter()
+        try:
+            return self.inner.recommend(requests)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+    def observe(self, feedback: StepFeedback) -> None:
+        started = time.perf_counter()
+        self.inner.observe(feedback)
+        self.seconds += time.perf_counter() - started
+
+
+def run_case(users: int, steps: int, seed: int) -> dict[str, Any]:
+    config = SimConfig(users=users, steps=steps, page_size=TARGET_PAGE)
+    seam = TimedSeam(PopularityRecommender(seed=seed))
+    started = time.perf_counter()
+    world = World(config, seed)
+    seam.observe(world.initial_feedback())
+    setup = time.perf_counter() - started
+    for _ in range(steps):
+        seam.observe(world.step(seam))
+    world.totals()
+    total = time.perf_counter() - started
+    impressions = int(sum(world.metrics.series["impressions"]))
+    world_s = total - seam.seconds - setup
+    per_step_world = world_s / steps
+    per_step_total = (total - setup) / steps
+    impressions_per_step_target = impressions / steps * (TARGET_USERS / users)
+    return {
+        "users": users,
+        "steps": steps,
+        "page_size": TARGET_PAGE,
+        "impressions": impressions,
+        "setup_s": round(setup, 3),
+        "seam_s": round(seam.seconds, 3),
+        "world_s": round(world_s, 3),
+        "total_s": round(total, 3),
+        "world_impressions_per_s": round(impressions / world_s),
+        "with_seam_impressions_per_s": round(impressions / (total - setup)),
+        # Linear in users (every operation is per user or per slot) and in steps.
+        "projected_target_world_s": round(per_step_world * TARGET_USERS / users * TARGET_STEPS),
+        "projected_target_with_seam_s": round(per_step_total * TARGET_USERS / users * TARGET_STEPS),
+        "projected_target_impressions": round(impressions_per_step_target * TARGET_STEPS),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "sim.json")
+    args = parser.parse_args()
+
+    console = Console(width=160)
+    cases = []
+    for users in args.users:
+        console.print(f"running {users:,} users x {args.steps} steps ...")
+        cases.append(run_case(users, args.steps, args.seed))
+
+    table = Table(title="simulator world/metrics throughput (test-seam recommender, excluded)")
+    for column in (
+        "users",
+        "steps",
+        "impressions",
+        "world s",
+        "seam s",
+        "world imp/s",
+        "with seam imp/s",
+        "projected 100k x 50 (world)",
+        "(with seam)",
+    ):
+        table.add_column(column, justify="right")
+    for c in cases:
+        table.add_row(
+            f"{c['users']:,}",
+            str(c["steps"]),
+            f"{c['impressions']:,}",
+            f"{c['world_s']:.2f}",
+            f"{c['seam_s']:.2f}",
+            f"{c['world_impressions_per_s']:,}",
+            f"{c['with_seam_impressions_per_s']:,}",
+            f"{c['projected_target_world_s']} s",
+            f"{c['projected_target_with_seam_s']} s",
+        )
+    console.print(table)
+    console.print(
+        "The headline is the world's own overhead; the feed engine's serving time adds to it. "
+        "Seeds run one per process (2 cores: two seeds in the time of one)."
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    result = {
+        "benchmark": "sim",
+        "what": "world + metrics overhead per simulated impression; recommender = test seam, "
+        "timed separately and excluded from world_impressions_per_s",
+        "target": {"users": TARGET_USERS, "steps": TARGET_STEPS, "page_size": TARGET_PAGE},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        },
+        "measured_at": time.strftime("%Y-%m-%d"),
+        "cases": cases,
+    }
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    console.print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,256 @@
+"""Simulation commands: ``simulate``, ``gate`` and the ``audit paths`` sub-command.
+
+`register` adds ``simulate`` and ``gate`` to the main app; `register_paths_command`
+adds ``paths`` to the ``audit`` app. The simulator is imported inside the
+commands, so ``safefeed --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+import yaml
+from rich.table import Table
+
+from safefeed.cli.common import console, err_console, print_json
+from safefeed.exceptions import ConfigError, InputError
+
+if TYPE_CHECKING:
+    from safefeed.sim.config import SimConfig
+    from safefeed.sim.gate import GateReport
+
+__all__ = [
+    "gate",
+    "load_sim_config",
+    "paths",
+    "print_gate",
+    "register",
+    "register_paths_command",
+    "simulate",
+]
+
+
+def load_sim_config(
+    path: Path | None, steps: int | None = None, users: int | None = None
+) -> SimConfig:
+    """The world's parameters: a YAML file of `SimConfig` fields (optional), then flags."""
+    from pydantic import ValidationError
+
+    from safefeed.sim.config import SimConfig
+
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"sim config {path}: {exc}") from None
+    if steps is not None:
+        raw["steps"] = steps
+    if users is not None:
+        raw["users"] = users
+    try:
+        return SimConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"sim config: {exc}") from None
+
+
+def simulate(
+    ranker: Annotated[
+        list[str], typer.Option(help="named ranking configuration; repeat to compare")
+    ],
+    out: Annotated[Path, typer.Option(help="output folder")],
+    seed: Annotated[int, typer.Option(help="first seed")] = 0,
+    seeds: Annotated[int, typer.Option(min=1, help="number of seeds (seed, seed+1, ...)")] = 1,
+    steps: Annotated[int | None, typer.Option(min=1)] = None,
+    users: Annotated[int | None, typer.Option(min=2)] = None,
+    config: Annotated[Path | None, typer.Option(help="YAML of world parameters")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="parallel processes")] = 2,
+    path_audit: Annotated[bool, typer.Option("--paths/--no-paths")] = True,
+    hops: Annotated[int, typer.Option(min=1)] = 10,
+    walks: Annotated[int, typer.Option(min=1)] = 1000,
+    events: Annotated[
+        Path | None, typer.Option(help="also write v1 events (JSON Lines; one seed only)")
+    ] = None,
+    quiet: Annotated[bool, typer.Option(help="no progress bars")] = False,
+) -> None:
+    """Run the simulator; write metrics.json and report.html under OUT.
+
+    One ranker: OUT/metrics.json. Several: OUT/NAME/metrics.json each. The report
+    (OUT/report.html) puts them side by side with 95% intervals over seeds.
+    """
+    from safefeed.sim.document import write_metrics
+    from safefeed.sim.rankers import resolve_recommender
+    from safefeed.sim.report import write_report
+    from safefeed.sim.runner import PathSettings, run_seeds, run_simulation
+    from safefeed.sim.sinks import JsonlSink
+
+    world = load_sim_config(config, steps, users)
+    seed_list = list(range(seed, seed + seeds))
+    settings = PathSettings(hops=hops, walks=walks) if path_audit else None
+    if len(set(ranker)) != len(ranker):
+        raise InputError("each --ranker once")
+    documents: dict[str, dict[str, Any]] = {}
+    for name in ranker:
+        resolve_recommender(name, seed)  # fail fast, before any process starts
+        target = out / "metrics.json" if len(ranker) == 1 else out / name / "metrics.json"
+        if events is not None:
+            if seeds != 1 or len(ranker) != 1:
+                raise InputError("--events needs exactly one ranker and one seed")
+            with JsonlSink(events) as sink:
+                results = [
+                    run_simulation(
+                        resolve_recommender(name, seed),
+                        world.with_overrides(emit_events=True),
+                        seed,
+                        sink=sink,
+                        paths=settings,
+                    )
+                ]
+        else:
+            results = run_seeds(
+                name,
+                world,
+                seed_list,
+                workers=workers,
+                paths=settings,
+                console=None if quiet else err_console,
+            )
+        documents[name] = write_metrics(target, results)
+    report = write_report(out / "report.html", documents, title="safefeed simulation")
+    _print_totals(documents)
+    console.print(f"wrote {out / 'metrics.json' if len(ranker) == 1 else out}/… and {report}")
+
+
+def _print_totals(documents: dict[str, dict[str, Any]]) -> None:
+    table = Table(title="totals (mean over seeds, 95% interval)")
+    table.add_column("metric")
+    for name in documents:
+        table.add_column(name, justify="right")
+    keys = (
+        "harmful_exposure_rate",
+        "harmful_exposure_rate_max",
+        "borderline_exposure_rate",
+        "watch_time",
+        "reports_per_1k_sessions",
+        "hides_per_1k_sessions",
+        "extremeness_drift",
+        "topic_diversity",
+        "creator_gini",
+        "retention",
+    )
+    for key in keys:
+        cells = []
+        for doc in documents.values():
+            i = doc["intervals"]["totals"][key]
+            cells.append(f"{i['mean']:.4g} [{i['low']:.3g}, {i['high']:.3g}]")
+        table.add_row(key, *cells)
+    shares = [doc.get("path_audit", {}).get("share") for doc in documents.values()]
+    if any(s is not None for s in shares):
+        table.add_row("path share → harmful", *(f"{s['mean']:.4g}" if s else "–" for s in shares))
+    console.print(table)
+
+
+def paths(
+    ranker: Annotated[
+        list[str] | None, typer.Option(help="simulate this objective, then audit it; repeatable")
+    ] = None,
+    edges: Annotated[Path | None, typer.Option(help="CSV source,target[,weight]")] = None,
+    nodes: Annotated[Path | None, typer.Option(help="CSV id,label")] = None,
+    hops: Annotated[int, typer.Option(min=1)] = 10,
+    walks: Annotated[int, typer.Option(min=1)] = 1000,
+    seed: Annotated[int, typer.Option()] = 0,
+    start_label: Annotated[str, typer.Option()] = "mainstream",
+    target_label: Annotated[str, typer.Option()] = "harmful",
+    steps: Annotated[int | None, typer.Option(min=1)] = None,
+    users: Annotated[int | None, typer.Option(min=2)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Random walks through related recommendations: how often do they reach harmful?
+
+    Either an external graph (--edges and --nodes) or one or more simulated
+    objectives (--ranker), each audited after its run over the final catalog.
+    """
+    from safefeed.sim.paths import RecommendationGraph, audit_paths
+    from safefeed.sim.rankers import resolve_recommender
+    from safefeed.sim.runner import PathSettings, run_simulation
+
+    audits: dict[str, dict[str, Any]] = {}
+    if (edges is None) != (nodes is None):
+        raise InputError("--edges and --nodes go together")
+    if edges is not None and nodes is not None:
+        if ranker:
+            raise InputError("either a CSV graph or --ranker, not both")
+        graph = RecommendationGraph.from_csv(edges, nodes)
+        audit = audit_paths(
+            graph, hops, walks, seed, start_label=start_label, target_label=target_label
+        )
+        audits[edges.name] = audit.as_dict()
+    elif ranker:
+        world = load_sim_config(None, steps, users)
+        for name in ranker:
+            result = run_simulation(
+                resolve_recommender(name, seed),
+                world,
+                seed,
+                paths=PathSettings(hops=hops, walks=walks),
+            )
+            assert result.path_audit is not None
+            audits[name] = result.path_audit
+    else:
+        raise InputError("give --edges and --nodes, or --ranker")
+    if as_json:
+        print_json(audits)
+        return
+    table = Table(title=f"path audit: {walks} walks x {hops} hops from {start_label}")
+    for column in ("objective / graph", f"share reaching {target_label}", "mean first hop"):
+        table.add_column(column)
+    for name, audit_dict in audits.items():
+        first = audit_dict["mean_first_hop"]
+        table.add_row(name, f"{audit_dict['share']:.4f}", "–" if first is None else f"{first:.2f}")
+    console.print(table)
+
+
+def gate(
+    config: Annotated[Path, typer.Argument(help="YAML gate configuration")],
+    workers: Annotated[int, typer.Option(min=1)] = 2,
+    out: Annotated[Path | None, typer.Option(help="also write both metrics documents here")] = None,
+) -> None:
+    """Simulate a candidate configuration against the current one; exit 1 if a KPI fails."""
+    from safefeed.sim.gate import GateConfig, run_gate
+
+    gate_config = GateConfig.from_yaml(config)
+    report, documents = run_gate(gate_config, workers=workers)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        for role, document in documents.items():
+            (out / f"{role}.json").write_text(json.dumps(document, indent=2), encoding="utf-8")
+    print_gate(report)
+    if not report.passed:
+        raise typer.Exit(1)
+
+
+def print_gate(report: GateReport) -> None:
+    """The gate's table: one row per KPI."""
+    table = Table(title=f"gate: {report.candidate} (candidate) vs {report.current} (current)")
+    for column in ("KPI", "candidate", "current", "rule", "result"):
+        table.add_column(column)
+    for check in report.checks:
+        current = "–" if check.current is None else f"{check.current:.4g}"
+        verdict = "[green]pass[/]" if check.passed else "[red]FAIL[/]"
+        table.add_row(check.name, f"{check.candidate:.4g}", current, check.rule, verdict)
+    console.print(table)
+    console.print("[green]gate passed[/]" if report.passed else "[red]gate failed[/]")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``simulate`` and ``gate`` to the main app."""
+    app.command("simulate")(simulate)
+    app.command("gate")(gate)
+
+
+def register_paths_command(audit_app: typer.Typer) -> None:
+    """Add ``paths`` to the ``audit`` app (``safefeed audit paths``)."""
+    audit_app.command("paths")(paths)

@@ -1,0 +1,335 @@
+"""The in-memory columnar catalog: one row per item, one NumPy array per attribute.
+
+Serving reads a `CatalogView`, an immutable capture of the arrays and the row
+count at one moment: appending rows never disturbs a request in flight (arrays
+that must grow are reallocated, and the view keeps the old ones). Statistics of
+existing rows are updated in place; a request may see a count a few events newer
+than its neighbours', which is harmless.
+
+Gate `Candidate` objects are built once per row and cached, so the gate's
+per-revision memo hits on every later request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+
+from safefeed.clock import from_us
+from safefeed.feed.catalog.index import AnnIndex
+from safefeed.policy.gate import Candidate
+
+__all__ = [
+    "FORMATS",
+    "ITEM_STATS",
+    "NO_EXPIRY",
+    "TOPIC_SLOTS",
+    "CatalogView",
+    "FeedCatalog",
+    "ItemBatch",
+    "id_hash",
+]
+
+FORMATS: tuple[str, ...] = ("post", "article", "video", "short", "live_replay", "podcast")
+_FORMAT_CODE = {name: code for code, name in enumerate(FORMATS)}
+#: Topics kept per item (the first ones its event named).
+TOPIC_SLOTS = 4
+NO_EXPIRY = np.iinfo(np.int64).max
+#: Per-item statistics columns (see `safefeed.store.feed_tables.FeedItemStats`).
+ITEM_STATS: tuple[str, ...] = (
+    "w_impressions",
+    "w_opens",
+    "w_dwell_ratio",
+    "w_dwells",
+    "w_saves",
+    "w_likes",
+    "w_hides",
+    "w_reports",
+    "n_impressions",
+    "n_opens",
+    "n_dwell_s",
+    "n_hides",
+    "n_reports",
+    "velocity",
+    "low_trust_share",
+)
+_CREATOR_STATS = ("c_w_impressions", "c_w_follows", "c_w_negative")
+_DEFAULT_DURATION = {"post": 20.0, "article": 180.0, "video": 300.0, "short": 30.0}
+
+IntArray = npt.NDArray[np.int64]
+#: Bytes of an id hash (48 bits: short enough for a cursor, collisions only hide an item).
+ID_HASH_BYTES = 6
+
+
+def id_hash(content_id: str) -> int:
+    """A short, stable hash of a content id, as stored in the ``id_hash`` column.
+
+    >>> id_hash("c1") == id_hash("c1") and 0 <= id_hash("c1") < 2**48
+    True
+    """
+    digest = hashlib.blake2b(content_id.encode(), digest_size=ID_HASH_BYTES).digest()
+    return int.from_bytes(digest, "little")
+
+
+FloatArray = npt.NDArray[np.float32]
+
+
+@dataclass(slots=True)
+class ItemBatch:
+    """Catalog attributes of a batch of items, as columns (store rows or a generator)."""
+
+    content_ids: list[str]
+    creator_ids: list[str]
+    topics: list[Sequence[str]]
+    formats: list[str]
+    durations: list[float | None]
+    qualities: list[float | None]
+    published_us: list[int]
+    expires_us: list[int | None]
+    deleted: list[bool]
+    embeddings: FloatArray
+    hashtags: list[tuple[str, ...]] = field(default_factory=list)
+    regions: list[str | None] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogView:
+    """The catalog as one request sees it: ``n`` rows of every column."""
+
+    n: int
+    revision: int
+    catalog: FeedCatalog
+    columns: dict[str, np.ndarray]
+    creator_columns: dict[str, np.ndarray]
+    topic_names: tuple[str, ...]
+
+    def col(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+    def ccol(self, name: str) -> np.ndarray:
+        return self.creator_columns[name]
+
+
+class FeedCatalog:
+    """The columnar catalog with its embedding index."""
+
+    def __init__(self, dim: int, capacity: int = 1024) -> None:
+        self.dim = dim
+        self.ids: list[str] = []
+        self.index_of: dict[str, int] = {}
+        self.creator_ids: list[str] = []
+        self.creator_of: dict[str, int] = {}
+        self.topic_names: list[str] = []
+        self.topic_of: dict[str, int] = {}
+        self._hashtags: list[tuple[str, ...]] = []
+        self._regions: list[str | None] = []
+        self._candidates: list[Candidate | None] = []
+        self.index = AnnIndex(dim)
+        self.revision = -1
+        self.lock = threading.Lock()
+        self._n = 0
+        self._cn = 0
+        self._cols = self._allocate(capacity)
+        self._ccols = self._allocate_creators(64)
+        self._view = self._capture()
+
+    # ------------------------------------------------------------ storage
+
+    def _allocate(self, capacity: int) -> dict[str, np.ndarray]:
+        cols: dict[str, np.ndarray] = {
+            "creator": np.zeros(capacity, np.int32),
+            "topics": np.full((capacity, TOPIC_SLOTS), -1, np.int32),
+            "format": np.zeros(capacity, np.int8),
+            "duration": np.zeros(capacity, np.float32),
+            "quality": np.zeros(capacity, np.float32),
+            "published_us": np.zeros(capacity, np.int64),
+            "expires_us": np.full(capacity, NO_EXPIRY, np.int64),
+            "live": np.zeros(capacity, bool),
+            "velocity_us": np.zeros(capacity, np.int64),
+            "id_hash": np.zeros(capacity, np.int64),
+            "embedding": np.zeros((capacity, self.dim), np.float32),
+        }
+        for name in ITEM_STATS:
+            cols[name] = np.zeros(capacity, np.float32)
+        return cols
+
+    def _allocate_creators(self, capacity: int) -> dict[str, np.ndarray]:
+        cols: dict[str, np.ndarray] = {
+            "c_first_us": np.full(capacity, NO_EXPIRY, np.int64),
+            "c_items": np.zeros(capacity, np.int32),
+        }
+        for name in _CREATOR_STATS:
+            cols[name] = np.zeros(capacity, np.float32)
+        return cols
+
+    @staticmethod
+    def _grow(cols: dict[str, np.ndarray], fresh: dict[str, np.ndarray]) -> None:
+        # Copy into new arrays and swap the dict's contents: views taken earlier keep
+        # the old arrays, so a request in flight never sees a half-grown column.
+        for name, old in cols.items():
+            fresh[name][: len(old)] = old
+        cols.clear()
+        cols.update(fresh)
+
+    def _ensure(self, rows: int) -> None:
+        capacity = len(self._cols["creator"])
+        if rows > capacity:
+            fresh = self._allocate(max(rows, capacity * 2))
+            self._grow(self._cols, fresh)
+
+    def _ensure_creators(self, rows: int) -> None:
+        capacity = len(self._ccols["c_items"])
+        if rows > capacity:
+            fresh = self._allocate_creators(max(rows, capacity * 2))
+            self._grow(self._ccols, fresh)
+
+    def _creator_row(self, creator_id: str) -> int:
+        row = self.creator_of.get(creator_id)
+        if row is None:
+            row = self._cn
+            self._ensure_creators(row + 1)
+            self.creator_of[creator_id] = row
+            self.creator_ids.append(creator_id)
+            self._cn += 1
+        return row
+
+    def _topic_id(self, topic: str) -> int:
+        tid = self.topic_of.get(topic)
+        if tid is None:
+            tid = len(self.topic_names)
+            self.topic_of[topic] = tid
+            self.topic_names.append(topic)
+        return tid
+
+    # ------------------------------------------------------------ writes
+
+    def upsert_items(self, batch: ItemBatch) -> IntArray:
+        """Insert or update items; returns their rows. Call `publish` afterwards."""
+        rows = np.empty(len(batch.content_ids), np.int64)
+        new = 0
+        for i, content_id in enumerate(batch.content_ids):
+            row = self.index_of.get(content_id)
+            if row is None:
+                row = self._n + new
+                self.index_of[content_id] = row
+                self.ids.append(content_id)
+                self._hashtags.append(())
+                self._regions.append(None)
+                self._candidates.append(None)
+                new += 1
+            rows[i] = row
+        self._ensure(self._n + new)
+        cols = self._cols
+        creators = np.fromiter(
+            (self._creator_row(c) for c in batch.creator_ids), np.int32, len(rows)
+        )
+        topics = np.full((len(rows), TOPIC_SLOTS), -1, np.int32)
+        for i, names in enumerate(batch.topics):
+            for slot, name in enumerate(list(names)[:TOPIC_SLOTS]):
+                topics[i, slot] = self._topic_id(name)
+        cols["creator"][rows] = creators
+        cols["id_hash"][rows] = [id_hash(c) for c in batch.content_ids]
+        cols["topics"][rows] = topics
+        cols["format"][rows] = [_FORMAT_CODE.get(f, 0) for f in batch.formats]
+        cols["duration"][rows] = [
+            d if d is not None else _DEFAULT_DURATION.get(f, 120.0)
+            for d, f in zip(batch.durations, batch.formats, strict=True)
+        ]
+        cols["quality"][rows] = [0.5 if q is None else q for q in batch.qualities]
+        published = np.asarray(batch.published_us, np.int64)
+        cols["published_us"][rows] = published
+        cols["expires_us"][rows] = [NO_EXPIRY if e is None else e for e in batch.expires_us]
+        live = ~np.asarray(batch.deleted, bool)
+        cols["live"][rows] = live
+        cols["embedding"][rows] = batch.embeddings
+        ccols = self._ccols
+        np.minimum.at(ccols["c_first_us"], creators, published)
+        np.add.at(ccols["c_items"], creators[rows >= self._n], 1)
+        self._n += new
+        for i, at in enumerate(rows.tolist()):
+            if batch.hashtags:
+                self._hashtags[at] = batch.hashtags[i]
+            if batch.regions:
+                self._regions[at] = batch.regions[i]
+            self._candidates[at] = None  # rebuilt on next use: attributes changed
+        self.index.add(rows[live], batch.embeddings[live])
+        self.index.tombstone(rows[~live])
+        return rows
+
+    def update_stats(self, rows: IntArray, values: dict[str, np.ndarray]) -> None:
+        """Overwrite statistics columns of existing rows."""
+        for name, column in values.items():
+            self._cols[name][rows] = column
+
+    def update_creator_stats(
+        self, creator_ids: Sequence[str], values: dict[str, np.ndarray]
+    ) -> None:
+        rows = np.fromiter((self._creator_row(c) for c in creator_ids), np.int64, len(creator_ids))
+        for name, column in values.items():
+            self._ccols[name][rows] = column
+
+    def publish(self, revision: int) -> CatalogView:
+        """Make every write so far visible to new requests."""
+        self.revision = revision
+        self._view = self._capture()
+        return self._view
+
+    def _capture(self) -> CatalogView:
+        n, cn = self._n, self._cn
+        return CatalogView(
+            n=n,
+            revision=self.revision,
+            catalog=self,
+            columns={k: v[:n] for k, v in self._cols.items()},
+            creator_columns={k: v[:cn] for k, v in self._ccols.items()},
+            topic_names=tuple(self.topic_names),
+        )
+
+    # ------------------------------------------------------------ reads
+
+    @property
+    def view(self) -> CatalogView:
+        return self._view
+
+    def __len__(self) -> int:
+        return self._n
+
+    def candidate(self, row: int) -> Candidate:
+        """The gate's view of one row, built once and reused (the gate memo keys on it)."""
+        found = self._candidates[row]
+        if found is None:
+            topics = tuple(self.topic_names[t] for t in self._cols["topics"][row] if t >= 0)
+            expires = int(self._cols["expires_us"][row])
+            found = Candidate(
+                content_id=self.ids[row],
+                creator_id=self.creator_ids[int(self._cols["creator"][row])],
+                topics=topics,
+                hashtags=self._hashtags[row],
+                region=self._regions[row],
+                expires_at=None if expires == NO_EXPIRY else _from_us(expires),
+            )
+            self._candidates[row] = found
+        return found
+
+    def rows_of(self, content_ids: Sequence[str]) -> IntArray:
+        """Rows of known items (unknown ids are left out)."""
+        found = [self.index_of.get(c) for c in content_ids]
+        return np.array([r for r in found if r is not None], dtype=np.int64)
+
+    def creator_rows(self, creator_ids: Sequence[str]) -> IntArray:
+        found = [self.creator_of.get(c) for c in creator_ids]
+        return np.array([r for r in found if r is not None], dtype=np.int64)
+
+    def topic_ids(self, topics: Sequence[str]) -> IntArray:
+        found = [self.topic_of.get(t) for t in topics]
+        return np.array([t for t in found if t is not None], dtype=np.int64)
+
+
+def _from_us(us: int) -> datetime:
+    return from_us(us)

@@ -1,0 +1,59 @@
+"""The approximate nearest-neighbour index over item embeddings (usearch HNSW).
+
+Deleted and tombstoned items are removed from the index and remembered, so a
+search skips them even while a removal has not reached the graph; final
+validation still re-checks whatever a search returns.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import numpy.typing as npt
+from usearch.index import Index
+
+__all__ = ["AnnIndex"]
+
+
+class AnnIndex:
+    """Cosine-similarity search keyed by catalog row number."""
+
+    def __init__(self, dim: int) -> None:
+        self.dim = dim
+        self._index = Index(ndim=dim, metric="cos", dtype="f32", connectivity=16)
+        self._tombstones: set[int] = set()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def add(self, rows: npt.NDArray[np.int64], vectors: npt.NDArray[np.float32]) -> None:
+        """Insert (or replace) the vectors of catalog rows."""
+        if len(rows) == 0:
+            return
+        with self._lock:
+            present = np.array([self._index.contains(int(r)) for r in rows], dtype=bool)
+            for row in rows[present]:
+                self._index.remove(int(row))
+            self._index.add(rows.astype(np.uint64), vectors, threads=0)
+            self._tombstones.difference_update(int(r) for r in rows)
+
+    def tombstone(self, rows: npt.NDArray[np.int64]) -> None:
+        """Remove rows from search results from now on."""
+        with self._lock:
+            for row in rows:
+                key = int(row)
+                self._tombstones.add(key)
+                if self._index.contains(key):
+                    self._index.remove(key)
+
+    def search(self, query: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.int64]:
+        """Up to ``k`` rows nearest to ``query``, nearest first, tombstones left out."""
+        if len(self._index) == 0 or k <= 0:
+            return np.empty(0, dtype=np.int64)
+        matches = self._index.search(query, min(k, len(self._index)))
+        keys = np.asarray(matches.keys, dtype=np.int64)
+        if self._tombstones:
+            keys = keys[[int(key) not in self._tombstones for key in keys]]
+        return keys

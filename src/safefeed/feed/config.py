@@ -1,0 +1,196 @@
+"""Versioned feed configuration: quotas, caps and floors per surface, the named
+ranking configurations, and the hard safety constraints no weight buys back.
+
+A document (``default_feed.yaml``), validated here; every served response carries
+its ``version``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+from typing import Any, Literal, get_args
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from safefeed.exceptions import ConfigError
+
+__all__ = [
+    "FEED_SURFACES",
+    "SOURCE_NAMES",
+    "FeedConfig",
+    "FeedSurface",
+    "RankerConfig",
+    "SourceName",
+    "SurfaceConfig",
+    "default_feed_config",
+    "parse_feed_config",
+]
+
+FeedSurface = Literal["home", "following", "related", "push", "email"]
+FEED_SURFACES: tuple[FeedSurface, ...] = get_args(FeedSurface)
+
+SourceName = Literal[
+    "following",
+    "affinity_topic",
+    "affinity_creator",
+    "session_topic",
+    "similar",
+    "trending",
+    "exploration",
+    "editorial",
+    "fallback",
+]
+#: Every candidate source, in the order a request runs them (an item two sources
+#: propose keeps the first one's provenance).
+SOURCE_NAMES: tuple[SourceName, ...] = get_args(SourceName)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CatalogSettings(_Strict):
+    refresh_seconds: float = Field(ge=0)
+    freshness_seconds: float = Field(gt=0)
+
+
+class FallbackSettings(_Strict):
+    max_age_seconds: float = Field(gt=0)
+    quality_floor: float = Field(ge=0, le=1)
+    max_report_rate: float = Field(ge=0, le=1)
+    size: int = Field(gt=0)
+
+
+class TrendingSettings(_Strict):
+    half_life_hours: float = Field(gt=0)
+    quality_floor: float = Field(ge=0, le=1)
+    max_report_rate: float = Field(ge=0, le=1)
+    max_hide_rate: float = Field(ge=0, le=1)
+    anomaly_velocity: float = Field(gt=0)
+    anomaly_low_trust_share: float = Field(ge=0, le=1)
+    pool: int = Field(gt=0)
+
+
+class ExplorationSettings(_Strict):
+    new_creator_days: float = Field(gt=0)
+    quality_floor: float = Field(ge=0, le=1)
+    trust_floor: float = Field(ge=0, le=1)
+    exposure_budget: float = Field(gt=0)
+    max_negative_rate: float = Field(ge=0, le=1)
+
+
+class AffinitySettings(_Strict):
+    half_life_days: float = Field(gt=0)
+    session_half_life_minutes: float = Field(gt=0)
+    hide_topic_step: float = Field(gt=0, lt=1)
+
+
+class HardConstraints(_Strict):
+    max_p_report: float = Field(gt=0, le=1)
+    max_p_hide: float = Field(gt=0, le=1)
+
+
+ObjectiveName = Literal[
+    "open", "dwell", "save", "follow", "hide", "report", "freshness", "safety", "watch_time"
+]
+
+
+class RankerConfig(_Strict):
+    """A named ranking configuration: objective weights and which mechanisms are on."""
+
+    description: str = ""
+    weights: dict[ObjectiveName, float]
+    diversity: bool
+    mmr_lambda: float = Field(ge=0, le=1)
+    trust_weighting: bool
+    user_controls: bool
+    safety_penalty: bool
+
+
+class SurfaceConfig(_Strict):
+    """Quotas, caps and floors of one surface."""
+
+    page_size: int = Field(gt=0)
+    max_page_size: int = Field(gt=0)
+    quotas: dict[SourceName, int]
+    per_creator: int = Field(gt=0)
+    per_topic: int = Field(gt=0)
+    min_creators: int = Field(ge=0)
+    limited_max: int = Field(ge=0)
+    fresh_min: int = Field(ge=0)
+    fresh_hours: float = Field(gt=0)
+    long_video_seconds: float = Field(gt=0)
+    long_run_max: int = Field(gt=0)
+    quality_floor: float = Field(ge=0, le=1)
+    exploration_quality_floor: float = Field(ge=0, le=1)
+    relevance_floor: float = Field(ge=0, le=1)
+    opt_in_required: bool = False
+    quiet_hours: tuple[int, int] | None = None
+    max_per_day: int | None = Field(default=None, gt=0)
+    #: A stricter per-surface ceiling under the global hard constraint.
+    max_p_report: float | None = Field(default=None, gt=0, le=1)
+
+
+class FeedConfig(_Strict):
+    """One version of the feed configuration."""
+
+    version: str = Field(min_length=1, max_length=64)
+    embedding_dim: int = Field(ge=4, le=1024)
+    catalog: CatalogSettings
+    fallback: FallbackSettings
+    trending: TrendingSettings
+    exploration: ExplorationSettings
+    affinity: AffinitySettings
+    freshness_half_life_hours: dict[str, float]
+    hard_constraints: HardConstraints
+    editorial: tuple[str, ...] = ()
+    default_ranker: str
+    rankers: dict[str, RankerConfig]
+    surfaces: dict[FeedSurface, SurfaceConfig]
+
+    @model_validator(mode="after")
+    def _complete(self) -> FeedConfig:
+        missing = [s for s in FEED_SURFACES if s not in self.surfaces]
+        if missing:
+            raise ValueError(f"no configuration for surface(s): {', '.join(missing)}")
+        for name in ("safety", "engagement", self.default_ranker):
+            if name not in self.rankers:
+                raise ValueError(f"ranker {name!r} must be configured")
+        for surface in ("push", "email"):
+            if self.surfaces[surface].limited_max != 0:
+                raise ValueError(f"{surface}: limited-distribution items are never allowed")
+        for name, surface_config in self.surfaces.items():
+            if surface_config.page_size > surface_config.max_page_size:
+                raise ValueError(f"{name}: page_size exceeds max_page_size")
+        return self
+
+    def surface(self, surface: FeedSurface) -> SurfaceConfig:
+        return self.surfaces[surface]
+
+    def ranker(self, name: str | None) -> RankerConfig:
+        key = name or self.default_ranker
+        if key not in self.rankers:
+            raise ConfigError(f"unknown ranker {key!r}; known: {sorted(self.rankers)}")
+        return self.rankers[key]
+
+
+def parse_feed_config(document: Mapping[str, Any]) -> FeedConfig:
+    """Validate a feed configuration document; all problems in one `ConfigError`."""
+    try:
+        return FeedConfig.model_validate(dict(document))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'document'}: {e['msg']}"
+            for e in exc.errors(include_url=False)
+        )
+        raise ConfigError(f"invalid feed configuration: {problems}") from None
+
+
+@cache
+def default_feed_config() -> FeedConfig:
+    """The feed configuration shipped with the package (``default_feed.yaml``)."""
+    text = resources.files("safefeed.feed").joinpath("default_feed.yaml").read_text("utf-8")
+    return parse_feed_config(yaml.safe_load(text))

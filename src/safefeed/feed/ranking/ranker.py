@@ -1,0 +1,149 @@
+"""Features and the multi-objective utility.
+
+Per candidate: predicted open, satisfied dwell, save, follow, hide and report
+(smoothed estimates, personalized by topic, creator and session match when the
+profile may be used), freshness by format, and a safety penalty from the report
+and hide estimates and the gate's action. The utility is a weighted sum from the
+named ranking configuration. Hard constraints (a report or hide estimate over its
+ceiling) remove a candidate whatever the weights say.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from safefeed.feed.catalog.columns import CatalogView
+from safefeed.feed.catalog.estimates import Floats, estimates, freshness
+from safefeed.feed.config import FeedConfig, RankerConfig, SurfaceConfig
+from safefeed.feed.sources.generate import CandidatePool
+from safefeed.feed.state.user import UserState
+from safefeed.policy.rules import Action
+
+__all__ = ["ACTION_PENALTY", "Scored", "score"]
+
+#: Safety penalty of the gate's softer actions (DROP never reaches ranking).
+ACTION_PENALTY = np.array([0.0, 0.3, 0.5, 0.4, 1.0])
+_FEATURE_NAMES = ("topic_match", "creator_match", "session_match", "followed")
+
+
+@dataclass(slots=True)
+class Scored:
+    """Utility and its parts per pool row; ``allowed`` is False where a hard
+    constraint removed the row."""
+
+    utility: Floats
+    components: dict[str, Floats]
+    features: dict[str, Floats]
+    allowed: npt.NDArray[np.bool_]
+    freshness: Floats
+
+
+def _logit(p: Floats) -> Floats:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.asarray(np.log(p / (1 - p)), dtype=np.float64)
+
+
+def _sigmoid(x: Floats) -> Floats:
+    return np.asarray(1.0 / (1.0 + np.exp(-x)), dtype=np.float64)
+
+
+def _affinity(weights: dict[str, float], names: list[str], ids: npt.NDArray[np.int32]) -> Floats:
+    """tanh-squashed affinity of each id (ids index ``names``; -1 is padding)."""
+    table = np.array([np.tanh(weights.get(n, 0.0) / 3.0) for n in names] + [0.0])
+    return np.asarray(table[ids], dtype=np.float64)
+
+
+def score(
+    pool: CandidatePool,
+    view: CatalogView,
+    user: UserState,
+    ranker: RankerConfig,
+    config: FeedConfig,
+    surface: SurfaceConfig,
+    now_us: int,
+    personalized: bool,
+) -> Scored:
+    """Score every row of ``pool`` (see the module docstring)."""
+    rows = pool.rows
+    n = len(rows)
+    c = view.columns
+    est = estimates(view, rows, trust_weighting=ranker.trust_weighting)
+    topics = view.topic_names
+    news = topics.index("news") if "news" in topics else None
+    fresh = freshness(view, rows, now_us, config.freshness_half_life_hours, news)
+    zeros = np.zeros(n)
+    features = dict.fromkeys(_FEATURE_NAMES, zeros)
+    if personalized and n:
+        item_topics = c["topics"][rows]
+        topic_aff = _affinity(user.topic_affinity, list(topics), item_topics)
+        counted = np.maximum((item_topics >= 0).sum(axis=1), 1)
+        creators = c["creator"][rows]
+        creator_names = view.catalog.creator_ids
+        creator_aff = np.array(
+            [np.tanh(user.creator_affinity.get(creator_names[i], 0.0) / 3.0) for i in creators]
+        )
+        session = set(view.catalog.topic_ids(user.session.topics).tolist())
+        session_match = np.isin(item_topics, list(session)).sum(axis=1) / counted
+        followed = set(user.follows)
+        features = {
+            "topic_match": topic_aff.sum(axis=1) / counted,
+            "creator_match": creator_aff,
+            "session_match": session_match.astype(np.float64),
+            "followed": np.array([creator_names[i] in followed for i in creators], np.float64),
+        }
+    fatigue = min(0.5, 0.05 * user.session.skips) if personalized else 0.0
+    logit = (
+        _logit(est["p_open"])
+        + 1.5 * features["topic_match"]
+        + 1.0 * features["creator_match"]
+        + 0.8 * features["session_match"]
+        + 0.5 * features["followed"]
+        - fatigue
+    )
+    p_open = _sigmoid(logit)
+    disliked = np.minimum(features["topic_match"], 0.0) + np.minimum(features["creator_match"], 0.0)
+    p_hide = np.clip(est["p_hide"] * (1.0 - 3.0 * disliked), 0.0, 1.0)
+    p_report = est["p_report"]
+    cc = view.creator_columns
+    creators = c["creator"][rows]
+    # Follows the creator gained per trust-weighted impression, smoothed and capped:
+    # follows are not attributed to items, so this stays a weak, creator-level signal.
+    follow_rate = np.minimum(
+        (cc["c_w_follows"][creators] + 0.5) / (cc["c_w_impressions"][creators] + 100.0), 0.05
+    )
+    p_follow = follow_rate * (1.0 - features["followed"])
+    actions = pool.action.astype(np.int64)
+    risk = 10.0 * p_report + p_hide + ACTION_PENALTY[actions]
+    values = {
+        "open": p_open,
+        "dwell": p_open * est["sat_dwell"],
+        "save": 10.0 * est["p_save"],
+        "follow": 10.0 * p_follow,
+        "hide": 10.0 * p_hide,
+        "report": 10.0 * p_report,
+        "freshness": fresh,
+        "safety": -risk if ranker.safety_penalty else zeros,
+        "watch_time": est["watch_time"] * (p_open / np.maximum(est["p_open"], 1e-9)) / 60.0,
+    }
+    components: dict[str, Floats] = {
+        str(name): weight * values[name] for name, weight in ranker.weights.items() if weight != 0.0
+    }
+    utility = np.sum(list(components.values()), axis=0) if components else zeros.copy()
+    ceiling = config.hard_constraints.max_p_report
+    if surface.max_p_report is not None:
+        ceiling = min(ceiling, surface.max_p_report)
+    allowed = (p_report <= ceiling) & (p_hide <= config.hard_constraints.max_p_hide)
+    allowed &= actions < int(Action.DROP)
+    features.update(
+        {"p_open": p_open, "p_hide": p_hide, "p_report": p_report, "p_follow": p_follow}
+    )
+    return Scored(
+        utility=np.asarray(utility, dtype=np.float64),
+        components=components,
+        features=features,
+        allowed=np.asarray(allowed, dtype=bool),
+        freshness=fresh,
+    )

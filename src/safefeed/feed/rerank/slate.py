@@ -1,0 +1,140 @@
+"""Reranking: build the page greedily from the scored pool under the slate rules.
+
+At each position the feasible candidates are those that keep every rule: per-creator
+and per-topic caps, the limited-distribution cap (zero on push and email), no two
+sensitive (labelled) items in a row, exploration only above its quality floor, no
+run of long videos, and — when the remaining slots demand it — a new creator (the
+creator diversity minimum) or a fresh item (the freshness quota). Among them the
+pick maximizes relevance, or with diversity on, MMR: relevance minus similarity to
+what is already on the page, among candidates within the relevance floor of the
+best feasible one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from safefeed.feed.catalog.columns import CatalogView
+from safefeed.feed.config import SOURCE_NAMES, RankerConfig, SurfaceConfig
+from safefeed.feed.ranking.ranker import Scored
+from safefeed.feed.sources.generate import CandidatePool
+from safefeed.policy.rules import Action
+
+__all__ = ["SlateResult", "rerank"]
+
+_EXPLORATION = SOURCE_NAMES.index("exploration")
+_VIDEO_FORMATS = (2, 4)  # video, live_replay (see FORMATS)
+_HOUR_US = 3600 * 1_000_000
+
+
+@dataclass(slots=True)
+class SlateResult:
+    """Picked pool indices in page order, and how many candidates each rule held back."""
+
+    picks: list[int]
+    held_back: dict[str, int] = field(default_factory=dict)
+
+
+def rerank(
+    pool: CandidatePool,
+    scored: Scored,
+    view: CatalogView,
+    surface: SurfaceConfig,
+    ranker: RankerConfig,
+    length: int,
+    now_us: int,
+    *,
+    exclude: npt.NDArray[np.bool_] | None = None,
+    sensitivity: str = "standard",
+) -> SlateResult:
+    """Pick up to ``length`` pool indices (see the module docstring)."""
+    ok = scored.allowed.copy()
+    if exclude is not None:
+        ok &= ~exclude
+    held: dict[str, int] = {}
+    actions = pool.action
+    if sensitivity in ("reduced", "strict"):
+        cut = ok & (actions == int(Action.LABEL))
+        if sensitivity == "strict":
+            cut |= ok & (actions == int(Action.LIMIT))
+        held["sensitivity"] = int(cut.sum())
+        ok &= ~cut
+    index = np.flatnonzero(ok)
+    if len(index) == 0:
+        return SlateResult([], held)
+    order = index[np.argsort(-scored.utility[index], kind="stable")][: max(300, 15 * length)]
+    c = view.columns
+    rows = pool.rows[order]
+    utility = scored.utility[order]
+    spread = float(utility.max() - utility.min())
+    relevance = (utility - utility.min()) / spread if spread > 0 else np.ones(len(order))
+    creator = c["creator"][rows]
+    topics = c["topics"][rows]
+    limited = actions[order] == int(Action.LIMIT)
+    sensitive = actions[order] == int(Action.LABEL)
+    long_video = np.isin(c["format"][rows], _VIDEO_FORMATS) & (
+        c["duration"][rows] > surface.long_video_seconds
+    )
+    exploration = pool.source[order] == _EXPLORATION
+    explore_ok = ~exploration | (c["quality"][rows] >= surface.exploration_quality_floor)
+    held["exploration_quality_floor"] = int((~explore_ok).sum())
+    fresh = (now_us - c["published_us"][rows]) < surface.fresh_hours * _HOUR_US
+    embedding = c["embedding"][rows]
+    similarity = np.zeros(len(order))
+    remaining = explore_ok.copy()
+    creator_count: dict[int, int] = {}
+    topic_count: dict[int, int] = {}
+    n_limited = n_fresh = long_run = 0
+    last_sensitive = False
+    picks: list[int] = []
+    fresh_target = min(surface.fresh_min, int((fresh & remaining).sum()))
+    creator_target = min(surface.min_creators, length, len(set(creator[remaining].tolist())))
+    while len(picks) < length:
+        feasible = remaining.copy()
+        if creator_count:
+            full = [k for k, v in creator_count.items() if v >= surface.per_creator]
+            feasible &= ~np.isin(creator, full)
+        if topic_count:
+            full = [k for k, v in topic_count.items() if v >= surface.per_topic]
+            feasible &= ~np.isin(topics, full).any(axis=1)
+        if n_limited >= surface.limited_max:
+            feasible &= ~limited
+        if last_sensitive:
+            feasible &= ~sensitive
+        if long_run >= surface.long_run_max:
+            feasible &= ~long_video
+        slots = length - len(picks)
+        if slots <= creator_target - len(creator_count):
+            new = feasible & ~np.isin(creator, list(creator_count))
+            if new.any():
+                feasible = new
+        if slots <= fresh_target - n_fresh:
+            fresh_ok = feasible & fresh
+            if fresh_ok.any():
+                feasible = fresh_ok
+        if not feasible.any():
+            break
+        if ranker.diversity and picks:
+            best = float(relevance[feasible].max())
+            floor = best - surface.relevance_floor
+            candidates = feasible & (relevance >= floor)
+            mmr = ranker.mmr_lambda * relevance - (1 - ranker.mmr_lambda) * similarity
+            pick = int(np.flatnonzero(candidates)[np.argmax(mmr[candidates])])
+        else:
+            pick = int(np.flatnonzero(feasible)[0])  # `order` is by utility already
+        picks.append(pick)
+        remaining[pick] = False
+        key = int(creator[pick])
+        creator_count[key] = creator_count.get(key, 0) + 1
+        for t in topics[pick][topics[pick] >= 0].tolist():
+            topic_count[t] = topic_count.get(t, 0) + 1
+        n_limited += int(limited[pick])
+        n_fresh += int(fresh[pick])
+        last_sensitive = bool(sensitive[pick])
+        long_run = long_run + 1 if long_video[pick] else 0
+        if ranker.diversity:
+            similarity = np.maximum(similarity, embedding @ embedding[pick])
+    return SlateResult([int(order[p]) for p in picks], held)

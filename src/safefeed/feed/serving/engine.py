@@ -1,0 +1,550 @@
+"""The feed engine: one batch-first code path from requests to validated pages.
+
+``FeedEngine.serve(requests)`` runs every stage over the whole batch — context
+(user state for all users in one read), candidate generation through the gate,
+scoring, reranking, then a fresh policy snapshot and final validation for every
+page, then one write of the served log. The server calls it with a batch of one,
+the email digest and the simulator with thousands.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from safefeed.clock import Clock, to_us
+from safefeed.exceptions import ConfigError, InputError, SafefeedError
+from safefeed.feed.catalog.columns import CatalogView, FeedCatalog
+from safefeed.feed.catalog.derived import DerivedLists, build_lists
+from safefeed.feed.catalog.loader import refresh_catalog
+from safefeed.feed.config import SOURCE_NAMES, FeedConfig, RankerConfig, default_feed_config
+from safefeed.feed.contracts import FeedItem, FeedMode, FeedRequest, FeedResponse
+from safefeed.feed.ranking.ranker import Scored, score
+from safefeed.feed.rerank.slate import rerank
+from safefeed.feed.serving.cursor import CursorSigner, PageCursor, load_cursor_key
+from safefeed.feed.serving.explain import explain
+from safefeed.feed.serving.served_log import write_served
+from safefeed.feed.sources.base import SourceContext
+from safefeed.feed.sources.generate import DEFAULT_SOURCES, CandidatePool, generate
+from safefeed.feed.state.controls import UserControls
+from safefeed.feed.state.user import UserState, load_user_states
+from safefeed.feed.validation.final import (
+    Verdict,
+    VettedFallback,
+    validate,
+    validate_fallback,
+    vet_fallback,
+)
+from safefeed.policy.gate import RequestContext
+from safefeed.policy.snapshot import PolicyCache, PolicySnapshot
+from safefeed.store.database import Database
+from safefeed.types import PROACTIVE_SURFACES
+
+__all__ = ["MODEL_VERSION", "FeedEngine"]
+
+#: The task models in use: smoothed estimates from event statistics.
+MODEL_VERSION = "smoothed-estimates-1"
+_MAX_VALIDATION_ROUNDS = 4
+
+
+@dataclass(slots=True)
+class _Plan:
+    """One request between the stages."""
+
+    request: FeedRequest
+    request_id: str
+    user: UserState
+    ranker_name: str
+    ranker: RankerConfig
+    page_size: int
+    cursor: PageCursor
+    mode: FeedMode
+    mode_reason: str
+    context: RequestContext
+    excluded: frozenset[int] = frozenset()
+    served: frozenset[int] = frozenset()
+    pool: CandidatePool | None = None
+    scored: Scored | None = None
+    trace: dict[str, Any] = field(default_factory=dict)
+
+
+class FeedEngine:
+    """Serves feed pages over one store, one policy cache and one catalog."""
+
+    def __init__(
+        self,
+        database: Database,
+        policy_cache: Callable[[], PolicyCache],
+        clock: Clock,
+        data_dir: Path,
+        config: FeedConfig | None = None,
+    ) -> None:
+        self.database = database
+        self.clock = clock
+        self.config = config or default_feed_config()
+        self.catalog = FeedCatalog(self.config.embedding_dim)
+        self.sources = DEFAULT_SOURCES
+        self._policy_cache = policy_cache
+        self._data_dir = data_dir
+        self._signer: CursorSigner | None = None
+        self._lists: DerivedLists | None = None
+        self._vetted: VettedFallback | None = None
+        self._vetted_lists: DerivedLists | None = None
+        self._catalog_checked: datetime | None = None
+        self._catalog_fresh: datetime | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def signer(self) -> CursorSigner:
+        if self._signer is None:
+            self._signer = CursorSigner(load_cursor_key(self._data_dir))
+        return self._signer
+
+    # ------------------------------------------------------------ state
+
+    def refresh(self, now: datetime) -> CatalogView:
+        """Bring the catalog up to the store (at most every ``refresh_seconds``).
+        A failed read keeps the old catalog, which then ages toward its bound."""
+        settings = self.config.catalog
+        due = (
+            self._catalog_checked is None
+            or (now - self._catalog_checked).total_seconds() >= settings.refresh_seconds
+        )
+        if due:
+            self._catalog_checked = now
+            try:
+                with self.database.read() as conn:
+                    refresh_catalog(conn, self.catalog)
+                self._catalog_fresh = now
+            except SafefeedError:
+                pass
+        return self.catalog.view
+
+    def catalog_fresh(self, now: datetime) -> bool:
+        fresh = self._catalog_fresh
+        limit = self.config.catalog.freshness_seconds
+        return fresh is not None and (now - fresh).total_seconds() <= limit
+
+    def mark_catalog_fresh(self, now: datetime) -> None:
+        """For catalogs loaded in bulk outside the store (benchmarks, simulations)."""
+        self._catalog_fresh = self._catalog_checked = now
+
+    def lists(self, view: CatalogView, now_us: int) -> DerivedLists:
+        """Derived lists for ``view``; rebuilt when the catalog changed, and trending
+        at least once a minute as it decays."""
+        lists = self._lists
+        if lists is None or lists.revision != view.revision or now_us - lists.built_us > 60e6:
+            with self._lock:
+                lists = self._lists
+                stale = lists is None or lists.revision != view.revision
+                if stale or now_us - lists.built_us > 60e6:  # type: ignore[union-attr]
+                    lists = build_lists(view, self.config, now_us)
+                    self._lists = lists
+        assert lists is not None
+        return lists
+
+    def _vet(
+        self, view: CatalogView, lists: DerivedLists, snap: PolicySnapshot, now: datetime
+    ) -> None:
+        vetted = self._vetted
+        if vetted is None or vetted.revision != snap.revision or self._vetted_lists is not lists:
+            # Vetted again when policy or the fallback list changed; until then the old
+            # vetting stays valid for the rows it covers (stale serving relies on it).
+            self._vetted = vet_fallback(view, lists.fallback.tolist(), snap, now)
+            self._vetted_lists = lists
+        elif (now - vetted.vetted_at).total_seconds() > 60:
+            self._vetted = replace(vetted, vetted_at=now)  # same policy revision: still valid
+
+    # ------------------------------------------------------------ serving
+
+    def serve(self, requests: Sequence[FeedRequest], *, record: bool = True) -> list[FeedResponse]:
+        """One page per request, in order (see the module docstring)."""
+        now = self.clock.now()
+        now_us = to_us(now)
+        snapshot = self._policy_cache().snapshot()
+        view = self.refresh(now)
+        lists = self.lists(view, now_us)
+        policy_fresh = snapshot.is_fresh(now)
+        if policy_fresh:
+            self._vet(view, lists, snapshot, now)
+        with self.database.read() as conn:
+            states = load_user_states(
+                conn,
+                [r.user_id for r in requests],
+                now_us,
+                affinity_half_life_days=self.config.affinity.half_life_days,
+                with_push_counts=any(r.surface == "push" for r in requests),
+            )
+        plans = [self._plan(r, states[r.user_id], snapshot, now) for r in requests]
+        stale = not policy_fresh or not self.catalog_fresh(now)
+        for plan in plans:
+            if plan.mode in ("personalized", "non_personalized") and stale:
+                plan.mode, plan.mode_reason = "fallback", _stale_reason(policy_fresh)
+            if plan.mode in ("personalized", "non_personalized"):
+                self._candidates_and_scores(plan, view, lists, snapshot, now_us)
+        # Final validation reads policy afresh: whatever changed while we ranked counts.
+        final = self._policy_cache().snapshot()
+        responses = []
+        for plan in plans:
+            if plan.mode != "fallback" and plan.mode != "empty" and not final.is_fresh(now):
+                plan.mode, plan.mode_reason = "fallback", _stale_reason(False)
+            responses.append(self._finish(plan, view, lists, final, now, now_us))
+        if record:
+            with self.database.write() as conn:
+                write_served(conn, responses, now_us)
+        return responses
+
+    def _plan(
+        self, request: FeedRequest, user: UserState, snapshot: PolicySnapshot, now: datetime
+    ) -> _Plan:
+        surface = self.config.surface(request.surface)
+        try:
+            ranker_name = request.ranker or self.config.default_ranker
+            ranker = self.config.ranker(ranker_name)
+        except ConfigError as exc:
+            raise InputError(str(exc)) from None
+        page_size = request.page_size or surface.page_size
+        if not 1 <= page_size <= surface.max_page_size:
+            raise InputError(
+                f"page_size must be between 1 and {surface.max_page_size} on {request.surface}"
+            )
+        if request.cursor:
+            cursor = self.signer.decode(request.cursor, request.user_id, request.surface)
+        else:
+            cursor = self.signer.new(request.user_id, request.surface)
+        if not ranker.user_controls:
+            user = replace(user, controls=UserControls(push_opt_in=user.controls.push_opt_in))
+        mode: FeedMode = "personalized"
+        reason = "profile and session used"
+        if request.non_personalized or user.controls.non_personalized:
+            mode, reason = "non_personalized", "the user chose a non-personalized feed"
+        elif snapshot.kill_switch("personalized_ranking", "*", now):
+            mode, reason = "non_personalized", "kill switch personalized_ranking is on"
+        if mode == "non_personalized":
+            # Provably no profile: the state the later stages get has none to read.
+            user = UserState(
+                user_id=user.user_id,
+                age_band=user.age_band,
+                region=user.region,
+                controls=user.controls,
+                muted=user.muted,
+                seen=user.seen,
+                hidden=user.hidden,
+                reported=user.reported,
+                pushes_last_day=user.pushes_last_day,
+            )
+        if request.surface == "push":
+            blocked = _push_block(user, surface.quiet_hours, surface.max_per_day, now)
+            if blocked:
+                mode, reason = "empty", blocked
+        context = RequestContext(
+            surface=request.surface,
+            now=now,
+            age_band=user.age_band,
+            region=user.region,
+            muted_creators=user.muted,
+        )
+        return _Plan(
+            request=request,
+            request_id=request.request_id or uuid.uuid4().hex,
+            user=user,
+            ranker_name=ranker_name,
+            ranker=ranker,
+            page_size=page_size,
+            cursor=cursor,
+            mode=mode,
+            mode_reason=reason,
+            context=context,
+        )
+
+    def _exclusions(self, plan: _Plan, view: CatalogView) -> tuple[np.ndarray, np.ndarray]:
+        user = plan.user
+        excluded = view.catalog.rows_of(sorted(user.seen | user.hidden | user.reported))
+        served = plan.cursor.served_hashes()
+        plan.excluded = frozenset(excluded.tolist())
+        plan.served = frozenset(served.tolist())
+        return excluded, served
+
+    def _candidates_and_scores(
+        self,
+        plan: _Plan,
+        view: CatalogView,
+        lists: DerivedLists,
+        snapshot: PolicySnapshot,
+        now_us: int,
+    ) -> None:
+        request = plan.request
+        personalized = plan.mode == "personalized"
+        excluded, served = self._exclusions(plan, view)
+        catalog = view.catalog
+        if request.item_id is not None:
+            anchors = catalog.rows_of([request.item_id])
+        elif personalized:
+            anchors = catalog.rows_of(plan.user.session.items[:5])
+        else:
+            anchors = np.empty(0, np.int64)
+        ctx = SourceContext(
+            view=view,
+            lists=lists,
+            user=plan.user,
+            request=request,
+            surface=self.config.surface(request.surface),
+            config=self.config,
+            now_us=now_us,
+            personalized=personalized,
+            anchors=anchors[anchors < view.n],
+        )
+        plan.pool = generate(ctx, excluded, served, plan.context, snapshot, self.sources)
+        plan.scored = score(
+            plan.pool,
+            view,
+            plan.user,
+            plan.ranker,
+            self.config,
+            ctx.surface,
+            now_us,
+            personalized,
+        )
+
+    def _finish(
+        self,
+        plan: _Plan,
+        view: CatalogView,
+        lists: DerivedLists,
+        snapshot: PolicySnapshot,
+        now: datetime,
+        now_us: int,
+    ) -> FeedResponse:
+        verdicts: list[Verdict] = []
+        picked: list[tuple[int, int, str]] = []  # (row, pool index or -1, source)
+        if plan.mode == "fallback":
+            self._exclusions(plan, view)
+            picked, verdicts = self._fallback_page(plan, view, lists, now, now_us)
+        elif plan.mode != "empty":
+            picked, verdicts = self._validated_page(plan, view, snapshot, now_us)
+        items = [
+            self._item(plan, view, row, index, source, position)
+            for position, (row, index, source) in enumerate(picked)
+        ]
+        mode: FeedMode = plan.mode if items or plan.mode == "empty" else "empty"
+        next_cursor = (
+            self.signer.encode(plan.cursor.next(i.content_id for i in items)) if items else None
+        )
+        trace = _trace(plan, view, snapshot, verdicts, items)
+        return FeedResponse(
+            request_id=plan.request_id,
+            user_id=plan.request.user_id,
+            surface=plan.request.surface,
+            items=items,
+            mode=mode,
+            page=plan.cursor.page,
+            next_cursor=next_cursor,
+            versions={
+                "feed_config": self.config.version,
+                "ranker": plan.ranker_name,
+                "model": MODEL_VERSION,
+                "policy_config": snapshot.config.version,
+                "policy_revision": str(snapshot.revision),
+                "catalog_revision": str(view.revision),
+            },
+            explanation=plan.mode_reason,
+            trace=trace,
+        )
+
+    def _validated_page(
+        self, plan: _Plan, view: CatalogView, snapshot: PolicySnapshot, now_us: int
+    ) -> tuple[list[tuple[int, int, str]], list[Verdict]]:
+        pool, scored = plan.pool, plan.scored
+        assert pool is not None
+        assert scored is not None
+        surface = self.config.surface(plan.request.surface)
+        rejected = np.zeros(len(pool.rows), dtype=bool)
+        checked: dict[int, Verdict] = {}
+        verdicts: list[Verdict] = []
+        picks: list[int] = []
+        for _ in range(_MAX_VALIDATION_ROUNDS):
+            slate = rerank(
+                pool,
+                scored,
+                view,
+                surface,
+                plan.ranker,
+                plan.page_size,
+                now_us,
+                exclude=rejected,
+                sensitivity=plan.user.controls.sensitivity,
+            )
+            plan.trace["held_back"] = slate.held_back
+            new = [i for i in slate.picks if i not in checked]
+            fresh = validate(
+                view,
+                [int(pool.rows[i]) for i in new],
+                [int(pool.source[i]) for i in new],
+                plan.context,
+                snapshot,
+                plan.excluded,
+                plan.served,
+                now_us,
+            )
+            for index, verdict in zip(new, fresh, strict=True):
+                checked[index] = verdict
+                verdicts.append(verdict)
+                if not verdict.ok:
+                    rejected[index] = True
+            picks = slate.picks
+            if all(checked[i].ok for i in picks):
+                break
+        else:
+            picks = [i for i in picks if checked[i].ok]
+        return [(int(pool.rows[i]), i, SOURCE_NAMES[pool.source[i]]) for i in picks], verdicts
+
+    def _fallback_page(
+        self, plan: _Plan, view: CatalogView, lists: DerivedLists, now: datetime, now_us: int
+    ) -> tuple[list[tuple[int, int, str]], list[Verdict]]:
+        if plan.request.surface in PROACTIVE_SURFACES:
+            plan.mode_reason += "; nothing is pushed from fallback"
+            return [], []
+        vetted = self._vetted
+        rows = [r for r in lists.fallback.tolist() if vetted is not None and r in vetted.rows]
+        verdicts = validate_fallback(
+            view,
+            rows,
+            vetted,
+            self.config.fallback.max_age_seconds,
+            now,
+            now_us,
+            plan.user.muted,
+            plan.context.blocked_creators,
+            plan.excluded,
+            plan.served,
+        )
+        per_creator = self.config.surface(plan.request.surface).per_creator
+        counts: dict[int, int] = {}
+        picked = []
+        for verdict in verdicts:
+            creator = int(view.col("creator")[verdict.row])
+            if verdict.ok and counts.get(creator, 0) < per_creator:
+                counts[creator] = counts.get(creator, 0) + 1
+                picked.append((verdict.row, -1, "fallback"))
+            if len(picked) == plan.page_size:
+                break
+        return picked, verdicts
+
+    def _item(
+        self, plan: _Plan, view: CatalogView, row: int, index: int, source: str, position: int
+    ) -> FeedItem:
+        catalog = view.catalog
+        creator = catalog.creator_ids[int(view.col("creator")[row])]
+        components: dict[str, float] = {}
+        features: dict[str, float] = {}
+        provenance: tuple[str, ...] = (source,)
+        action = "allow"
+        if index >= 0 and plan.pool is not None and plan.scored is not None:
+            components = {k: float(v[index]) for k, v in plan.scored.components.items()}
+            features = {k: float(v[index]) for k, v in plan.scored.features.items()}
+            mask = int(plan.pool.provenance[index])
+            provenance = tuple(n for b, n in enumerate(SOURCE_NAMES) if mask >> b & 1)
+            action = plan.pool.decisions[row].action.name.lower()
+        score_value = sum(components.values())
+        topics = catalog.candidate(row).topics
+        reasons = explain(source, provenance, components, features, creator, topics, action)
+        return FeedItem(
+            content_id=catalog.ids[row],
+            creator_id=creator,
+            position=position,
+            source=source,
+            sources=provenance,
+            score=score_value,
+            components=components,
+            action=action,
+            reasons=reasons,
+        )
+
+
+def _stale_reason(policy_fresh: bool) -> str:
+    what = "catalog" if policy_fresh else "policy state"
+    return f"{what} could not be confirmed fresh: serving vetted fallback content only"
+
+
+def _push_block(
+    user: UserState, quiet_hours: tuple[int, int] | None, max_per_day: int | None, now: datetime
+) -> str:
+    """Why nothing may be pushed to this user now ("" when a push may go out)."""
+    if not user.controls.push_opt_in:
+        return "the user has not opted in to push"
+    hours = user.controls.quiet_hours or quiet_hours
+    if hours is not None:
+        try:
+            zone = ZoneInfo(user.timezone) if user.timezone else ZoneInfo("UTC")
+        except (ValueError, KeyError):
+            zone = ZoneInfo("UTC")
+        hour = now.astimezone(zone).hour
+        start, end = hours
+        quiet = start <= hour < end if start <= end else (hour >= start or hour < end)
+        if quiet:
+            return "quiet hours for this user"
+    if max_per_day is not None and user.pushes_last_day >= max_per_day:
+        return "push frequency cap reached"
+    return ""
+
+
+def _trace(
+    plan: _Plan,
+    view: CatalogView,
+    snapshot: PolicySnapshot,
+    verdicts: list[Verdict],
+    items: list[FeedItem],
+) -> dict[str, Any]:
+    """The debug trace of one request (auditor-only through the API)."""
+    pool = plan.pool
+    user = plan.user
+    profile_used = plan.mode == "personalized"
+    per_item = []
+    for item in items:
+        row = view.catalog.index_of[item.content_id]
+        decision = pool.decisions.get(row) if pool is not None else None
+        per_item.append(
+            {
+                "content_id": item.content_id,
+                "source": item.source,
+                "sources": list(item.sources),
+                "components": item.components,
+                "action": item.action,
+                "rules": [o.as_dict() for o in decision.outcomes] if decision else [],
+            }
+        )
+    sources: dict[str, int] = {}
+    if pool is not None:
+        for code in pool.source.tolist():
+            sources[SOURCE_NAMES[code]] = sources.get(SOURCE_NAMES[code], 0) + 1
+    return {
+        "mode": plan.mode,
+        "mode_reason": plan.mode_reason,
+        "profile_used": profile_used,
+        "profile": {
+            "topics": len(user.topic_affinity),
+            "creators": len(user.creator_affinity),
+            "follows": len(user.follows),
+            "session_topics": len(user.session.topics),
+        },
+        "policy_revision": snapshot.revision,
+        "catalog_revision": view.revision,
+        "candidates_by_source": sources,
+        "sources_skipped": pool.skipped if pool is not None else {},
+        "removed_before_ranking": pool.removed if pool is not None else {},
+        "held_back_by_rerank": plan.trace.get("held_back", {}),
+        "final_validation": [
+            {"content_id": view.catalog.ids[v.row], "ok": v.ok, "reason": v.reason}
+            for v in verdicts
+            if v.row < view.n
+        ],
+        "items": per_item,
+    }

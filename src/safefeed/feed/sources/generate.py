@@ -1,0 +1,164 @@
+"""Candidate generation: run each source within its quota, drop what the request
+may not see with cheap array checks, and ask the gate about every row a source
+returns. Sources switched off by a kill switch, or needing a profile the request
+may not use, are not run; the trace says which and why."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from safefeed.feed.config import SOURCE_NAMES
+from safefeed.feed.sources.base import CandidateSource, Rows, SourceContext
+from safefeed.feed.sources.curated import (
+    EditorialSource,
+    ExplorationSource,
+    FallbackSource,
+    TrendingSource,
+)
+from safefeed.feed.sources.profile import (
+    AffinityCreatorSource,
+    AffinityTopicSource,
+    FollowingSource,
+    SessionTopicSource,
+)
+from safefeed.feed.sources.similar import SimilarSource
+from safefeed.policy.gate import RequestContext, evaluate
+from safefeed.policy.rules import GateDecision
+from safefeed.policy.snapshot import PolicySnapshot
+
+__all__ = ["DEFAULT_SOURCES", "CandidatePool", "generate", "prefilter"]
+
+DEFAULT_SOURCES: tuple[CandidateSource, ...] = (
+    FollowingSource(),
+    AffinityTopicSource(),
+    AffinityCreatorSource(),
+    SessionTopicSource(),
+    SimilarSource(),
+    TrendingSource(),
+    ExplorationSource(),
+    EditorialSource(),
+    FallbackSource(),
+)
+_SOURCE_CODE = {name: code for code, name in enumerate(SOURCE_NAMES)}
+#: Kill-switch scopes that switch a whole source off.
+_MECHANISM_SWITCHES = {"trending": "trending", "exploration": "exploration"}
+
+
+@dataclass(slots=True)
+class CandidatePool:
+    """One request's candidates: rows with their first source, every source that
+    proposed them (a bit mask over `SOURCE_NAMES`) and the gate's decision."""
+
+    rows: Rows
+    source: npt.NDArray[np.int8]
+    provenance: npt.NDArray[np.int32]
+    action: npt.NDArray[np.int8]
+    decisions: dict[int, GateDecision]
+    removed: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def prefilter(
+    ctx: SourceContext, rows: Rows, excluded: Rows, served: Rows, removed: dict[str, int]
+) -> Rows:
+    """Drop rows the request must not see, before the (costlier) gate: deleted or
+    expired, under the surface's quality floor, seen or hidden or reported or
+    already served in this session, from muted creators, on excluded topics."""
+    c = ctx.view.columns
+    checks: list[tuple[str, npt.NDArray[np.bool_]]] = [
+        ("deleted", c["live"][rows]),
+        ("expired", c["expires_us"][rows] > ctx.now_us),
+        ("quality_floor", c["quality"][rows] >= ctx.surface.quality_floor),
+        ("seen_or_feedback", ~np.isin(rows, excluded)),
+        ("served_on_earlier_page", ~np.isin(c["id_hash"][rows], served)),
+    ]
+    muted = ctx.view.catalog.creator_rows(sorted(ctx.user.muted))
+    if len(muted):
+        checks.append(("muted_creator", np.asarray(~np.isin(c["creator"][rows], muted))))
+    if ctx.user.controls.exclude_topics:
+        topics = ctx.view.catalog.topic_ids(list(ctx.user.controls.exclude_topics))
+        if len(topics):
+            on_topic = np.isin(c["topics"][rows], topics).any(axis=1)
+            checks.append(("excluded_topic", np.asarray(~on_topic, dtype=bool)))
+    keep = np.ones(len(rows), dtype=bool)
+    for name, ok in checks:
+        dropped = int((keep & ~ok).sum())
+        if dropped:
+            removed[name] = removed.get(name, 0) + dropped
+        keep &= ok
+    return rows[keep]
+
+
+def generate(
+    ctx: SourceContext,
+    excluded: Rows,
+    served: Rows,
+    gate_context: RequestContext,
+    snapshot: PolicySnapshot,
+    sources: Sequence[CandidateSource] = DEFAULT_SOURCES,
+) -> CandidatePool:
+    """The candidate pool of one request."""
+    quotas = ctx.surface.quotas
+    catalog = ctx.view.catalog
+    rows: list[Rows] = []
+    codes: list[npt.NDArray[np.int8]] = []
+    decisions: dict[int, GateDecision] = {}
+    provenance: dict[int, int] = {}
+    removed: dict[str, int] = {}
+    skipped: dict[str, str] = {}
+    now = gate_context.now
+    for source in sources:
+        quota = quotas.get(source.name, 0)
+        if quota <= 0:
+            continue
+        if source.uses_profile and not ctx.personalized:
+            skipped[source.name] = "non-personalized: the profile is not used"
+            continue
+        switch = _MECHANISM_SWITCHES.get(source.name)
+        if snapshot.kill_switch("source", source.name, now) or (
+            switch and snapshot.kill_switch(switch, "*", now)
+        ):
+            skipped[source.name] = "kill switch"
+            continue
+        proposed = source.propose(ctx, quota * 2)
+        bit = 1 << _SOURCE_CODE[source.name]
+        fresh = []
+        for row in proposed.tolist():
+            if row in provenance:
+                provenance[row] |= bit
+            else:
+                fresh.append(row)
+        candidates = prefilter(
+            ctx, np.asarray(fresh, dtype=np.int64), excluded, served, removed
+        ).tolist()
+        # The gate, for every candidate a source returns (each row gated once per
+        # request), in chunks just large enough to fill the quota.
+        kept: list[int] = []
+        at = 0
+        while len(kept) < quota and at < len(candidates):
+            chunk = candidates[at : at + max(16, (quota - len(kept)) * 11 // 10)]
+            at += len(chunk)
+            verdicts = evaluate([catalog.candidate(r) for r in chunk], gate_context, snapshot)
+            for row, decision in zip(chunk, verdicts, strict=True):
+                if not decision.eligible:
+                    removed["gate"] = removed.get("gate", 0) + 1
+                elif len(kept) < quota:
+                    kept.append(row)
+                    decisions[row] = decision
+                    provenance[row] = bit
+        rows.append(np.asarray(kept, dtype=np.int64))
+        codes.append(np.full(len(kept), _SOURCE_CODE[source.name], dtype=np.int8))
+    all_rows = np.concatenate(rows) if rows else np.empty(0, np.int64)
+    return CandidatePool(
+        rows=all_rows,
+        source=np.concatenate(codes) if codes else np.empty(0, np.int8),
+        provenance=np.array([provenance[r] for r in all_rows.tolist()], dtype=np.int32),
+        action=np.array([int(decisions[r].action) for r in all_rows.tolist()], dtype=np.int8),
+        decisions=decisions,
+        removed=removed,
+        skipped=skipped,
+    )

@@ -1,0 +1,44 @@
+"""What a moderator may decide on a case, as a validated value object."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["Decision", "InterventionChange", "SignalFeedback"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class InterventionChange(_Model):
+    """Apply a new intervention, or adjust (new time to live) or remove an existing one."""
+
+    action: Literal["apply", "adjust", "remove"]
+    kind: str | None = None
+    intervention_id: int | None = None
+    ttl_hours: float | None = Field(default=None, gt=0, le=24 * 14)
+
+
+class SignalFeedback(_Model):
+    """Was a signal behind the case useful? Feeds detector review, never the case itself."""
+
+    signal: str = Field(min_length=1, max_length=64)
+    useful: Literal["useful", "not_useful", "misleading"]
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class Decision(_Model):
+    """A moderator's decision on a claimed case."""
+
+    #: Approve or reject the funnel's routing (tier and interventions).
+    verdict: Literal["approve", "reject"]
+    reason: str = Field(min_length=1, max_length=2000)
+    interventions: list[InterventionChange] = Field(default_factory=list)
+    #: An irreversible action (``suspend_account``, ``remove_content``, ``end_live_session``):
+    #: only with an explicit confirmation, and never from a triage queue.
+    irreversible_action: str | None = None
+    confirm_irreversible: bool = False
+    feedback: list[SignalFeedback] = Field(default_factory=list)

@@ -1,0 +1,211 @@
+"""The live path: the risk funnel as an ingest consumer.
+
+Runs inside the ingest transaction: each stored event goes through the same
+`RiskFunnel` replay uses; case updates are written to ``risk_cases`` (the review
+queue's table), interventions to the ledger per the rollout phase, and every
+case change and intervention to the audit log. Lapsed interventions are rolled
+back on every batch. Event-to-tier latency (from the batch reaching the funnel
+to its cases being written) is recorded per batch.
+
+The funnel's memory lives in this process; a restarted server rebuilds it as
+events arrive (a warm start from the event log is a `RiskConsumer.warm` call).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+from sqlalchemy import update as sql_update
+
+from safefeed.audit import AuditLog
+from safefeed.clock import Clock, to_us
+from safefeed.events.parsing import ParsedEvent
+from safefeed.ingest.pipeline import IngestContext
+from safefeed.policy.store import PolicyStore
+from safefeed.review.priority import base_priority
+from safefeed.risk.cases import CaseUpdate
+from safefeed.risk.config import RiskConfig, load_risk_config
+from safefeed.risk.funnel import RiskFunnel
+from safefeed.risk.interventions import InterventionLedger, InterventionRequest
+from safefeed.store.risk_tables import RiskCase
+from safefeed.store.tables import table_of
+from safefeed.store.upsert import upsert
+
+__all__ = ["FUNNEL_ACTOR", "RiskConsumer"]
+
+FUNNEL_ACTOR = "risk-funnel"
+_cases = table_of(RiskCase)
+_RANK = {"low": 1, "medium": 2, "high": 3}
+
+
+class RiskConsumer:
+    """Feeds stored events to the funnel and stores what it finds."""
+
+    name = "risk"
+
+    def __init__(
+        self,
+        policy: PolicyStore,
+        audit: AuditLog,
+        clock: Clock,
+        config: RiskConfig | None = None,
+    ) -> None:
+        self.config = config or load_risk_config()
+        self.clock = clock
+        self.audit = audit
+        self.funnel = RiskFunnel(self.config)
+        self.ledger = InterventionLedger(policy, audit, self.config.version)
+        self.latencies_ms: deque[float] = deque(maxlen=100_000)
+
+    def consume(
+        self, conn: Connection, events: Sequence[ParsedEvent], context: IngestContext
+    ) -> None:
+        started = time.perf_counter()
+        self.funnel.overloaded = self._overloaded(conn)
+        updates: list[CaseUpdate] = []
+        for parsed in events:
+            updates.extend(self.funnel.observe(parsed.event))
+        now_us = to_us(self.clock.now())
+        if updates:
+            self._store(conn, updates, now_us)
+        self.ledger.expire(conn, now_us)
+        self.latencies_ms.append((time.perf_counter() - started) * 1000.0)
+
+    def sweep(self, conn: Connection) -> None:
+        """Decay idle cases and roll back lapsed interventions at the current time."""
+        now = self.clock.now()
+        updates = self.funnel.sweep(now.timestamp())
+        now_us = to_us(now)
+        if updates:
+            self._store(conn, updates, now_us)
+        self.ledger.expire(conn, now_us)
+
+    def _overloaded(self, conn: Connection) -> bool:
+        waiting = conn.execute(
+            select(func.count()).select_from(_cases).where(_cases.c.status == "waiting")
+        ).scalar_one()
+        review = self.config.review
+        return bool(waiting > review.capacity_per_hour * review.max_backlog_hours)
+
+    def _store(self, conn: Connection, updates: Sequence[CaseUpdate], now_us: int) -> None:
+        ids = list({u.case_id for u in updates})
+        known = {
+            row.case_id: row
+            for row in conn.execute(
+                select(
+                    _cases.c.case_id, _cases.c.status, _cases.c.peak_tier, _cases.c.queued_us
+                ).where(_cases.c.case_id.in_(ids))
+            )
+        }
+        rows: dict[str, dict[str, Any]] = {}
+        audit: list[dict[str, Any]] = []
+        requests: list[InterventionRequest] = []
+        versions = self.funnel.versions()
+        for update in updates:
+            line = update.line
+            case_id = update.case_id
+            before = known.get(case_id)
+            status = before.status if before is not None else "none"
+            queued_us = before.queued_us if before is not None else None
+            peak = before.peak_tier if before is not None else line["tier"]
+            if _RANK[line["tier"]] > _RANK[peak]:
+                peak = line["tier"]
+            queue = line["signals"].get("queue")
+            if update.change == "closed":
+                # A queued case stays queued: subsiding risk rolls interventions back,
+                # but a person still looks at what was surfaced.
+                status = "closed" if status == "none" else status
+            elif queue and status in ("none", "closed"):
+                status, queued_us = "waiting", queued_us or now_us
+            signals = line["signals"]
+            rows[case_id] = {
+                "case_id": case_id,
+                "category": line["category"],
+                "subject_type": line["subject_type"],
+                "subject_id": line["subject_id"],
+                "tier": line["tier"],
+                "peak_tier": peak,
+                "score": line["score"],
+                "lower": line["confidence"][0],
+                "upper": line["confidence"][1],
+                "line": line,
+                "queue": queue,
+                "status": status,
+                "base_priority": base_priority(
+                    line["tier"],
+                    velocity=signals.get("velocity", 0.0),
+                    lower=line["confidence"][0],
+                    severity=signals.get("severity", 0.0),
+                    vulnerability=signals.get("audience_vulnerability", 0.0),
+                ),
+                "first_surfaced_us": (
+                    int(update.t * 1_000_000)
+                    if before is None
+                    else rows.get(case_id, {}).get("first_surfaced_us")
+                ),
+                "queued_us": queued_us,
+                "updated_us": now_us,
+                "config_version": self.config.version,
+            }
+            known[case_id] = _Known(case_id, status, peak, queued_us)  # type: ignore[assignment]
+            audit.append(
+                {
+                    "actor": FUNNEL_ACTOR,
+                    "action": f"risk.case_{update.change}",
+                    "reason": "; ".join(line["rationale"][:3]) or update.change,
+                    "subject": (line["subject_type"], line["subject_id"]),
+                    "versions": versions,
+                    "details": {
+                        "case_id": case_id,
+                        "category": line["category"],
+                        "tier": line["tier"],
+                        "previous_tier": update.previous_tier,
+                        "score": line["score"],
+                        "confidence": line["confidence"],
+                        "signals": signals,
+                    },
+                }
+            )
+            if update.change in ("lowered", "closed"):
+                tier = None if update.change == "closed" else line["tier"]
+                self.ledger.subside(conn, case_id, tier, now_us)
+            elif update.route is not None:
+                for item in update.route.interventions:
+                    requests.append(
+                        InterventionRequest(
+                            case_id,
+                            line["subject_type"],
+                            line["subject_id"],
+                            item.kind,
+                            line["tier"],
+                            item.ttl_hours,
+                            item.apply,
+                        )
+                    )
+        for row in rows.values():
+            if row["first_surfaced_us"] is None:
+                row.pop("first_surfaced_us")  # an existing case keeps its first surfacing
+                conn.execute(
+                    sql_update(_cases).where(_cases.c.case_id == row["case_id"]).values(row)
+                )
+            else:
+                upsert(conn, _cases, [row], keys=["case_id"])
+        self.audit.append_many(conn, audit)
+        if requests:
+            self.ledger.record(
+                conn, requests, phase=self.config.phase, actor=FUNNEL_ACTOR, now_us=now_us
+            )
+
+
+class _Known:
+    __slots__ = ("case_id", "peak_tier", "queued_us", "status")
+
+    def __init__(self, case_id: str, status: str, peak_tier: str, queued_us: int | None) -> None:
+        self.case_id = case_id
+        self.status = status
+        self.peak_tier = peak_tier
+        self.queued_us = queued_us

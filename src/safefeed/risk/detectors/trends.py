@@ -1,0 +1,216 @@
+"""Category 4, emerging trends: new hashtags, sounds and phrases bursting across
+sessions, in the company of earlier harmful signals, spreading along the creator
+interaction graph.
+
+A token is scored once it spreads (several creators within days of its first
+appearance). Spread alone is not risk — benign trends spread too — so the score
+is gated on *harm association*: flags and violations on content and sessions
+that carry the token, the share of its uses by creators with recent flags, and
+closeness (cosine of token vectors) to tokens already associated with harm.
+Propagation along the graph (networkx) raises a harmful token's score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import networkx as nx  # type: ignore[import-untyped]
+
+from safefeed.risk.bounded import BoundedDict
+from safefeed.risk.decay import DecayedSum
+from safefeed.risk.detectors.base import Detector, saturate
+from safefeed.risk.embedding import Embedder, HashingEmbedder, cosine
+from safefeed.risk.model import Assessment, Category, Observation, SignalKind
+
+__all__ = ["TrendDetector"]
+
+_DAY = 86400.0
+
+
+@dataclass(slots=True)
+class _Token:
+    first_t: float
+    uses: DecayedSum = field(default_factory=lambda: DecayedSum(_DAY))
+    harm: DecayedSum = field(default_factory=lambda: DecayedSum(7 * _DAY))
+    creators: dict[str, float] = field(default_factory=dict)
+    count: int = 0
+    flagged_uses: int = 0
+    scored_at: int = 0
+    vector: dict[int, float] | None = None
+    related_harmful: str | None = None
+    similarity: float = 0.0
+
+
+class TrendDetector(Detector):
+    """Scores novel tokens that spread and travel with harmful signals."""
+
+    name = "emerging_trend"
+    category: ClassVar[Category] = "emerging_trend"
+    version = "emerging-trend-1"
+    inputs = frozenset(
+        {
+            "kind",
+            "t",
+            "tokens",
+            "creator_id",
+            "creator_flag_mass",
+            "neighbours",
+            "severity",
+            "flag_source",
+            "reporter_trust",
+        }
+    )
+    consumes: ClassVar[frozenset[SignalKind]] = frozenset(
+        {"chat", "content", "flag", "report", "violation"}
+    )
+
+    def __init__(
+        self,
+        embedder: Embedder | None = None,
+        novelty_days: float = 10.0,
+        warmup_days: float = 1.0,
+        min_creators: int = 3,
+        flagged_creator_mass: float = 0.3,
+        max_tokens: int = 50_000,
+    ) -> None:
+        self.embedder = embedder
+        self.novelty_days = novelty_days
+        self.warmup_days = warmup_days
+        self.min_creators = min_creators
+        self.flagged_creator_mass = flagged_creator_mass
+        self.max_tokens = max_tokens
+
+    def _state(self) -> BoundedDict[str, _Token]:
+        state: BoundedDict[str, _Token] | None = getattr(self, "tokens_", None)
+        if state is None:
+            state = BoundedDict[str, _Token](self.max_tokens)
+            self.tokens_ = state
+            self.harmful_: BoundedDict[str, dict[int, float]] = BoundedDict(256)
+            self.embedder_: Embedder = self.embedder or HashingEmbedder()
+            self.start_t_: float | None = None
+        return state
+
+    def update(self, obs: Observation) -> Assessment | None:
+        if not obs.tokens:
+            return None
+        tokens = self._state()
+        if self.start_t_ is None:
+            self.start_t_ = obs.t
+        best: Assessment | None = None
+        for name in obs.tokens:
+            token = tokens.get(name)
+            if obs.kind in ("flag", "report", "violation"):
+                if token is None:
+                    continue
+                weight = obs.severity / 3.0
+                if obs.kind == "report":
+                    weight *= 0.3 * obs.reporter_trust
+                elif obs.kind == "violation":
+                    weight *= 2.0
+                token.harm.add(obs.t, weight)
+            else:
+                if token is None:
+                    token = tokens[name] = _Token(obs.t)
+                else:
+                    tokens.move_to_end(name)
+                token.count += 1
+                token.uses.add(obs.t, 1.0)
+                creator = obs.creator_id
+                if creator and creator not in token.creators and len(token.creators) < 64:
+                    token.creators[creator] = obs.t
+                if obs.creator_flag_mass >= self.flagged_creator_mass:
+                    token.flagged_uses += 1
+                # Score at spread milestones only: a popular token is not rescored per use.
+                if token.count - token.scored_at < max(1, token.count // 8):
+                    continue
+            token.scored_at = token.count
+            assessment = self._assess(name, token, obs)
+            if assessment is not None and (best is None or assessment.score > best.score):
+                best = assessment
+        return best
+
+    def _assess(self, name: str, token: _Token, obs: Observation) -> Assessment | None:
+        spread = len(token.creators)
+        if spread < self.min_creators:
+            return None
+        age_days = (obs.t - token.first_t) / _DAY
+        novelty = min(1.0, max(0.0, 2.0 - age_days / self.novelty_days))
+        # Tokens already in use when the log began are established, not emerging.
+        if self.start_t_ is not None and token.first_t - self.start_t_ < self.warmup_days * _DAY:
+            novelty = 0.0
+        burst = novelty * saturate((spread - self.min_creators + 1) / 2.0)
+        # Harm per use: a common token collects stray flags by sheer volume.
+        direct = saturate(1.5 * token.harm.value(obs.t) / max(1.0, token.count / 10.0))
+        share = token.flagged_uses / max(1, token.count)
+        company = share * min(1.0, token.flagged_uses / 3.0)
+        # Company is circumstantial (creators are flagged for many reasons): it counts less.
+        harm = 1.0 - (1.0 - direct) * (1.0 - 0.6 * company)
+        harm = max(harm, self._kinship(name, token))
+        if harm >= 0.5 and burst > 0.0:
+            self.harmful_[name] = self._vector(name, token)
+        propagation = _propagation(token.creators, obs.neighbours) if harm > 0.2 else 0.0
+        score = burst * (0.15 + 0.65 * harm + 0.2 * harm * propagation)
+        if score < 0.2:
+            return None
+        rationale = [f"new token used by {spread} creators within {age_days:.1f} day(s)"]
+        if direct > 0.2:
+            rationale.append("flags or violations on content and lives that carry it")
+        if company > 0.2:
+            rationale.append(f"{share:.0%} of its uses by creators with recent flags")
+        if token.related_harmful and token.similarity >= 0.8:
+            rationale.append(f"close to {token.related_harmful}, already associated with harm")
+        if propagation > 0.3:
+            rationale.append("spreading along the creator interaction graph")
+        return Assessment(
+            category="emerging_trend",
+            subject_type="trend",
+            subject_id=name,
+            score=min(1.0, score),
+            evidence=float(spread) + token.flagged_uses,
+            t=obs.t,
+            velocity=min(1.0, token.uses.value(obs.t) / max(1.0, 0.5 * token.count) * burst),
+            severity=harm,
+            vulnerability=0.0,
+            rationale=tuple(rationale),
+            signals={
+                "creators": spread,
+                "uses": token.count,
+                "age_days": round(age_days, 2),
+                "harm_association": round(harm, 3),
+                "flagged_use_share": round(share, 3),
+                "graph_propagation": round(propagation, 3),
+                "similar_to": token.related_harmful,
+            },
+            related=tuple(f"creator:{c}" for c in list(token.creators)[:3]),
+        )
+
+    def _vector(self, name: str, token: _Token) -> dict[int, float]:
+        if token.vector is None:
+            token.vector = self.embedder_.embed(name)
+        return token.vector
+
+    def _kinship(self, name: str, token: _Token) -> float:
+        """Closeness to a token already associated with harm (variants inherit some)."""
+        if not self.harmful_ or name in self.harmful_:
+            return 0.0
+        vector = self._vector(name, token)
+        for other, other_vector in self.harmful_.items():
+            similarity = cosine(vector, other_vector)
+            if similarity > token.similarity:
+                token.similarity, token.related_harmful = similarity, other
+        return 0.7 * token.similarity if token.similarity >= 0.8 else 0.0
+
+
+def _propagation(creators: dict[str, float], graph: nx.Graph | None) -> float:
+    """Share of later adopters who adopted after a graph neighbour had."""
+    if graph is None or len(creators) < 2:
+        return 0.0
+    ordered = sorted(creators.items(), key=lambda item: item[1])
+    adopted: set[str] = {ordered[0][0]}
+    linked = 0
+    for creator, _ in ordered[1:]:
+        if creator in graph and any(n in adopted for n in graph.neighbors(creator)):
+            linked += 1
+        adopted.add(creator)
+    return linked / (len(ordered) - 1)

@@ -1,0 +1,150 @@
+"""Replay: an event log through the funnel, on the events' own clock.
+
+`replay` reads JSON Lines (the v1 contract), validates every line the funnel
+consumes with the same models as ingestion, runs the same `RiskFunnel` the live
+consumer runs, and writes ``cases.jsonl`` (EVENTS.md "Risk case output") and
+``summary.json``. Lines of event types the funnel has no use for are counted and
+skipped unvalidated — replay answers for risk, ingestion for the contract.
+Deterministic: the same log and configuration give byte-identical output.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import orjson
+from pydantic import ValidationError
+
+from safefeed.events.models import EVENT_ADAPTER
+from safefeed.events.parsing import describe_validation_error
+from safefeed.exceptions import InputError
+from safefeed.risk.cases import CASE_FIELDS, CaseUpdate
+from safefeed.risk.config import RiskConfig
+from safefeed.risk.funnel import RiskFunnel
+from safefeed.risk.signals import CONSUMED_TYPES
+from safefeed.signals.text import TextClassifier
+
+__all__ = ["ReplayResult", "replay", "replay_lines"]
+
+
+@dataclass
+class ReplayResult:
+    lines: int = 0
+    consumed: int = 0
+    skipped: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    cases: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+    changes: Counter[str] = field(default_factory=Counter)
+
+    def summary(self, funnel: RiskFunnel) -> dict[str, Any]:
+        by_tier: Counter[str] = Counter()
+        by_category: Counter[str] = Counter()
+        final: dict[str, dict[str, Any]] = {}
+        for line in self.cases:
+            final[line["case_id"]] = line
+        peak: dict[str, int] = {}
+        rank = {"low": 1, "medium": 2, "high": 3}
+        for line in self.cases:
+            peak[line["case_id"]] = max(peak.get(line["case_id"], 0), rank[line["tier"]])
+        for case_id, line in final.items():
+            by_tier[{1: "low", 2: "medium", 3: "high"}[peak[case_id]]] += 1
+            by_category[line["category"]] += 1
+        suggested: Counter[str] = Counter()
+        applied: Counter[str] = Counter()
+        for line in self.cases:
+            for item in line["suggested_interventions"]:
+                suggested[item["kind"]] += 1
+                if item.get("auto_apply"):
+                    applied[item["kind"]] += 1
+        return {
+            "lines": self.lines,
+            "events_consumed": self.consumed,
+            "events_skipped": self.skipped,
+            "lines_rejected": len(self.rejected),
+            "rejected": self.rejected[:100],
+            "cases": len(final),
+            "case_lines": len(self.cases),
+            "cases_by_peak_tier": dict(sorted(by_tier.items())),
+            "cases_by_category": dict(sorted(by_category.items())),
+            "case_changes": dict(sorted(self.changes.items())),
+            "interventions_suggested": dict(sorted(suggested.items())),
+            "interventions_auto_applied": dict(sorted(applied.items())),
+            "phase": funnel.config.phase,
+            "versions": funnel.versions(),
+            "first_event_at": None,
+        }
+
+
+def _numbered(handle: BinaryIO) -> Iterator[tuple[int, bytes]]:
+    for number, raw in enumerate(handle, start=1):
+        if raw.strip():
+            yield number, raw
+
+
+def replay_lines(
+    lines: Iterator[tuple[int, bytes]], funnel: RiskFunnel, result: ReplayResult
+) -> None:
+    """Feed numbered JSON lines through ``funnel``, collecting case lines in ``result``."""
+    observe = funnel.observe
+    validate = EVENT_ADAPTER.validate_python
+    consumed = CONSUMED_TYPES
+    for number, raw in lines:
+        result.lines += 1
+        try:
+            obj = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            result.rejected.append({"line": number, "error": f"malformed JSON: {exc}"})
+            continue
+        if not isinstance(obj, dict) or obj.get("type") not in consumed:
+            result.skipped += 1
+            continue
+        try:
+            event = validate(obj)
+        except ValidationError as exc:
+            result.rejected.append({"line": number, "error": describe_validation_error(exc)})
+            continue
+        result.consumed += 1
+        for update in observe(event):
+            _collect(update, result)
+    for update in funnel.sweep(funnel.now):
+        _collect(update, result)
+
+
+def _collect(update: CaseUpdate, result: ReplayResult) -> None:
+    result.changes[update.change] += 1
+    if update.change != "closed":
+        result.cases.append({name: update.line[name] for name in CASE_FIELDS})
+
+
+def replay(
+    events: Path,
+    out: Path,
+    config: RiskConfig,
+    *,
+    classifier: TextClassifier | None = None,
+) -> tuple[ReplayResult, dict[str, Any]]:
+    """Replay ``events`` into ``out/cases.jsonl`` and ``out/summary.json``."""
+    if not events.is_file():
+        raise InputError(f"no such file: {events}")
+    funnel = RiskFunnel(config, classifier=classifier)
+    result = ReplayResult()
+    started = time.perf_counter()
+    with events.open("rb") as handle:
+        replay_lines(_numbered(handle), funnel, result)
+    result.seconds = time.perf_counter() - started
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "cases.jsonl").open("wb") as sink:
+        for line in result.cases:
+            sink.write(orjson.dumps(line) + b"\n")
+    summary = result.summary(funnel)
+    summary.pop("first_event_at")
+    (out / "summary.json").write_bytes(
+        orjson.dumps(summary, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+    )
+    return result, summary

@@ -1,0 +1,93 @@
+"""The platform's safety labelling: a classifier with lag, recall and false positives,
+and report-driven moderator review.
+
+The classifier looks at each item once, ``label_lag`` steps after it was
+published: a harmful item is labelled ``not_recommendable`` with probability
+``label_coverage`` (its recall), a borderline one ``limited_distribution`` with
+``borderline_recall``, and anything else is wrongly labelled harmful with
+``classifier_fpr``. Items that collect ``report_review_threshold`` reports go to a
+moderator, who labels them by the truth (and clears false positives).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from safefeed.sim.catalog import LABEL_HARMFUL, LABEL_LIMITED, LABEL_NONE, Catalog
+from safefeed.sim.feedback import LabelChange, LabelSource, item_id
+from safefeed.types import PolicyState
+
+__all__ = ["POLICY_FOR_LABEL", "SafetyLabeller"]
+
+POLICY_FOR_LABEL: dict[int, PolicyState] = {
+    LABEL_NONE: "allowed",
+    LABEL_LIMITED: "limited_distribution",
+    LABEL_HARMFUL: "not_recommendable",
+}
+
+
+@dataclass(frozen=True)
+class SafetyLabeller:
+    """Applies classifier verdicts and moderator reviews to a catalog, returning the changes."""
+
+    catalog: Catalog
+
+    def run(self, rng: np.random.Generator, step: int) -> list[LabelChange]:
+        """Label what is due at ``step``; mutates ``catalog.label`` and returns the changes."""
+        return self._classify(rng, step) + self._review(step)
+
+    def _classify(self, rng: np.random.Generator, step: int) -> list[LabelChange]:
+        cat, cfg = self.catalog, self.catalog.config
+        live = np.arange(cat.n_items, dtype=np.int64)
+        due = live[~cat.classified[: cat.n_items] & (cat.published[live] + cfg.label_lag <= step)]
+        if due.size == 0:
+            return []
+        cat.classified[due] = True
+        harmful, borderline = cat.harmful(due), cat.borderline(due)
+        draw = rng.random(due.size)
+        label = np.full(due.size, LABEL_NONE, dtype=np.int8)
+        label[borderline & (draw < cfg.borderline_recall)] = LABEL_LIMITED
+        label[harmful & (draw < cfg.label_coverage)] = LABEL_HARMFUL
+        label[~harmful & ~borderline & (draw < cfg.classifier_fpr)] = LABEL_HARMFUL
+        # Scores look like a real classifier's: true hits high, false positives just over.
+        score = np.where(
+            harmful, 0.8 + 0.2 * rng.random(due.size), 0.7 + 0.2 * rng.random(due.size)
+        )
+        score = np.where(label == LABEL_LIMITED, 0.5 + 0.3 * rng.random(due.size), score)
+        changed = label != LABEL_NONE
+        cat.label[due[changed]] = label[changed]
+        return self._changes(due[changed], label[changed], score[changed], "classifier", step)
+
+    def _review(self, step: int) -> list[LabelChange]:
+        cat, cfg = self.catalog, self.catalog.config
+        if cfg.report_review_threshold == 0:
+            return []
+        n = cat.n_items
+        due = np.flatnonzero(~cat.reviewed[:n] & (cat.reports[:n] >= cfg.report_review_threshold))
+        if due.size == 0:
+            return []
+        cat.reviewed[due] = True
+        truth = np.full(due.size, LABEL_NONE, dtype=np.int8)
+        truth[cat.borderline(due)] = LABEL_LIMITED
+        truth[cat.harmful(due)] = LABEL_HARMFUL
+        changed = truth != cat.label[due]
+        cat.label[due[changed]] = truth[changed]
+        return self._changes(
+            due[changed], truth[changed], np.ones(int(changed.sum())), "moderator", step
+        )
+
+    @staticmethod
+    def _changes(
+        items: NDArray[np.int64],
+        labels: NDArray[np.int8],
+        scores: NDArray[np.float64],
+        source: LabelSource,
+        step: int,
+    ) -> list[LabelChange]:
+        return [
+            LabelChange(item_id(int(i)), POLICY_FOR_LABEL[int(lab)], source, float(s), step)
+            for i, lab, s in zip(items, labels, scores, strict=True)
+        ]

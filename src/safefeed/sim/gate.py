@@ -1,0 +1,251 @@
+"""The release gate: a candidate ranking configuration against the current one, on safety KPIs.
+
+The gate runs the simulator (with the path audit) for both over the same seeds and
+checks the KPIs of its YAML configuration, each on the mean over seeds:
+
+- ``max_harmful_exposure_rate``: candidate's harmful exposure over the run;
+- ``max_step_harmful_exposure_rate``: candidate's worst step;
+- ``min_reports_reduction``: candidate reports per 1k sessions at least this share
+  below current (0.3 = 30% fewer; negative allows an increase);
+- ``max_watch_time_loss``: candidate watch time at most this share below current;
+- ``max_path_share``: candidate's share of walks reaching harmful;
+- ``max_path_share_ratio``: that share at most this multiple of current's.
+
+A KPI left out (``null``) is not checked. `GateReport.as_audit_record` is what the
+audit log records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from safefeed.exceptions import ConfigError
+from safefeed.sim.config import SimConfig
+from safefeed.sim.document import metrics_document
+from safefeed.sim.runner import PathSettings, SimResult, run_seeds
+
+__all__ = ["GateConfig", "GateKpis", "GateReport", "KpiCheck", "evaluate_gate", "run_gate"]
+
+
+class GateKpis(BaseModel):
+    """Thresholds; ``None`` skips a KPI."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_harmful_exposure_rate: float | None = Field(0.01, ge=0.0, le=1.0)
+    max_step_harmful_exposure_rate: float | None = Field(None, ge=0.0, le=1.0)
+    min_reports_reduction: float | None = Field(None, le=1.0)
+    max_watch_time_loss: float | None = Field(0.05, ge=0.0, le=1.0)
+    max_path_share: float | None = Field(None, ge=0.0, le=1.0)
+    max_path_share_ratio: float | None = Field(None, ge=0.0)
+
+
+class GateConfig(BaseModel):
+    """A gate run: who is compared, on what world, over which seeds, against which KPIs."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    candidate: str
+    candidate_overrides: dict[str, Any] = Field(default_factory=dict)
+    current: str = "safety"
+    current_overrides: dict[str, Any] = Field(default_factory=dict)
+    seeds: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4], min_length=1)
+    sim: dict[str, Any] = Field(default_factory=dict)
+    path_hops: int = Field(10, ge=1)
+    path_walks: int = Field(1000, ge=1)
+    kpis: GateKpis = Field(default_factory=GateKpis)
+
+    @classmethod
+    def from_yaml(cls, path: Path) -> GateConfig:
+        """Load and validate a gate configuration file."""
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            return cls.model_validate(raw or {})
+        except (OSError, yaml.YAMLError, ValidationError) as exc:
+            raise ConfigError(f"gate config {path}: {exc}") from None
+
+    def sim_config(self) -> SimConfig:
+        """The world both configurations run in."""
+        try:
+            return SimConfig.model_validate(self.sim)
+        except ValidationError as exc:
+            raise ConfigError(f"gate config 'sim': {exc}") from None
+
+
+@dataclass(frozen=True)
+class KpiCheck:
+    """One KPI: the candidate's value, the current's, the rule and whether it held."""
+
+    name: str
+    candidate: float
+    current: float | None
+    rule: str
+    passed: bool
+
+
+@dataclass(frozen=True)
+class GateReport:
+    """All checks; the gate passes only when every one does."""
+
+    candidate: str
+    current: str
+    seeds: tuple[int, ...]
+    checks: tuple[KpiCheck, ...]
+
+    @property
+    def passed(self) -> bool:
+        """True when no KPI failed."""
+        return all(c.passed for c in self.checks)
+
+    def as_audit_record(self) -> dict[str, Any]:
+        """The record the audit log keeps for this gate decision."""
+        return {
+            "action": "sim.gate",
+            "candidate": self.candidate,
+            "current": self.current,
+            "seeds": list(self.seeds),
+            "passed": self.passed,
+            "checks": [c.__dict__ for c in self.checks],
+        }
+
+
+def evaluate_gate(
+    kpis: GateKpis, candidate: Mapping[str, Any], current: Mapping[str, Any]
+) -> list[KpiCheck]:
+    """Check ``kpis`` on two ``metrics.json`` documents (means over seeds).
+
+    >>> doc = lambda harm, reports, watch: {"totals": {"harmful_exposure_rate": harm,
+    ...     "harmful_exposure_rate_max": harm, "reports_per_1k_sessions": reports,
+    ...     "watch_time": watch}}
+    >>> checks = evaluate_gate(GateKpis(min_reports_reduction=0.3),
+    ...                        doc(0.004, 6.0, 97.0), doc(0.02, 10.0, 100.0))
+    >>> [(c.name, c.passed) for c in checks]
+    [('harmful_exposure_rate', True), ('reports_per_1k_sessions', True), ('watch_time', True)]
+    """
+    cand, cur = candidate["totals"], current["totals"]
+    checks: list[KpiCheck] = []
+    if kpis.max_harmful_exposure_rate is not None:
+        value = cand["harmful_exposure_rate"]
+        checks.append(
+            KpiCheck(
+                "harmful_exposure_rate",
+                value,
+                cur["harmful_exposure_rate"],
+                f"<= {kpis.max_harmful_exposure_rate:g}",
+                value <= kpis.max_harmful_exposure_rate,
+            )
+        )
+    if kpis.max_step_harmful_exposure_rate is not None:
+        value = cand["harmful_exposure_rate_max"]
+        checks.append(
+            KpiCheck(
+                "harmful_exposure_rate_max",
+                value,
+                cur["harmful_exposure_rate_max"],
+                f"<= {kpis.max_step_harmful_exposure_rate:g} at every step",
+                value <= kpis.max_step_harmful_exposure_rate,
+            )
+        )
+    if kpis.min_reports_reduction is not None:
+        value, base = cand["reports_per_1k_sessions"], cur["reports_per_1k_sessions"]
+        limit = (1.0 - kpis.min_reports_reduction) * base
+        checks.append(
+            KpiCheck(
+                "reports_per_1k_sessions",
+                value,
+                base,
+                f"<= {1.0 - kpis.min_reports_reduction:g} x current",
+                value <= limit,
+            )
+        )
+    if kpis.max_watch_time_loss is not None:
+        value, base = cand["watch_time"], cur["watch_time"]
+        checks.append(
+            KpiCheck(
+                "watch_time",
+                value,
+                base,
+                f">= {1.0 - kpis.max_watch_time_loss:g} x current",
+                value >= (1.0 - kpis.max_watch_time_loss) * base,
+            )
+        )
+    if kpis.max_path_share is not None or kpis.max_path_share_ratio is not None:
+        checks += _path_checks(kpis, _path_share(candidate), _path_share(current))
+    return checks
+
+
+def _path_checks(kpis: GateKpis, cand_share: float, cur_share: float) -> list[KpiCheck]:
+    checks: list[KpiCheck] = []
+    if kpis.max_path_share is not None:
+        checks.append(
+            KpiCheck(
+                "path_share",
+                cand_share,
+                cur_share,
+                f"<= {kpis.max_path_share:g}",
+                cand_share <= kpis.max_path_share,
+            )
+        )
+    if kpis.max_path_share_ratio is not None:
+        checks.append(
+            KpiCheck(
+                "path_share_ratio",
+                cand_share,
+                cur_share,
+                f"<= {kpis.max_path_share_ratio:g} x current",
+                cand_share <= kpis.max_path_share_ratio * cur_share,
+            )
+        )
+    return checks
+
+
+def _path_share(document: Mapping[str, Any]) -> float:
+    audit = document.get("path_audit")
+    if audit is None:
+        raise ConfigError("a path-audit KPI needs runs with the path audit")
+    return float(audit["share"]["mean"])
+
+
+#: Runs one configuration over seeds (`run_seeds` by default; tests may pass their own).
+SeedRunner = Callable[
+    [str, dict[str, Any], SimConfig, Sequence[int], PathSettings], list[SimResult]
+]
+
+
+def _default_runner(workers: int) -> SeedRunner:
+    def run(
+        ranker: str,
+        overrides: dict[str, Any],
+        config: SimConfig,
+        seeds: Sequence[int],
+        paths: PathSettings,
+    ) -> list[SimResult]:
+        return run_seeds(ranker, config, seeds, workers=workers, overrides=overrides, paths=paths)
+
+    return run
+
+
+def run_gate(
+    config: GateConfig, workers: int = 2, runner: SeedRunner | None = None
+) -> tuple[GateReport, dict[str, dict[str, Any]]]:
+    """Simulate candidate and current, check the KPIs; returns the report and both documents."""
+    run = runner or _default_runner(workers)
+    sim = config.sim_config()
+    paths = PathSettings(hops=config.path_hops, walks=config.path_walks)
+    documents = {
+        "candidate": metrics_document(
+            run(config.candidate, config.candidate_overrides, sim, config.seeds, paths)
+        ),
+        "current": metrics_document(
+            run(config.current, config.current_overrides, sim, config.seeds, paths)
+        ),
+    }
+    checks = evaluate_gate(config.kpis, documents["candidate"], documents["current"])
+    report = GateReport(config.candidate, config.current, tuple(config.seeds), tuple(checks))
+    return report, documents

@@ -1,0 +1,260 @@
+"""Path audit: random walks through "watch next" recommendations, from mainstream items.
+
+A walk starts on a random item labelled ``mainstream`` and follows one
+recommendation per hop, picking slot ``r`` of the related page with weight
+``1 / (r + 1)`` (people mostly take the top suggestion) or, for an external graph,
+with the edge weights given. The audit reports the share of walks that reach an
+item labelled ``harmful`` within ``hops`` hops and at which hop they first do.
+
+The same walker runs on a `RecommendationGraph` built from any `Recommender`
+(related requests, batched per hop of a breadth-first expansion) and on one read
+from CSV (``edges``: ``source,target[,weight]``; ``nodes``: ``id,label``), so real
+audit data is analysed with the same code. Deterministic by seed.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from safefeed.exceptions import InputError
+from safefeed.sim.recommender import Recommender, SimRequest
+
+__all__ = ["PathAudit", "RecommendationGraph", "audit_paths"]
+
+
+@dataclass(frozen=True)
+class RecommendationGraph:
+    """A weighted directed graph in CSR form: node ``n``'s edges are ``indptr[n]:indptr[n+1]``."""
+
+    ids: tuple[str, ...]
+    labels: NDArray[np.str_]
+    indptr: NDArray[np.int64]
+    indices: NDArray[np.int64]
+    weights: NDArray[np.float64]
+
+    @classmethod
+    def from_edges(
+        cls,
+        ids: Sequence[str],
+        labels: Sequence[str],
+        sources: Sequence[int],
+        targets: Sequence[int],
+        weights: Sequence[float],
+    ) -> RecommendationGraph:
+        """Build from node ordinals; edge order within a source is kept.
+
+        >>> g = RecommendationGraph.from_edges(
+        ...     ["a", "b"], ["mainstream", "harmful"], [0], [1], [1.0])
+        >>> g.successors(0), g.successors(1)
+        (['b'], [])
+        """
+        if len(ids) != len(labels):
+            raise InputError("every node needs exactly one label")
+        src = np.asarray(sources, dtype=np.int64)
+        order = np.argsort(src, kind="stable")
+        counts = np.bincount(src, minlength=len(ids))
+        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        w = np.asarray(weights, dtype=np.float64)[order]
+        if np.any(w < 0) or not np.all(np.isfinite(w)):
+            raise InputError("edge weights must be finite and non-negative")
+        return cls(
+            ids=tuple(ids),
+            labels=np.asarray(labels, dtype=np.str_),
+            indptr=indptr,
+            indices=np.asarray(targets, dtype=np.int64)[order],
+            weights=w,
+        )
+
+    @classmethod
+    def from_csv(cls, edges: Path, nodes: Path) -> RecommendationGraph:
+        """Read ``nodes`` (``id,label``) and ``edges`` (``source,target[,weight]``) with headers."""
+        ids: list[str] = []
+        labels: list[str] = []
+        with nodes.open(newline="", encoding="utf-8") as f:
+            for n, row in enumerate(csv.DictReader(f), start=2):
+                if not row.get("id") or not row.get("label"):
+                    raise InputError(f"{nodes}:{n}: a node needs an id and a label")
+                ids.append(row["id"])
+                labels.append(row["label"])
+        index = {node: i for i, node in enumerate(ids)}
+        if len(index) != len(ids):
+            raise InputError(f"{nodes}: node ids must be unique")
+        sources: list[int] = []
+        targets: list[int] = []
+        weights: list[float] = []
+        with edges.open(newline="", encoding="utf-8") as f:
+            for n, row in enumerate(csv.DictReader(f), start=2):
+                try:
+                    sources.append(index[row["source"]])
+                    targets.append(index[row["target"]])
+                    weights.append(float(row.get("weight") or 1.0))
+                except KeyError as exc:
+                    raise InputError(f"{edges}:{n}: unknown node or missing column {exc}") from None
+                except ValueError:
+                    raise InputError(f"{edges}:{n}: weight must be a number") from None
+        return cls.from_edges(ids, labels, sources, targets, weights)
+
+    @classmethod
+    def from_recommender(
+        cls,
+        recommender: Recommender,
+        ids: Sequence[str],
+        labels: Sequence[str],
+        starts: Sequence[str],
+        hops: int,
+        page_size: int = 20,
+        step: int = 0,
+        user_id: str = "audit-probe",
+    ) -> RecommendationGraph:
+        """Ask ``recommender`` for the related page of every item within ``hops - 1`` hops of
+        ``starts`` (one batch per hop), as a fresh ``user_id`` would see it."""
+        index = {node: i for i, node in enumerate(ids)}
+        sources: list[int] = []
+        targets: list[int] = []
+        weights: list[float] = []
+        expanded: set[int] = set()
+        frontier = sorted({index[s] for s in starts})
+        for hop in range(hops):
+            todo = [n for n in frontier if n not in expanded]
+            if not todo:
+                break
+            requests = [
+                SimRequest(user_id, f"audit-{hop}-{n}", "related", page_size, step, ids[n])
+                for n in todo
+            ]
+            found: set[int] = set()
+            for node, page in zip(todo, recommender.recommend(requests), strict=True):
+                expanded.add(node)
+                for rank, content in enumerate(page):
+                    target = index.get(content)
+                    if target is None:
+                        continue  # not an item of this catalog: nothing to follow
+                    sources.append(node)
+                    targets.append(target)
+                    weights.append(1.0 / (rank + 1))
+                    found.add(target)
+            frontier = sorted(found)
+        return cls.from_edges(ids, labels, sources, targets, weights)
+
+    def successors(self, node: int) -> list[str]:
+        """Ids of a node's recommendations, in order."""
+        lo, hi = int(self.indptr[node]), int(self.indptr[node + 1])
+        return [self.ids[int(t)] for t in self.indices[lo:hi]]
+
+
+@dataclass(frozen=True)
+class PathAudit:
+    """Outcome of the walks. ``first_hop_counts[h - 1]`` walks first reached the target at hop h."""
+
+    walks: int
+    hops: int
+    start_label: str
+    target_label: str
+    reached: int
+    first_hop_counts: tuple[int, ...]
+    dead_ends: int
+
+    @property
+    def share(self) -> float:
+        """Share of walks that reached the target label within ``hops``."""
+        return self.reached / self.walks if self.walks else 0.0
+
+    @property
+    def mean_first_hop(self) -> float | None:
+        """Mean hop of first arrival among walks that arrived."""
+        if not self.reached:
+            return None
+        hops = np.arange(1, self.hops + 1)
+        return float(np.dot(hops, self.first_hop_counts) / self.reached)
+
+    def cumulative_share(self) -> list[float]:
+        """Share of walks that have reached the target by each hop."""
+        shares: list[float] = (np.cumsum(self.first_hop_counts) / max(self.walks, 1)).tolist()
+        return shares
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "walks": self.walks,
+            "hops": self.hops,
+            "start_label": self.start_label,
+            "target_label": self.target_label,
+            "reached": self.reached,
+            "share": self.share,
+            "mean_first_hop": self.mean_first_hop,
+            "first_hop_counts": list(self.first_hop_counts),
+            "cumulative_share": self.cumulative_share(),
+            "dead_ends": self.dead_ends,
+        }
+
+
+def audit_paths(
+    graph: RecommendationGraph,
+    hops: int = 10,
+    walks: int = 1000,
+    seed: int = 0,
+    start_label: str = "mainstream",
+    target_label: str = "harmful",
+    start_ids: Sequence[str] | None = None,
+) -> PathAudit:
+    """Random walks of ``hops`` steps from ``start_label`` nodes (or ``start_ids``).
+
+    A walk that hits a node without out-edges stops there (counted in ``dead_ends``).
+
+    >>> g = RecommendationGraph.from_edges(
+    ...     ["m0", "m1", "h"], ["mainstream", "mainstream", "harmful"], [0, 1], [1, 2], [1.0, 1.0])
+    >>> audit = audit_paths(g, hops=2, walks=10, start_ids=["m0"])
+    >>> audit.share, audit.first_hop_counts
+    (1.0, (0, 10))
+    >>> audit_paths(g, hops=1, walks=10, start_ids=["m0"]).share
+    0.0
+    """
+    if hops < 1 or walks < 1:
+        raise InputError("hops and walks must be at least 1")
+    rng = np.random.default_rng(seed)
+    if start_ids is not None:
+        index = {node: i for i, node in enumerate(graph.ids)}
+        missing = [s for s in start_ids if s not in index]
+        if missing:
+            raise InputError(f"start ids not in the graph: {missing[:5]}")
+        starts = np.array([index[s] for s in start_ids], dtype=np.int64)
+    else:
+        starts = np.flatnonzero(graph.labels == start_label).astype(np.int64)
+    if starts.size == 0:
+        raise InputError(f"no node labelled {start_label!r} to start from")
+    current = rng.choice(starts, size=walks)
+    first = np.full(walks, -1, dtype=np.int64)
+    alive = np.ones(walks, dtype=np.bool_)
+    # Per-node cumulative weights let one searchsorted pick every walk's next edge.
+    cum = np.cumsum(graph.weights)
+    before = np.concatenate([[0.0], cum])
+    target = graph.labels == target_label
+    for hop in range(1, hops + 1):
+        lo, hi = graph.indptr[current], graph.indptr[current + 1]
+        total = before[hi] - before[lo]
+        alive &= total > 0
+        draw = before[lo] + rng.random(walks) * total
+        edge = np.clip(np.searchsorted(cum, draw, side="right"), lo, np.maximum(hi - 1, lo))
+        moved = np.where(
+            alive, graph.indices[np.minimum(edge, max(graph.indices.size - 1, 0))], current
+        )
+        current = moved if graph.indices.size else current
+        newly = alive & target[current] & (first < 0)
+        first[newly] = hop
+    counts = np.bincount(first[first > 0], minlength=hops + 1)[1:]
+    return PathAudit(
+        walks=walks,
+        hops=hops,
+        start_label=start_label,
+        target_label=target_label,
+        reached=int((first > 0).sum()),
+        first_hop_counts=tuple(int(c) for c in counts),
+        dead_ends=int((~alive).sum()),
+    )

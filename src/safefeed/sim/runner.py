@@ -1,0 +1,227 @@
+"""Running simulations: one seed in process, several seeds in parallel processes.
+
+`run_simulation` drives a `World` with a recommender step by step, hands every
+`StepFeedback` to the recommender and (rendered as v1 events) to an optional
+sink, and can finish with a path audit of the recommender's related surface over
+the final catalog. `run_seeds` runs one named ranker over several seeds in a
+process pool (each worker resolves the ranker by name, so nothing unpicklable
+crosses processes) with a Rich progress bar per seed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from safefeed.sim.config import SimConfig
+from safefeed.sim.events import EventRenderer
+from safefeed.sim.feedback import StepFeedback
+from safefeed.sim.paths import RecommendationGraph, audit_paths
+from safefeed.sim.rankers import resolve_recommender
+from safefeed.sim.recommender import Recommender
+from safefeed.sim.sinks import EventSink
+from safefeed.sim.world import World
+
+__all__ = ["PathSettings", "SimResult", "StepCallback", "run_seeds", "run_simulation"]
+
+#: Called after each step with (steps done, steps in total).
+StepCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    """Path audit after a run: ``walks`` walks of ``hops`` hops from mainstream items."""
+
+    hops: int = 10
+    walks: int = 1000
+
+
+@dataclass(frozen=True)
+class SimResult:
+    """One seed's run: the per-step series, the totals and the optional path audit."""
+
+    ranker: str
+    seed: int
+    config: dict[str, Any]
+    series: dict[str, list[float]]
+    totals: dict[str, float]
+    path_audit: dict[str, Any] | None = None
+    elapsed_s: float = 0.0
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+
+def run_simulation(
+    recommender: Recommender,
+    config: SimConfig,
+    seed: int,
+    progress: StepCallback | None = None,
+    sink: EventSink | None = None,
+    paths: PathSettings | None = None,
+) -> SimResult:
+    """Run ``config.steps`` steps of a world seeded with ``seed`` against ``recommender``.
+
+    Events reach ``sink`` only when ``config.emit_events`` is set.
+    """
+    started = time.perf_counter()
+    world = World(config, seed)
+    renderer = EventRenderer(config, seed) if sink is not None and config.emit_events else None
+
+    def deliver(feedback: StepFeedback) -> None:
+        recommender.observe(feedback)
+        if renderer is not None and sink is not None:
+            sink.write(renderer.render(feedback))
+
+    deliver(world.initial_feedback())
+    for step in range(config.steps):
+        deliver(world.step(recommender))
+        if progress is not None:
+            progress(step + 1, config.steps)
+    audit = None
+    if paths is not None:
+        cat = world.catalog
+        labels = cat.truth_labels()
+        ids = [f"i{i}" for i in range(cat.n_items)]
+        # Walks start from what is in circulation: mainstream items the feed could serve.
+        starts = [ids[i] for i in range(cat.n_items) if labels[i] == "mainstream"]
+        graph = RecommendationGraph.from_recommender(
+            recommender,
+            ids,
+            labels.tolist(),
+            starts,
+            hops=paths.hops,
+            page_size=config.page_size,
+            step=config.steps,
+        )
+        audit = audit_paths(graph, hops=paths.hops, walks=paths.walks, seed=seed).as_dict()
+    return SimResult(
+        ranker=recommender.name,
+        seed=seed,
+        config=config.model_dump(),
+        series={k: list(v) for k, v in world.metrics.series.items()},
+        totals=world.totals(),
+        path_audit=audit,
+        elapsed_s=time.perf_counter() - started,
+    )
+
+
+# ---------------------------------------------------------------------- several seeds
+
+_progress_queue: Any = None
+
+
+def _init_worker(progress_queue: Any) -> None:
+    global _progress_queue
+    _progress_queue = progress_queue
+
+
+def _run_named(
+    ranker: str,
+    overrides: dict[str, Any],
+    config: dict[str, Any],
+    seed: int,
+    paths: PathSettings | None,
+) -> SimResult:
+    recommender = resolve_recommender(ranker, seed, overrides or None)
+
+    def report(done: int, total: int) -> None:
+        if _progress_queue is not None:
+            _progress_queue.put((seed, done, total))
+
+    result = run_simulation(
+        recommender, SimConfig.model_validate(config), seed, progress=report, paths=paths
+    )
+    return SimResult(**{**result.__dict__, "ranker": ranker, "overrides": dict(overrides)})
+
+
+def run_seeds(
+    ranker: str,
+    config: SimConfig,
+    seeds: Sequence[int],
+    workers: int = 2,
+    overrides: Mapping[str, Any] | None = None,
+    paths: PathSettings | None = None,
+    console: Console | None = None,
+) -> list[SimResult]:
+    """Run ``ranker`` once per seed, ``workers`` processes at a time; results in seed order.
+
+    With ``console`` a Rich progress bar per seed is drawn on it.
+    """
+    spec = (ranker, dict(overrides or {}), config.model_dump())
+    if workers <= 1 or len(seeds) == 1:
+        return _run_in_process(spec, seeds, paths, console)
+    context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
+    updates = context.Queue()
+    with (
+        _progress(console) as bars,
+        ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(updates,)
+        ) as pool,
+    ):
+        tasks = {s: bars.add_task(f"{ranker} seed {s}", total=config.steps) for s in seeds}
+        futures: list[Future[SimResult]] = [
+            pool.submit(_run_named, *spec, seed, paths) for seed in seeds
+        ]
+        while not all(f.done() for f in futures):
+            try:
+                seed, done, _total = updates.get(timeout=0.2)
+                bars.update(tasks[seed], completed=done)
+            except queue.Empty:
+                pass
+        results = [f.result() for f in futures]
+        for s in seeds:
+            bars.update(tasks[s], completed=config.steps)
+    updates.close()
+    return results
+
+
+def _run_in_process(
+    spec: tuple[str, dict[str, Any], dict[str, Any]],
+    seeds: Sequence[int],
+    paths: PathSettings | None,
+    console: Console | None,
+) -> list[SimResult]:
+    ranker, overrides, config = spec
+    steps = int(config["steps"])
+    results = []
+    with _progress(console) as bars:
+        for seed in seeds:
+            task = bars.add_task(f"{ranker} seed {seed}", total=steps)
+
+            def advance(done: int, _total: int, task: TaskID = task) -> None:
+                bars.update(task, completed=done)
+
+            recommender = resolve_recommender(ranker, seed, overrides or None)
+            result = run_simulation(
+                recommender, SimConfig.model_validate(config), seed, progress=advance, paths=paths
+            )
+            results.append(
+                SimResult(**{**result.__dict__, "ranker": ranker, "overrides": overrides})
+            )
+    return results
+
+
+def _progress(console: Console | None) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("steps"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=console is None,
+    )

@@ -1,0 +1,87 @@
+"""Feed state from events: affinities, one hide, trust weighting, sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from safefeed.clock import to_us
+from safefeed.feed.state.user import load_user_states
+from safefeed.ingest.pipeline import IngestContext
+from safefeed.runtime import Runtime
+from safefeed.store.feed_tables import FeedItemStats
+from safefeed.store.tables import table_of
+
+TS = "2026-05-01T11:00:00Z"
+
+
+def send(runtime: Runtime, events: list[dict[str, Any]], tag: str) -> None:
+    for n, event in enumerate(events):
+        event.setdefault("ts", TS)
+        event["event_id"] = f"{tag}{n}"
+    result = runtime.ingestor.ingest_records(events, IngestContext("test"))
+    assert result.rejected == []
+
+
+def setup(runtime: Runtime) -> None:
+    send(
+        runtime,
+        [
+            {
+                "type": "account.created",
+                "user_id": "u1",
+                "age_band": "25_plus",
+                "ts": "2026-01-01T00:00:00Z",
+            },
+            *(
+                {
+                    "type": "content.published",
+                    "content_id": f"c{i}",
+                    "creator_id": "cr1",
+                    "format": "short",
+                    "topics": ["pets"],
+                }
+                for i in range(5)
+            ),
+        ],
+        "setup",
+    )
+
+
+def state(runtime: Runtime) -> Any:
+    with runtime.database.read() as conn:
+        return load_user_states(
+            conn, ["u1"], to_us(runtime.clock.now()), affinity_half_life_days=30
+        )["u1"]
+
+
+def test_one_hide_dampens_a_topic_without_wiping_it(runtime: Runtime) -> None:
+    setup(runtime)
+    send(runtime, [{"type": "like", "user_id": "u1", "content_id": f"c{i}"} for i in range(4)], "l")
+    liked = state(runtime).topic_affinity["pets"]
+    send(runtime, [{"type": "hide", "user_id": "u1", "content_id": "c4"}], "h")
+    after = state(runtime)
+    assert 0 < after.topic_affinity["pets"] < liked
+    assert after.topic_affinity["pets"] > 0.5 * liked
+    assert after.hidden == {"c4"}
+
+
+def test_engagement_of_unknown_users_counts_less(runtime: Runtime) -> None:
+    setup(runtime)
+    send(runtime, [{"type": "open", "user_id": "u1", "content_id": "c0"}], "known")
+    send(runtime, [{"type": "open", "user_id": "ghost", "content_id": "c1"}], "ghost")
+    stats = table_of(FeedItemStats)
+    with runtime.database.read() as conn:
+        rows = {r.content_id: r for r in conn.execute(select(stats))}
+    assert rows["c0"].w_opens == 1.0
+    assert rows["c1"].w_opens < 0.5
+    assert rows["c1"].n_opens == 1.0
+
+
+def test_session_follows_positive_engagement_and_ends(runtime: Runtime) -> None:
+    setup(runtime)
+    send(runtime, [{"type": "open", "user_id": "u1", "content_id": "c2", "session_id": "s1"}], "o")
+    assert state(runtime).session.items == ["c2"]
+    send(runtime, [{"type": "session_end", "user_id": "u1", "session_id": "s1"}], "e")
+    assert state(runtime).session.items == []

@@ -1,0 +1,262 @@
+"""The review queue over the real store: visibility, claims, decisions, metrics."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import select
+
+from safefeed.clock import ManualClock
+from safefeed.exceptions import InputError, PermissionDeniedError
+from safefeed.review.decisions import Decision, InterventionChange
+from safefeed.review.queue import ReviewQueue, Viewer
+from safefeed.risk.config import load_risk_config
+from safefeed.risk.interventions import InterventionLedger
+from safefeed.runtime import Runtime
+from safefeed.store.database import Database
+from safefeed.store.risk_tables import RiskCase, RiskIntervention
+from safefeed.store.tables import AuditRecord, table_of
+from tests.risk.helpers import ingest, small_log
+from tests.support.policy import NOW
+
+ALICE, BOB = "key:alice", "key:bob"
+
+
+def _queue(runtime: Runtime) -> ReviewQueue:
+    return ReviewQueue(runtime.audit, runtime.clock, runtime.risk.config, runtime.risk.ledger)
+
+
+@pytest.fixture
+def queue(runtime: Runtime, clock: ManualClock) -> ReviewQueue:
+    events, _ = small_log()
+    ingest(runtime, clock, events)
+    review = _queue(runtime)
+    with runtime.database.write() as conn:
+        for member in (ALICE, BOB):
+            for name in ("priority", "standard"):
+                review.add_member(conn, name, member, by="key:admin")
+    return review
+
+
+def _waiting(runtime: Runtime, queue: ReviewQueue, accounts_only: bool = False) -> str:
+    with runtime.database.read() as conn:
+        listed = queue.list_cases(conn, Viewer(ALICE), limit=500)
+    if accounts_only:
+        listed = [c for c in listed if c["subject_type"] in ("creator", "user")]
+    assert listed, "cases wait in the queue"
+    return str(listed[0]["case_id"])
+
+
+def _actions(runtime: Runtime, *actors: str) -> list[str]:
+    with runtime.database.read() as conn:
+        rows = conn.execute(
+            select(AuditRecord.action)
+            .where(AuditRecord.actor.in_(actors))
+            .order_by(AuditRecord.seq)
+        )
+        return [r[0] for r in rows]
+
+
+def test_moderators_see_only_their_queues(runtime: Runtime, queue: ReviewQueue) -> None:
+    with runtime.database.read() as conn:
+        mine = queue.list_cases(conn, Viewer(ALICE), limit=500)
+        nobody = queue.list_cases(conn, Viewer("key:carol"), limit=500)
+        everything = queue.list_cases(conn, Viewer("key:auditor", sees_all=True), limit=500)
+    assert mine
+    assert nobody == []
+    assert {c["queue"] for c in mine} <= {"priority", "standard"}
+    assert len(everything) >= len(mine)
+    priorities = [c["priority"] for c in mine]
+    assert priorities == sorted(priorities, reverse=True)
+    case = mine[0]
+    assert {"signal_summary", "rationale", "confidence", "allowed_actions"} <= set(case)
+
+
+def test_one_holder_per_case_and_nobody_approves_their_own_change(
+    runtime: Runtime, queue: ReviewQueue
+) -> None:
+    case_id = _waiting(runtime, queue)
+    with runtime.database.write() as conn:
+        queue.claim(conn, case_id, ALICE)
+    with pytest.raises(PermissionDeniedError), runtime.database.write() as conn:
+        queue.claim(conn, case_id, BOB)
+    change = Decision(
+        verdict="approve",
+        reason="add monitoring",
+        interventions=[
+            InterventionChange(action="apply", kind="increased_monitoring", ttl_hours=6)
+        ],
+    )
+    with runtime.database.write() as conn:
+        outcome = queue.decide(conn, case_id, ALICE, change)
+    assert outcome["status"] == "waiting"  # back in the queue for a second pair of eyes
+    with runtime.database.write() as conn:
+        queue.claim(conn, case_id, ALICE)
+    approve = Decision(verdict="approve", reason="looks right")
+    with pytest.raises(PermissionDeniedError), runtime.database.write() as conn:
+        queue.decide(conn, case_id, ALICE, approve)
+    with runtime.database.write() as conn:
+        queue.release(conn, case_id, ALICE)
+        queue.claim(conn, case_id, BOB)
+        assert queue.decide(conn, case_id, BOB, approve)["status"] == "decided"
+    actions = _actions(runtime, ALICE, BOB)
+    assert actions.count("review.claimed") == 3
+    assert "review.approve" in actions
+    assert "risk.intervention_applied" in actions
+
+
+def test_no_irreversible_action_without_a_recorded_human_approval(
+    runtime: Runtime, queue: ReviewQueue
+) -> None:
+    with runtime.database.read() as conn:
+        automatic = conn.execute(select(RiskIntervention.irreversible)).all()
+    assert automatic
+    assert not any(flag for (flag,) in automatic)
+    case_id = _waiting(runtime, queue, accounts_only=True)
+    with runtime.database.write() as conn:
+        queue.claim(conn, case_id, ALICE)
+    unconfirmed = Decision(verdict="approve", reason="x", irreversible_action="suspend_account")
+    with pytest.raises(InputError), runtime.database.write() as conn:
+        queue.decide(conn, case_id, ALICE, unconfirmed)
+    confirmed = Decision(
+        verdict="approve",
+        reason="confirmed pattern, see notes",
+        irreversible_action="suspend_account",
+        confirm_irreversible=True,
+    )
+    with runtime.database.write() as conn:
+        queue.decide(conn, case_id, ALICE, confirmed)
+    with runtime.database.read() as conn:
+        rows = conn.execute(
+            select(RiskIntervention).where(RiskIntervention.irreversible.is_(True))
+        ).all()
+    assert [(r.applied_by, r.approved_by, r.expires_us) for r in rows] == [(ALICE, ALICE, None)]
+    assert _actions(runtime, ALICE).count("review.irreversible_action") == 1
+
+
+def test_a_triage_queue_offers_no_irreversible_action(runtime: Runtime, queue: ReviewQueue) -> None:
+    with runtime.database.write() as conn:
+        queue.add_member(conn, "triage", ALICE, by="key:admin")
+    with runtime.database.read() as conn:
+        triage = queue.list_cases(conn, Viewer(ALICE), queue="triage")
+    assert triage
+    assert "irreversible" not in triage[0]["allowed_actions"]
+    case_id = triage[0]["case_id"]
+    with runtime.database.write() as conn:
+        queue.claim(conn, case_id, ALICE)
+    decision = Decision(
+        verdict="approve",
+        reason="x",
+        irreversible_action="suspend_account",
+        confirm_irreversible=True,
+    )
+    with pytest.raises(PermissionDeniedError), runtime.database.write() as conn:
+        queue.decide(conn, case_id, ALICE, decision)
+
+
+def test_metrics_report_oldest_waiting_and_share_inside_target(
+    runtime: Runtime, queue: ReviewQueue, clock: ManualClock
+) -> None:
+    clock.advance(seconds=3 * 3600)
+    with runtime.database.read() as conn:
+        metrics = queue.metrics(conn)
+    high = metrics["tiers"]["high"]
+    assert set(metrics["tiers"]) == {"low", "medium", "high"}
+    assert high["oldest_waiting_hours"] >= 3.0 or high["waiting"] == 0
+    assert all(
+        v["share_inside_target"] is None or 0.0 <= v["share_inside_target"] <= 1.0
+        for v in metrics["tiers"].values()
+    )
+
+
+# ---------------------------------------------------------------- PostgreSQL claims
+
+_cases = table_of(RiskCase)
+
+
+def _seed_cases(database: Database, count: int) -> list[str]:
+    ids = [f"rc_{n:04d}" for n in range(count)]
+    rows = [
+        {
+            "case_id": case_id,
+            "category": "escalation",
+            "subject_type": "creator",
+            "subject_id": f"c{n}",
+            "tier": "medium",
+            "peak_tier": "medium",
+            "score": 0.7,
+            "lower": 0.5,
+            "upper": 0.9,
+            "line": {
+                "tier": "medium",
+                "confidence": [0.5, 0.9],
+                "signals": {"velocity": n / count},
+            },
+            "queue": "standard",
+            "status": "waiting",
+            "base_priority": 2.0 + n / count,
+            "first_surfaced_us": 0,
+            "queued_us": 0,
+            "updated_us": 0,
+            "config_version": "test",
+        }
+        for n, case_id in enumerate(ids)
+    ]
+    with database.write() as conn:
+        conn.execute(_cases.insert(), rows)
+    return ids
+
+
+def _pg_queue(database: Database) -> tuple[ReviewQueue, ManualClock]:
+    from safefeed.audit import AuditLog
+    from safefeed.policy.store import PolicyStore
+
+    clock = ManualClock(NOW)
+    audit = AuditLog(clock)
+    config = load_risk_config()
+    ledger = InterventionLedger(PolicyStore(database, audit, clock), audit, config.version)
+    return ReviewQueue(audit, clock, config, ledger), clock
+
+
+def test_two_concurrent_claims_never_get_the_same_case_on_postgres(postgres_url: str) -> None:
+    database = Database(postgres_url)
+    try:
+        ids = _seed_cases(database, 40)
+        queue, _ = _pg_queue(database)
+        with database.write() as conn:
+            for n in range(6):
+                queue.add_member(conn, "standard", f"key:m{n}", by="key:admin")
+        # Two connections: while one holds a case's row lock, the other cannot take it.
+        with database.write() as first:
+            queue.claim(first, ids[0], "key:m0")
+            with pytest.raises(PermissionDeniedError), database.write() as second:
+                queue.claim(second, ids[0], "key:m1")
+        claimed: list[str] = []
+        lock = threading.Lock()
+        errors: list[BaseException] = []
+
+        def work(actor: str) -> None:
+            try:
+                while True:
+                    with database.write() as conn:
+                        got = queue.claim_next(conn, actor)
+                    if got is None:
+                        return
+                    with lock:
+                        claimed.append(got["case_id"])
+            except BaseException as exc:  # reported below: a thread must not die silently
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(f"key:m{n}",)) for n in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert len(claimed) == len(set(claimed)) == len(ids) - 1
+        with database.read() as conn:
+            holders = conn.execute(select(_cases.c.case_id, _cases.c.claimed_by)).all()
+        assert all(holder is not None for _, holder in holders)
+    finally:
+        database.dispose()

@@ -1,0 +1,99 @@
+"""The live path: the funnel as an ingest consumer over the real store (both back ends)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from safefeed.clock import ManualClock
+from safefeed.risk.consumer import FUNNEL_ACTOR
+from safefeed.risk.interventions import AUTO_REVIEW_STATUS
+from safefeed.runtime import Runtime
+from safefeed.store.risk_tables import RiskCase, RiskIntervention
+from safefeed.store.tables import AuditRecord, PolicyHistory
+from tests.risk.helpers import ingest, small_log, with_phase
+
+
+def _seeker() -> str:
+    _, truth = small_log()
+    return next(s["subject_id"] for s in truth["subjects"] if s["scenario"].startswith("adult"))
+
+
+def test_shadow_mode_computes_and_logs_everything_and_applies_nothing(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    events, _ = small_log()
+    ingest(runtime, clock, events)
+    with runtime.database.read() as conn:
+        cases = conn.execute(select(RiskCase.peak_tier, RiskCase.status)).all()
+        states = {r.state for r in conn.execute(select(RiskIntervention.state))}
+        by_funnel = conn.execute(
+            select(PolicyHistory.id).where(PolicyHistory.actor == FUNNEL_ACTOR)
+        ).all()
+        audited = {r[0] for r in conn.execute(select(AuditRecord.action).distinct())}
+    assert {"medium", "high"} & {tier for tier, _ in cases}
+    assert states == {"shadow"}  # suggested and logged, never applied
+    assert by_funnel == []  # no policy state was changed
+    assert {"risk.case_opened", "risk.intervention_shadow"} <= audited
+    assert runtime.risk.latencies_ms
+
+
+def test_every_automatic_intervention_expires_and_rolls_back(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    with_phase(runtime, "expanded")
+    events, _ = small_log()
+    ingest(runtime, clock, events)
+    seeker = _seeker()
+    with runtime.database.read() as conn:
+        applied = conn.execute(
+            select(RiskIntervention).where(RiskIntervention.applied_by == FUNNEL_ACTOR)
+        ).all()
+        state = runtime.policy.get_state(conn, ("user", seeker))
+    assert applied
+    assert all(row.expires_us is not None for row in applied)
+    assert not any(row.irreversible for row in applied)
+    assert any(row.kind == "limit_adult_minor_contact" for row in applied)
+    # The seeker's contact limit shows in policy state, which is what the feed reads.
+    assert state is not None
+    assert state.review_status in (AUTO_REVIEW_STATUS, None)
+
+    clock.advance(seconds=timedelta(days=15).total_seconds())
+    with runtime.database.write() as conn:
+        runtime.risk.sweep(conn)
+    with runtime.database.read() as conn:
+        rows = conn.execute(
+            select(RiskIntervention).where(RiskIntervention.applied_by == FUNNEL_ACTOR)
+        ).all()
+        still_set = [
+            r
+            for r in rows
+            if (s := runtime.policy.get_state(conn, (r.subject_type, r.subject_id))) is not None
+            and s.review_status == AUTO_REVIEW_STATUS
+        ]
+        ended = {
+            r[0]
+            for r in conn.execute(
+                select(AuditRecord.action).where(AuditRecord.actor == FUNNEL_ACTOR).distinct()
+            )
+        }
+    active = [r for r in rows if r.state == "active"]
+    assert active == []
+    assert all(r.state in ("expired", "rolled_back", "shadow") for r in rows)
+    assert all(r.ended_us is not None for r in rows if r.state != "shadow")
+    assert still_set == []  # every policy state it set was restored
+    assert "risk.intervention_applied" in ended
+    assert {"risk.intervention_expired", "risk.intervention_rolled_back"} & ended
+
+
+def test_limited_phase_applies_only_low_tier_interventions(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    with_phase(runtime, "limited")
+    events, _ = small_log()
+    ingest(runtime, clock, events)
+    with runtime.database.read() as conn:
+        rows = conn.execute(select(RiskIntervention.tier, RiskIntervention.state)).all()
+    assert {tier for tier, state in rows if state == "active"} <= {"low"}
+    assert any(state == "shadow" and tier in ("medium", "high") for tier, state in rows)

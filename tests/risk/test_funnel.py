@@ -1,0 +1,84 @@
+"""The funnel in memory: bounded state, configuration rules, routing per phase."""
+
+from __future__ import annotations
+
+import pytest
+
+from safefeed.exceptions import ConfigError
+from safefeed.risk.config import RiskConfig, load_risk_config
+from safefeed.risk.context import ContextEnricher
+from safefeed.risk.detectors import default_detectors
+from safefeed.risk.funnel import RiskFunnel
+from safefeed.risk.model import Assessment
+from safefeed.risk.routing import Router
+from safefeed.risk.tiers import TierAssigner
+from tests.risk.helpers import parsed, small_log
+
+
+def test_memory_stays_within_the_caps_however_many_subjects() -> None:
+    enricher = ContextEnricher(
+        max_accounts=50, max_creators=5, max_sessions=3, max_content=5, max_graph_nodes=10
+    )
+    detectors = default_detectors()
+    for detector in detectors:
+        for name in ("max_accounts", "max_creators", "max_tokens"):
+            if hasattr(detector, name):
+                setattr(detector, name, 7)
+    funnel = RiskFunnel(load_risk_config(), detectors=detectors, enricher=enricher)
+    events, _ = small_log()
+    funnel.observe_all(parsed(events))
+    assert len(enricher.accounts_) <= 50
+    assert len(enricher.creators_) <= 5
+    assert len(enricher.sessions_) <= 3
+    assert enricher.graph_.number_of_nodes() <= 10
+    for detector in detectors:
+        for name, value in vars(detector).items():
+            if name.endswith("_") and hasattr(value, "capacity"):
+                assert len(value) <= value.capacity <= 256, (detector.name, name)
+
+
+def test_shadow_must_apply_nothing_by_configuration() -> None:
+    document = load_risk_config().model_dump()
+    document["phases"]["shadow"]["apply_tiers"] = ["low"]
+    with pytest.raises(ValueError, match="shadow"):
+        RiskConfig.model_validate(document)
+    with pytest.raises(ConfigError):
+        load_risk_config(__import__("pathlib").Path("/nonexistent.yaml"))
+
+
+def _judged(score: float, evidence: float, *, uncorroborated: bool = False) -> object:
+    config = load_risk_config()
+    assessment = Assessment(
+        "escalation", "creator", "c1", score, evidence, 0.0, uncorroborated=uncorroborated
+    )
+    return TierAssigner(config.tiers).judge(assessment)
+
+
+def test_tiers_abstain_on_thin_evidence_and_reports_alone_never_reach_high() -> None:
+    assert _judged(0.95, 1.0).abstained  # type: ignore[attr-defined]
+    assert _judged(0.95, 20.0).tier == "high"  # type: ignore[attr-defined]
+    assert _judged(0.95, 20.0, uncorroborated=True).tier == "medium"  # type: ignore[attr-defined]
+    assert _judged(0.2, 20.0).tier is None  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("phase", "tier", "applied"),
+    [
+        ("shadow", "low", False),
+        ("shadow", "high", False),
+        ("limited", "low", True),
+        ("limited", "medium", False),
+        ("expanded", "high", True),
+    ],
+)
+def test_the_rollout_phase_decides_what_is_applied(phase: str, tier: str, applied: bool) -> None:
+    config = load_risk_config(phase=phase)  # type: ignore[arg-type]
+    score = {"low": 0.45, "medium": 0.7, "high": 0.95}[tier]
+    judgement = _judged(score, 40.0)
+    route = Router(config).route(judgement, "rc_1")  # type: ignore[arg-type]
+    assert route.interventions
+    assert all(i.apply == applied for i in route.interventions)
+    assert route.requires_human == (tier != "low")
+    assert {i.kind for i in route.interventions}.isdisjoint(
+        {"suspend_account", "remove_content", "end_live_session"}
+    )

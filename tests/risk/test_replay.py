@@ -1,0 +1,142 @@
+"""Replay: the case output contract, determinism, the CLI, and the acceptance targets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import orjson
+import pytest
+
+from safefeed.cli.main import main
+from safefeed.risk.cases import CASE_FIELDS
+from safefeed.risk.config import load_risk_config
+from safefeed.risk.evaluation import evaluate
+from safefeed.risk.replay import replay
+from safefeed.risk.scenarios import ScenarioParams, generate_scenarios
+from safefeed.signals.text import KeywordClassifier
+from tests.risk.helpers import small_log
+
+
+def _write(path: Path, events: tuple[dict[str, object], ...] | list[dict[str, object]]) -> Path:
+    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in events))
+    return path
+
+
+def test_case_lines_have_exactly_the_contract_fields_and_first_surfacing(tmp_path: Path) -> None:
+    events, _ = small_log()
+    log = _write(tmp_path / "events.jsonl", events)
+    result, summary = replay(log, tmp_path / "out", load_risk_config())
+    lines = [
+        orjson.loads(raw) for raw in (tmp_path / "out" / "cases.jsonl").read_bytes().splitlines()
+    ]
+    assert lines
+    assert summary["case_lines"] == len(lines)
+    first: dict[str, dict[str, object]] = {}
+    for line in lines:
+        assert tuple(line) == CASE_FIELDS
+        assert line["tier"] in ("low", "medium", "high")
+        assert 0.0 <= line["score"] <= 1.0
+        lower, upper = line["confidence"]
+        assert 0.0 <= lower <= upper <= 1.0
+        assert line["subject_type"] in ("content", "creator", "user", "live_session", "trend")
+        assert line["first_surfaced_at"].endswith("Z")
+        first.setdefault(line["case_id"], line)
+        # Later lines of a case keep the moment it was first surfaced.
+        assert line["first_surfaced_at"] == first[line["case_id"]]["first_surfaced_at"]
+    summary_file = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary_file["phase"] == "shadow"
+    assert summary_file["interventions_auto_applied"] == {}  # shadow applies nothing
+    assert result.rejected == []
+
+
+def test_replay_is_deterministic(tmp_path: Path) -> None:
+    events, _ = small_log()
+    log = _write(tmp_path / "events.jsonl", events)
+    replay(log, tmp_path / "a", load_risk_config(), classifier=KeywordClassifier())
+    replay(log, tmp_path / "b", load_risk_config(), classifier=KeywordClassifier())
+    for name in ("cases.jsonl",):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_replay_reports_bad_lines_and_goes_on(tmp_path: Path) -> None:
+    events, _ = small_log()
+    broken = [*events[:50], {"type": "live.chat", "event_id": "x"}, *events[50:100]]
+    log = _write(tmp_path / "events.jsonl", broken)
+    with log.open("ab") as handle:
+        handle.write(b"{not json\n")
+    result, _ = replay(log, tmp_path / "out", load_risk_config())
+    assert [r["line"] for r in result.rejected] == [51, 102]
+    assert result.consumed + result.skipped == 100
+
+
+def test_cli_generates_replays_and_evaluates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    params = json.dumps(
+        {
+            "days": 10,
+            "viewers": 200,
+            "ordinary_creators": 4,
+            "escalating": 1,
+            "seekers": 1,
+            "late_night": 0,
+            "harmful_trends": 0,
+            "big_stable": 0,
+            "teen_creators": 1,
+            "viral_spikes": 0,
+            "brigaded": 1,
+            "benign_trends": 0,
+            "adult_fans": 0,
+        }
+    )
+    assert (
+        main(["scenarios", "generate", "--out", str(tmp_path), "--seed", "4", "--params", params])
+        == 0
+    )
+    assert main(["replay", str(tmp_path / "events.jsonl"), "--out", str(tmp_path / "out")]) == 0
+    report = tmp_path / "report.json"
+    assert (
+        main(
+            [
+                "evaluate",
+                str(tmp_path / "out" / "cases.jsonl"),
+                str(tmp_path / "truth.json"),
+                "--out",
+                str(report),
+            ]
+        )
+        == 0
+    )
+    assert json.loads(report.read_text())["harmful_subjects"] == 2
+    assert main(["replay", str(tmp_path / "missing.jsonl"), "--out", str(tmp_path)]) == 2
+
+
+VARIANTS = {
+    "reference": ScenarioParams(),
+    "busier": ScenarioParams(
+        audience=(25, 70),
+        noise_flag_rate=0.08,
+        minor_share=0.22,
+        escalation_days=(6.0, 10.0),
+        ordinary_creators=80,
+    ),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("seed", "variant"), [(1, "reference"), (2, "busier")])
+def test_acceptance_targets_on_generated_scenarios(tmp_path: Path, seed: int, variant: str) -> None:
+    events, truth = generate_scenarios(seed, VARIANTS[variant])
+    log = _write(tmp_path / "events.jsonl", events)
+    result, _ = replay(log, tmp_path / "out", load_risk_config(), classifier=KeywordClassifier())
+    report = evaluate(result.cases, truth)
+    assert report["surfaced_before_violation_share"] >= 0.9
+    assert report["median_lead_share_of_span"] >= 0.5
+    assert report["benign_fp_rate_medium_or_above"] <= 0.02
+    assert report["brigaded_reaching_high"] == 0
+    if variant == "reference":
+        # With ~10 subjects per group one false positive moves a group's rate by a tenth:
+        # the ratio is held on the reference mix (see docs/risk.md for the variants).
+        for attribute in ("region", "language"):
+            assert 0.8 <= report["fp_rate_ratio"][attribute]["ratio_max_over_min"] <= 1.25

@@ -1,0 +1,104 @@
+"""The release gate: KPI checks pass and fail as configured, and the CLI exits accordingly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from safefeed.cli.main import app
+from safefeed.exceptions import ConfigError
+from safefeed.sim.gate import GateConfig, GateKpis, evaluate_gate, run_gate
+
+
+def _doc(harm: float, reports: float, watch: float, share: float | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "totals": {
+            "harmful_exposure_rate": harm,
+            "harmful_exposure_rate_max": harm * 1.5,
+            "reports_per_1k_sessions": reports,
+            "watch_time": watch,
+        }
+    }
+    if share is not None:
+        doc["path_audit"] = {"share": {"mean": share}}
+    return doc
+
+
+def test_each_kpi_passes_and_fails() -> None:
+    kpis = GateKpis(
+        max_harmful_exposure_rate=0.005,
+        max_step_harmful_exposure_rate=0.005,
+        min_reports_reduction=0.3,
+        max_watch_time_loss=0.05,
+        max_path_share=0.1,
+        max_path_share_ratio=0.2,
+    )
+    good = evaluate_gate(kpis, _doc(0.002, 6.9, 96.0, 0.01), _doc(0.02, 10.0, 100.0, 0.1))
+    assert [c.passed for c in good] == [True] * 6
+    bad = evaluate_gate(kpis, _doc(0.006, 7.1, 94.0, 0.5), _doc(0.02, 10.0, 100.0, 0.1))
+    assert [c.passed for c in bad] == [False] * 6
+
+
+def test_path_kpis_need_a_path_audit() -> None:
+    with pytest.raises(ConfigError, match="path audit"):
+        evaluate_gate(GateKpis(max_path_share=0.1), _doc(0, 1, 1), _doc(0, 1, 1))
+
+
+def _write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "gate.yaml"
+    path.write_text(body)
+    return path
+
+
+_WORLD = """
+seeds: [0, 1]
+path_walks: 50
+sim: {users: 150, steps: 3, topics: 4, creators: 20, initial_items: 200, items_per_step: 10,
+      bots: 10, brigade_size: 3, homogenization_pairs: 10}
+"""
+
+
+def test_run_gate_compares_candidate_and_current(tmp_path: Path) -> None:
+    config = GateConfig.from_yaml(
+        _write(
+            tmp_path,
+            "candidate: random\ncurrent: popularity\n"
+            + _WORLD
+            + "kpis: {max_harmful_exposure_rate: 1.0, max_watch_time_loss: null}\n",
+        )
+    )
+    report, documents = run_gate(config, workers=1)
+    assert report.passed
+    assert documents["candidate"]["ranker"] == "random"
+    record = report.as_audit_record()
+    assert record["passed"] is True
+    assert record["checks"][0]["name"] == "harmful_exposure_rate"
+
+
+def test_cli_gate_exits_non_zero_when_a_kpi_fails(tmp_path: Path) -> None:
+    runner = CliRunner()
+    # Random pages hold attention less than popular ones: no watch-time loss allowed fails.
+    failing = _write(
+        tmp_path,
+        "candidate: random\ncurrent: popularity\n" + _WORLD + "kpis: {max_watch_time_loss: 0.0}\n",
+    )
+    result = runner.invoke(app, ["gate", str(failing), "--workers", "1"])
+    assert result.exit_code == 1, result.output
+    assert "FAIL" in result.output
+    passing = _write(
+        tmp_path,
+        "candidate: popularity\ncurrent: popularity\n"
+        + _WORLD
+        + "kpis: {max_watch_time_loss: 0.05, max_harmful_exposure_rate: 1.0}\n",
+    )
+    result = runner.invoke(app, ["gate", str(passing), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert "gate passed" in result.output
+
+
+def test_bad_gate_config_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="candidate"):
+        GateConfig.from_yaml(_write(tmp_path, "current: safety\n"))

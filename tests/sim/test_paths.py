@@ -1,0 +1,117 @@
+"""Path audit on hand-made graphs with known answers, from CSV and from a Recommender."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+from safefeed.exceptions import InputError
+from safefeed.sim.feedback import StepFeedback
+from safefeed.sim.paths import RecommendationGraph, audit_paths
+from safefeed.sim.recommender import SimRequest
+
+
+def _chain_csv(tmp_path: Path, k: int) -> tuple[Path, Path]:
+    """m0 -> m1 -> ... -> m{k-1} -> h: from m0, exactly k hops reach harmful."""
+    nodes = tmp_path / "nodes.csv"
+    edges = tmp_path / "edges.csv"
+    names = [f"m{i}" for i in range(k)] + ["h"]
+    nodes.write_text(
+        "id,label\n" + "".join(f"{n},{'harmful' if n == 'h' else 'mainstream'}\n" for n in names)
+    )
+    edges.write_text("source,target,weight\n" + "".join(f"{a},{b},1\n" for a, b in pairwise(names)))
+    return edges, nodes
+
+
+def test_a_chain_reaches_harmful_at_exactly_hop_k(tmp_path: Path) -> None:
+    graph = RecommendationGraph.from_csv(*_chain_csv(tmp_path, 4))
+    audit = audit_paths(graph, hops=10, walks=50, start_ids=["m0"])
+    assert audit.share == 1.0
+    assert audit.first_hop_counts == (0, 0, 0, 50, 0, 0, 0, 0, 0, 0)
+    assert audit.mean_first_hop == 4.0
+    assert audit.dead_ends == 50  # h has no recommendations
+    assert audit_paths(graph, hops=3, walks=50, start_ids=["m0"]).share == 0.0
+
+
+def test_from_every_mainstream_start_the_hop_is_the_distance(tmp_path: Path) -> None:
+    graph = RecommendationGraph.from_csv(*_chain_csv(tmp_path, 4))
+    audit = audit_paths(graph, hops=10, walks=4000, seed=1)
+    # Starts m0..m3 are equally likely; m_i is 4 - i hops away.
+    assert audit.share == 1.0
+    assert [c / 4000 for c in audit.first_hop_counts[:4]] == pytest.approx([0.25] * 4, abs=0.03)
+
+
+def test_weights_set_the_branching_probabilities(tmp_path: Path) -> None:
+    nodes = tmp_path / "n.csv"
+    edges = tmp_path / "e.csv"
+    nodes.write_text("id,label\na,mainstream\nb,mainstream\nh,harmful\n")
+    # From a: harmful with weight 1, back to mainstream b with 3; b loops to itself.
+    edges.write_text("source,target,weight\na,h,1\na,b,3\nb,b,1\n")
+    graph = RecommendationGraph.from_csv(edges, nodes)
+    audit = audit_paths(graph, hops=5, walks=20_000, seed=2, start_ids=["a"])
+    assert audit.share == pytest.approx(0.25, abs=0.015)
+    assert audit.first_hop_counts[1:] == (0, 0, 0, 0)
+
+
+def test_same_seed_same_walks(tmp_path: Path) -> None:
+    graph = RecommendationGraph.from_csv(*_chain_csv(tmp_path, 3))
+    assert audit_paths(graph, walks=100, seed=7) == audit_paths(graph, walks=100, seed=7)
+
+
+def test_bad_csv_is_a_clear_error(tmp_path: Path) -> None:
+    nodes = tmp_path / "n.csv"
+    edges = tmp_path / "e.csv"
+    nodes.write_text("id,label\na,mainstream\n")
+    edges.write_text("source,target,weight\na,zz,1\n")
+    with pytest.raises(InputError, match="unknown node"):
+        RecommendationGraph.from_csv(edges, nodes)
+    edges.write_text("source,target,weight\na,a,-1\n")
+    with pytest.raises(InputError, match="non-negative"):
+        RecommendationGraph.from_csv(edges, nodes)
+    nodes.write_text("id,label\na,harmful\n")
+    edges.write_text("source,target\na,a\n")
+    with pytest.raises(InputError, match="no node labelled 'mainstream'"):
+        audit_paths(RecommendationGraph.from_csv(edges, nodes))
+
+
+class ChainRecommender:
+    """related(m_i) = [m_{i+1}, decoy]; the decoy's related page is empty."""
+
+    name = "chain"
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+        self.seen: list[int] = []
+
+    def observe(self, feedback: StepFeedback) -> None:
+        pass
+
+    def recommend(self, requests: Sequence[SimRequest]) -> list[list[str]]:
+        self.seen.append(len(requests))
+        pages = []
+        for request in requests:
+            assert request.surface == "related"
+            anchor = request.anchor_id or ""
+            if anchor.startswith("m"):
+                i = int(anchor[1:])
+                pages.append([f"m{i + 1}" if i + 1 < self.k else "h", "decoy"])
+            else:
+                pages.append([])
+        return pages
+
+
+def test_audit_through_a_recommender_follows_related_pages() -> None:
+    k = 3
+    ids = [f"m{i}" for i in range(k)] + ["h", "decoy"]
+    labels = ["mainstream"] * k + ["harmful", "borderline"]
+    rec = ChainRecommender(k)
+    graph = RecommendationGraph.from_recommender(rec, ids, labels, ["m0"], hops=k)
+    assert graph.successors(0) == ["m1", "decoy"]
+    assert rec.seen == [1, 2, 1]  # one batch per hop; the decoy is asked only once
+    audit = audit_paths(graph, hops=k, walks=30_000, seed=3, start_ids=["m0"])
+    # Slot weights 1 and 1/2: the chain is taken with probability 2/3 at each of k hops.
+    assert audit.share == pytest.approx((2 / 3) ** k, abs=0.015)
+    assert audit.first_hop_counts[:2] == (0, 0)
