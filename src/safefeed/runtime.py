@@ -13,6 +13,8 @@ from safefeed.ingest.pipeline import Ingestor
 from safefeed.policy.consumer import PolicyEventConsumer
 from safefeed.policy.snapshot import PolicyCache
 from safefeed.policy.store import PolicyStore
+from safefeed.risk.config import load_risk_config
+from safefeed.risk.consumer import RiskConsumer
 from safefeed.settings import Settings
 from safefeed.signals.consumer import TextSignalConsumer
 from safefeed.signals.registry import load_classifier
@@ -47,9 +49,8 @@ class Runtime:
         )
         self.ingestor.consumers.append(FeedStateConsumer(self.feed.config))
         # The risk funnel: a consumer too; it meets the feed only in policy state.
-        from safefeed.risk.consumer import RiskConsumer
-
-        self.risk = RiskConsumer(self.policy, self.audit, self.clock)
+        risk_config = load_risk_config(settings.risk_config, phase=settings.risk_phase)
+        self.risk = RiskConsumer(self.policy, self.audit, self.clock, risk_config)
         self.ingestor.consumers.append(self.risk)
 
     def _classifier(self) -> TextClassifier:

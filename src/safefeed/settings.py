@@ -9,6 +9,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 from safefeed.exceptions import ConfigError
 from safefeed.store.database import sqlite_url
@@ -28,6 +29,10 @@ class Settings:
     max_body_bytes: int = 32 * 1024 * 1024
     #: Overrides the policy configuration's classifier (e.g. ``keyword`` in tests).
     text_classifier: str | None = None
+    #: The risk funnel's configuration file (default: the packaged ``rollout.yaml``).
+    risk_config: Path | None = None
+    #: Overrides that file's rollout phase: ``shadow``, ``limited`` or ``expanded``.
+    risk_phase: Literal["shadow", "limited", "expanded"] | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -35,6 +40,10 @@ class Settings:
         env = os.environ if environ is None else environ
         data_dir = Path(env.get("SAFEFEED_DATA_DIR", ".safefeed")).expanduser()
         url = env.get("SAFEFEED_DATABASE_URL") or sqlite_url(data_dir / "safefeed.db")
+        phase = env.get("SAFEFEED_RISK_PHASE") or None
+        if phase not in (None, "shadow", "limited", "expanded"):
+            raise ConfigError(f"SAFEFEED_RISK_PHASE={phase!r}: use shadow, limited or expanded")
+        risk_config = env.get("SAFEFEED_RISK_CONFIG")
         try:
             return cls(
                 data_dir=data_dir,
@@ -44,6 +53,8 @@ class Settings:
                 max_batch_events=int(env.get("SAFEFEED_MAX_BATCH_EVENTS", "10000")),
                 max_body_bytes=int(env.get("SAFEFEED_MAX_BODY_BYTES", str(32 * 1024 * 1024))),
                 text_classifier=env.get("SAFEFEED_TEXT_CLASSIFIER") or None,
+                risk_config=Path(risk_config) if risk_config else None,
+                risk_phase=phase,  # type: ignore[arg-type]  # checked above
             )
         except ValueError as exc:
             raise ConfigError(f"invalid SAFEFEED_* setting: {exc}") from None
