@@ -8,7 +8,8 @@ back on every batch. Event-to-tier latency (from the batch reaching the funnel
 to its cases being written) is recorded per batch.
 
 The funnel's memory lives in this process; a restarted server rebuilds it as
-events arrive (a warm start from the event log is a `RiskConsumer.warm` call).
+events arrive (no warm start from the event log yet). Lapsed interventions are
+rolled back on each batch and by `RiskConsumer.sweep`, for a scheduler to call.
 """
 
 from __future__ import annotations
