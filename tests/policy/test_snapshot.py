@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from safefeed.clock import ManualClock
 from safefeed.policy import (
     PolicyCache,
@@ -151,3 +153,21 @@ def test_memoized_gate_verdicts_follow_every_kind_of_change(
     clock.advance(11)  # the switch lapses with no change in the store
     assert actions(True) == actions(False)
     assert actions(True)[3] == "ALLOW"
+
+
+def test_a_full_gate_memo_evicts_its_oldest_verdicts_not_all(
+    runtime: Runtime, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safefeed.policy import Candidate, RequestContext, evaluate
+    from safefeed.policy import gate as gate_module
+
+    monkeypatch.setattr(gate_module, "_MEMO_LIMIT", 8)
+    monkeypatch.setattr(gate_module, "_MEMO_EVICT", 2)
+    snap = runtime.policy_cache.snapshot()
+    context = RequestContext(surface="home", now=clock.now(), age_band="25_plus", region="US")
+    items = [Candidate(content_id=f"c{i}", creator_id="cr") for i in range(9)]
+    evaluate(items, context, snap)
+    assert snap.memo is not None
+    assert len(snap.memo) == 7  # 8 filled it; the 9th evicted the two oldest
+    assert ("c0", "home") not in snap.memo
+    assert ("c8", "home") in snap.memo

@@ -27,6 +27,7 @@ app.add_typer(policy.policy_app, name="policy")
 app.add_typer(policy.denylist_app, name="denylist")
 app.add_typer(policy.kill_switch_app, name="kill-switch")
 app.add_typer(policy.config_app, name="config")
+sim.register_paths_command(audit.audit_app)  # `safefeed audit paths`
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(keys.keys_app, name="keys")
 risk.register(app)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 
 from safefeed.policy.rules import Action, GateDecision, RuleOutcome
 from safefeed.policy.snapshot import PolicySnapshot
@@ -69,6 +70,15 @@ def _applied(rule: str, action: Action, reason: str = "") -> RuleOutcome:
 _FRESH = _applied("snapshot_fresh", Action.ALLOW)
 _NOT_BLOCKED = _applied("user_blocks", Action.ALLOW)
 _NO_EXPIRY = RuleOutcome("expiry", "not_applicable", Action.ALLOW)
+_NO_KILL_SWITCH = _applied("kill_switch", Action.ALLOW)
+_NOT_DENIED = _applied("denylist", Action.ALLOW)
+_CONTENT_ALLOWED = _applied("content_state", Action.ALLOW)
+_NO_CREATOR_STATE = RuleOutcome("creator_state", "not_applicable", Action.ALLOW)
+_CREATOR_ALLOWED = _applied("creator_state", Action.ALLOW)
+_NO_AUDIENCE_LIMIT = RuleOutcome("audience_age", "not_applicable", Action.ALLOW)
+_ADULT_AUDIENCE = _applied("audience_age", Action.ALLOW)
+_NO_REGION_LIMIT = RuleOutcome("region", "not_applicable", Action.ALLOW)
+_IN_REGION = _applied("region", Action.ALLOW)
 _NOT_EXPIRED = _applied("expiry", Action.ALLOW)
 _NO_CANDIDATE = Candidate(content_id="", creator_id=None)
 
@@ -100,7 +110,7 @@ def _kill_switch(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> Rul
         switch = snap.kill_switch(scope, target, ctx.now)
         if switch is not None:
             return _applied("kill_switch", Action.DROP, f"kill switch {scope}:{target} is on")
-    return _applied("kill_switch", Action.ALLOW)
+    return _NO_KILL_SWITCH
 
 
 def _denylist(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> RuleOutcome:
@@ -112,7 +122,7 @@ def _denylist(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> RuleOu
     for kind, value in checks:
         if snap.denied(kind, value):
             return _applied("denylist", Action.DROP, f"{kind} {value} is denylisted")
-    return _applied("denylist", Action.ALLOW)
+    return _NOT_DENIED
 
 
 def _content_state(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> RuleOutcome:
@@ -126,8 +136,9 @@ def _content_state(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> R
     action = _RECOMMENDABILITY_ACTION[value]
     if action is Action.ALLOW and record.state == "restricted":
         action = Action.LABEL  # sensitive content shows behind an interstitial
-    reason = "" if action is Action.ALLOW else f"item is {record.state} ({ctx.surface}: {value})"
-    return _applied("content_state", action, reason)
+    if action is Action.ALLOW:
+        return _CONTENT_ALLOWED
+    return _applied("content_state", action, f"item is {record.state} ({ctx.surface}: {value})")
 
 
 def _creator_state(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> RuleOutcome:
@@ -135,36 +146,54 @@ def _creator_state(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> R
         return RuleOutcome("creator_state", "missing_data", Action.DROP, "item has no creator")
     record = snap.state_of("creator", c.creator_id)
     if record is None:
-        return RuleOutcome("creator_state", "not_applicable", Action.ALLOW)
+        return _NO_CREATOR_STATE
     value = effective_recommendability(record.state, ctx.surface, record.surfaces)
     action = _RECOMMENDABILITY_ACTION[value]
-    reason = "" if action is Action.ALLOW else f"creator is {record.state} ({ctx.surface}: {value})"
-    return _applied("creator_state", action, reason)
+    if action is Action.ALLOW:
+        return _CREATOR_ALLOWED
+    return _applied("creator_state", action, f"creator is {record.state} ({ctx.surface}: {value})")
 
 
 _AUDIENCE_STATES = frozenset({"restricted", "age_or_region_restricted"})
 
 
-def _audience_age(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> RuleOutcome:
-    states = [snap.state_of("content", c.content_id)]
-    if c.creator_id is not None:
-        states.append(snap.state_of("creator", c.creator_id))
-    restricted = [r for r in states if r is not None and r.state in _AUDIENCE_STATES]
-    if not restricted:
-        return RuleOutcome("audience_age", "not_applicable", Action.ALLOW)
+def _audience_requirement(c: Candidate, snap: PolicySnapshot) -> str | None:
+    """The restricting state (of the item, else its creator) that limits who may see
+    the item, if any: the item-level half of the audience rule, memoized."""
+    record = snap.state_of("content", c.content_id)
+    if record is not None and record.state in _AUDIENCE_STATES:
+        return record.state
+    record = None if c.creator_id is None else snap.state_of("creator", c.creator_id)
+    return record.state if record is not None and record.state in _AUDIENCE_STATES else None
+
+
+def _audience_check(restricting: str | None, ctx: RequestContext) -> RuleOutcome:
+    """The request-level half: does this user's age band meet the requirement?"""
+    if restricting is None:
+        return _NO_AUDIENCE_LIMIT
     if ctx.age_band in MINOR_AGE_BANDS:
         return _applied(
             "audience_age",
             Action.DROP,
-            f"{restricted[0].state} content for a user in age band {ctx.age_band}",
+            f"{restricting} content for a user in age band {ctx.age_band}",
         )
-    return _applied("audience_age", Action.ALLOW)
+    return _ADULT_AUDIENCE
 
 
-def _region(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> RuleOutcome:
+def _audience_age(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> RuleOutcome:
+    return _audience_check(_audience_requirement(c, snap), ctx)
+
+
+def _region_requirement(c: Candidate, snap: PolicySnapshot) -> bool:
+    """Whether the item is shown only in its own region (item-level half, memoized)."""
     record = snap.state_of("content", c.content_id)
-    if record is None or record.state != "age_or_region_restricted":
-        return RuleOutcome("region", "not_applicable", Action.ALLOW)
+    return record is not None and record.state == "age_or_region_restricted"
+
+
+def _region_check(restricted: bool, c: Candidate, ctx: RequestContext) -> RuleOutcome:
+    """The request-level half: is the user in the item's region?"""
+    if not restricted:
+        return _NO_REGION_LIMIT
     # A region-restricted item is shown only in the region it was published for.
     if c.region is None or ctx.region is None:
         return RuleOutcome(
@@ -172,7 +201,11 @@ def _region(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> RuleOutc
         )
     if c.region != ctx.region:
         return _applied("region", Action.DROP, f"restricted to {c.region}, user in {ctx.region}")
-    return _applied("region", Action.ALLOW)
+    return _IN_REGION
+
+
+def _region(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> RuleOutcome:
+    return _region_check(_region_requirement(c, snap), c, ctx)
 
 
 def _user_blocks(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> RuleOutcome:
@@ -205,14 +238,20 @@ RULES: dict[str, Rule] = {
     "expiry": _expiry,
 }
 
-#: Rules whose outcome depends only on the item, the surface, the user's age band and
-#: region, and the policy state: memoized per policy revision. The rest read the
-#: request (freshness, the user's own blocks, the clock) and run on every call.
+#: Rules whose outcome depends only on the item, the surface and the policy state:
+#: memoized per process and policy revision. The rest read the request too (the
+#: user's age band, region and blocks, freshness, the clock) and run on every call;
+#: they are cheap lookups that return shared outcomes in the common case.
 ITEM_RULES: frozenset[str] = frozenset(
-    {"kill_switch", "denylist", "content_state", "creator_state", "audience_age", "region"}
+    {"kill_switch", "denylist", "content_state", "creator_state"}
 )
 
-_MEMO_LIMIT = 500_000
+# Verdicts are a few hundred bytes; this bounds the memo near half a gigabyte. Keys are
+# (item, surface), so a million-item catalog on two or three surfaces fits.
+_MEMO_LIMIT = 2_000_000
+# When full, the oldest quarter goes (dicts keep insertion order): evicting everything
+# at once made a large catalog thrash — every request found a cold memo.
+_MEMO_EVICT = _MEMO_LIMIT // 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +266,9 @@ class _Verdict:
     until: datetime | None
     slots: tuple[RuleOutcome | None, ...]
     action: Action
+    #: The item-level halves of the audience and region rules.
+    audience: str | None
+    region_restricted: bool
 
 
 def _verdict(candidate: Candidate, context: RequestContext, snapshot: PolicySnapshot) -> _Verdict:
@@ -236,7 +278,7 @@ def _verdict(candidate: Candidate, context: RequestContext, snapshot: PolicySnap
     content_revision = revisions.get(("content", candidate.content_id), 0)
     creator = candidate.creator_id
     creator_revision = 0 if creator is None else revisions.get(("creator", creator), 0)
-    key = (candidate.content_id, context.surface, context.age_band, context.region)
+    key = (candidate.content_id, context.surface)
     if memo is not None:
         found: _Verdict | None = memo.get(key)
         if (
@@ -267,10 +309,13 @@ def _verdict(candidate: Candidate, context: RequestContext, snapshot: PolicySnap
         snapshot.next_switch_expiry(context.now),
         tuple(slots),
         action,
+        _audience_requirement(candidate, snapshot),
+        _region_requirement(candidate, snapshot),
     )
     if memo is not None:
         if len(memo) >= _MEMO_LIMIT:
-            memo.clear()  # a bound, not a cache policy: the working set refills it
+            for stale in list(islice(memo, _MEMO_EVICT)):
+                del memo[stale]
         memo[key] = verdict
     return verdict
 
@@ -280,7 +325,7 @@ def evaluate(
 ) -> list[GateDecision]:
     """Run the surface's rules over a batch of candidates for one request context."""
     rules = snapshot.config.surface(context.surface).rules
-    request_rules = [RULES[r.name] for r in rules if r.enabled and r.name not in ITEM_RULES]
+    request_rules = [r.name for r in rules if r.enabled and r.name not in ITEM_RULES]
     # Freshness is a property of the request, not the item: decided once per batch.
     fresh = _snapshot_fresh(_NO_CANDIDATE, context, snapshot)
     revision, version = snapshot.revision, snapshot.config.version
@@ -288,20 +333,26 @@ def evaluate(
     for candidate in candidates:
         verdict = _verdict(candidate, context, snapshot)
         action = verdict.action
-        request = tuple(
-            fresh if rule is _snapshot_fresh else rule(candidate, context, snapshot)
-            for rule in request_rules
-        )
-        for outcome in request:
+        request: list[RuleOutcome] = []
+        for name in request_rules:
+            if name == "snapshot_fresh":
+                outcome = fresh
+            elif name == "audience_age":
+                outcome = _audience_check(verdict.audience, context)
+            elif name == "region":
+                outcome = _region_check(verdict.region_restricted, candidate, context)
+            else:
+                outcome = RULES[name](candidate, context, snapshot)
             if outcome.action > action:
                 action = outcome.action
+            request.append(outcome)
         decisions.append(
             GateDecision(
                 candidate.content_id,
                 action,
                 policy_revision=revision,
                 config_version=version,
-                parts=(verdict.slots, request),
+                parts=(verdict.slots, tuple(request)),
             )
         )
     return decisions
