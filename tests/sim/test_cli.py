@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -32,10 +33,14 @@ def test_simulate_writes_events_when_asked(tmp_path: Path) -> None:
     assert events.read_text().count("\n") > 1000
 
 
-def test_an_unbound_feed_ranker_fails_clearly(tmp_path: Path, capsys: object) -> None:
-    code = main(["simulate", "--ranker", "safety", "--out", str(tmp_path)])
+def test_an_unknown_ranker_fails_clearly_before_any_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["simulate", "--ranker", "popularity", "--ranker", "nope", "--out", str(tmp_path)])
     assert code != 0
+    assert "unknown ranker 'nope'" in capsys.readouterr().err
     assert not (tmp_path / "metrics.json").exists()
+    assert not (tmp_path / "popularity").exists()  # checked before the first ranker ran
 
 
 def test_audit_paths_on_a_csv_graph(tmp_path: Path) -> None:

@@ -82,7 +82,7 @@ def simulate(
     (OUT/report.html) puts them side by side with 95% intervals over seeds.
     """
     from safefeed.sim.document import write_metrics
-    from safefeed.sim.rankers import resolve_recommender
+    from safefeed.sim.rankers import check_ranker, close_recommender, resolve_recommender
     from safefeed.sim.report import write_report
     from safefeed.sim.runner import PathSettings, run_seeds, run_simulation
     from safefeed.sim.sinks import JsonlSink
@@ -92,23 +92,23 @@ def simulate(
     settings = PathSettings(hops=hops, walks=walks) if path_audit else None
     if len(set(ranker)) != len(ranker):
         raise InputError("each --ranker once")
+    for name in ranker:
+        check_ranker(name)  # every name, before any run starts
     documents: dict[str, dict[str, Any]] = {}
     for name in ranker:
-        resolve_recommender(name, seed)  # fail fast, before any process starts
         target = out / "metrics.json" if len(ranker) == 1 else out / name / "metrics.json"
         if events is not None:
             if seeds != 1 or len(ranker) != 1:
                 raise InputError("--events needs exactly one ranker and one seed")
-            with JsonlSink(events) as sink:
-                results = [
-                    run_simulation(
-                        resolve_recommender(name, seed),
-                        world.with_overrides(emit_events=True),
-                        seed,
-                        sink=sink,
-                        paths=settings,
-                    )
-                ]
+            emitting = world.with_overrides(emit_events=True)
+            recommender = resolve_recommender(name, seed, config=emitting)
+            try:
+                with JsonlSink(events) as sink:
+                    results = [
+                        run_simulation(recommender, emitting, seed, sink=sink, paths=settings)
+                    ]
+            finally:
+                close_recommender(recommender)
         else:
             results = run_seeds(
                 name,
@@ -174,7 +174,7 @@ def paths(
     objectives (--ranker), each audited after its run over the final catalog.
     """
     from safefeed.sim.paths import RecommendationGraph, audit_paths
-    from safefeed.sim.rankers import resolve_recommender
+    from safefeed.sim.rankers import close_recommender, resolve_recommender
     from safefeed.sim.runner import PathSettings, run_simulation
 
     audits: dict[str, dict[str, Any]] = {}
@@ -191,12 +191,13 @@ def paths(
     elif ranker:
         world = load_sim_config(None, steps, users)
         for name in ranker:
-            result = run_simulation(
-                resolve_recommender(name, seed),
-                world,
-                seed,
-                paths=PathSettings(hops=hops, walks=walks),
-            )
+            recommender = resolve_recommender(name, seed, config=world)
+            try:
+                result = run_simulation(
+                    recommender, world, seed, paths=PathSettings(hops=hops, walks=walks)
+                )
+            finally:
+                close_recommender(recommender)
             assert result.path_audit is not None
             audits[name] = result.path_audit
     else:

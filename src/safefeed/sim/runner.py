@@ -32,7 +32,7 @@ from safefeed.sim.config import SimConfig
 from safefeed.sim.events import EventRenderer
 from safefeed.sim.feedback import StepFeedback
 from safefeed.sim.paths import RecommendationGraph, audit_paths
-from safefeed.sim.rankers import resolve_recommender
+from safefeed.sim.rankers import close_recommender, resolve_recommender
 from safefeed.sim.recommender import Recommender
 from safefeed.sim.sinks import EventSink
 from safefeed.sim.world import World
@@ -136,15 +136,17 @@ def _run_named(
     seed: int,
     paths: PathSettings | None,
 ) -> SimResult:
-    recommender = resolve_recommender(ranker, seed, overrides or None)
+    sim_config = SimConfig.model_validate(config)
+    recommender = resolve_recommender(ranker, seed, overrides or None, config=sim_config)
 
     def report(done: int, total: int) -> None:
         if _progress_queue is not None:
             _progress_queue.put((seed, done, total))
 
-    result = run_simulation(
-        recommender, SimConfig.model_validate(config), seed, progress=report, paths=paths
-    )
+    try:
+        result = run_simulation(recommender, sim_config, seed, progress=report, paths=paths)
+    finally:
+        close_recommender(recommender)
     return SimResult(**{**result.__dict__, "ranker": ranker, "overrides": dict(overrides)})
 
 
@@ -205,10 +207,9 @@ def _run_in_process(
             def advance(done: int, _total: int, task: TaskID = task) -> None:
                 bars.update(task, completed=done)
 
-            recommender = resolve_recommender(ranker, seed, overrides or None)
-            result = run_simulation(
-                recommender, SimConfig.model_validate(config), seed, progress=advance, paths=paths
-            )
+            sim_config = SimConfig.model_validate(config)
+            recommender = resolve_recommender(ranker, seed, overrides or None, config=sim_config)
+            result = run_simulation(recommender, sim_config, seed, progress=advance, paths=paths)
             results.append(
                 SimResult(**{**result.__dict__, "ranker": ranker, "overrides": overrides})
             )

@@ -1,0 +1,104 @@
+"""The production binding of the simulator: the world drives the real feed engine.
+
+Each run gets a store of its own (a SQLite file in a scratch directory) and a
+`Runtime` on a manual clock. What the world does each step is rendered as v1 events
+and ingested through the real `Ingestor` — so the catalog, the policy store, the
+feed's state and statistics, the text signals and the risk funnel all see it exactly
+as they would in production — and every page comes from `FeedEngine.serve`, the
+feed's one batch entry point, with the named ranking configuration.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from safefeed.clock import ManualClock
+from safefeed.exceptions import ConfigError
+from safefeed.feed.contracts import FeedRequest
+from safefeed.ingest.pipeline import IngestContext
+from safefeed.runtime import Runtime
+from safefeed.settings import Settings
+from safefeed.sim.config import SimConfig
+from safefeed.sim.events import EPOCH, EventRenderer
+from safefeed.sim.feedback import StepFeedback
+from safefeed.sim.recommender import SimRequest
+from safefeed.store.database import sqlite_url
+
+__all__ = ["FeedEngineRecommender"]
+
+_CHUNK = 10_000
+
+
+class FeedEngineRecommender:
+    """A `Recommender` that is the real engine under one named ranking configuration."""
+
+    def __init__(
+        self,
+        ranker: str,
+        config: SimConfig,
+        seed: int,
+        *,
+        overrides: Mapping[str, Any] | None = None,
+        workdir: Path | None = None,
+    ) -> None:
+        if overrides:
+            raise ConfigError(
+                f"ranker {ranker!r}: feed configuration overrides are not supported yet"
+            )
+        self._name = ranker
+        self._owned = workdir is None
+        self.workdir = workdir or Path(tempfile.mkdtemp(prefix="safefeed-sim-"))
+        self.clock = ManualClock(EPOCH)
+        settings = Settings(
+            data_dir=self.workdir,
+            database_url=sqlite_url(self.workdir / "sim.db"),
+            text_classifier="keyword",
+            max_batch_events=_CHUNK,
+        )
+        self.runtime = Runtime(settings, clock=self.clock)
+        self.runtime.migrate()
+        self.renderer = EventRenderer(config, seed)
+        self.context = IngestContext(actor=f"sim:{ranker}:{seed}")
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def observe(self, feedback: StepFeedback) -> None:
+        """Ingest the step's events through the real pipeline, then move the clock on."""
+        events = self.renderer.render(feedback)
+        for start in range(0, len(events), _CHUNK):
+            result = self.runtime.ingestor.ingest_records(
+                events[start : start + _CHUNK], self.context
+            )
+            if result.rejected:
+                raise ConfigError(f"simulated event rejected: {result.rejected[0].error}")
+        if events:
+            self.clock.set(datetime.fromisoformat(events[-1]["ts"].replace("Z", "+00:00")))
+
+    def recommend(self, requests: Sequence[SimRequest]) -> list[list[str]]:
+        """One page per request from `FeedEngine.serve`, under this ranker."""
+        responses = self.runtime.feed.serve(
+            [
+                FeedRequest(
+                    user_id=r.user_id,
+                    surface=r.surface,
+                    page_size=r.page_size,
+                    item_id=r.anchor_id,
+                    ranker=self._name,
+                )
+                for r in requests
+            ]
+        )
+        return [[item.content_id for item in response.items] for response in responses]
+
+    def close(self) -> None:
+        """Release the store and delete the run's scratch directory (if it made one)."""
+        self.runtime.close()
+        if self._owned:
+            shutil.rmtree(self.workdir, ignore_errors=True)
