@@ -13,8 +13,9 @@ from importlib import resources
 from typing import Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from safefeed.documents import validate_document
 from safefeed.exceptions import ConfigError
 
 __all__ = [
@@ -179,14 +180,7 @@ class FeedConfig(_Strict):
 
 def parse_feed_config(document: Mapping[str, Any]) -> FeedConfig:
     """Validate a feed configuration document; all problems in one `ConfigError`."""
-    try:
-        return FeedConfig.model_validate(dict(document))
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'document'}: {e['msg']}"
-            for e in exc.errors(include_url=False)
-        )
-        raise ConfigError(f"invalid feed configuration: {problems}") from None
+    return validate_document(FeedConfig, document, "feed configuration")
 
 
 @cache

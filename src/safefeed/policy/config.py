@@ -9,8 +9,9 @@ from importlib import resources
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from safefeed.documents import validate_document
 from safefeed.exceptions import ConfigError
 from safefeed.policy.rules import MANDATORY_RULES, RULE_NAMES, Action
 from safefeed.signals.thresholds import TextThresholds
@@ -114,14 +115,7 @@ class PolicyConfig(_Strict):
 
 def parse_policy_config(document: Mapping[str, Any]) -> PolicyConfig:
     """Validate a policy document; every problem is reported in one `ConfigError`."""
-    try:
-        return PolicyConfig.model_validate(dict(document))
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'document'}: {e['msg']}"
-            for e in exc.errors(include_url=False)
-        )
-        raise ConfigError(f"invalid policy configuration: {problems}") from None
+    return validate_document(PolicyConfig, document, "policy configuration")
 
 
 @cache
