@@ -1,6 +1,7 @@
 """The composition root: builds the store, the audit log, the policy store and
-cache, and the ingestion pipeline with its consumers, for the server, the CLI,
-replay and the simulator alike — one wiring, so they all run the same code."""
+cache, the feed engine, the risk funnel and the ingestion pipeline with its
+consumers (catalog, policy, text signals, feed state, risk), for the server, the
+CLI, replay and the simulator alike — one wiring, so they all run the same code."""
 
 from __future__ import annotations
 
