@@ -257,3 +257,38 @@ def test_property_nothing_ineligible_passes_the_gate(world) -> None:  # type: ig
     # Whatever else happens, each rule reports an outcome the trace can show.
     assert len(decision.outcomes) == len(snap.config.surface(context.surface).rules)
     assert decision.action == max(o.action for o in decision.outcomes)
+
+
+@settings(max_examples=300, deadline=None)
+@given(worlds(), st.booleans(), st.sampled_from([None, "past", "future"]))
+def test_property_batch_outcomes_equal_each_rules_own_definition(world, memoized, expiry) -> None:  # type: ignore[no-untyped-def]
+    """Whatever shortcuts the batch path takes (memo, shared outcomes), every outcome it
+    reports is exactly what the rule's own function says."""
+    from dataclasses import replace
+
+    from safefeed.policy.gate import RULES
+
+    candidate, context, snap, *_ = world
+    if expiry is not None:
+        delta = timedelta(hours=-1 if expiry == "past" else 1)
+        candidate = replace(candidate, expires_at=context.now + delta)
+    context = replace(context, muted_creators=frozenset({"cr2"}))
+    snap = replace(snap, memo={} if memoized else None)
+    for _ in range(2):  # the second pass reads the memo
+        decision = evaluate([candidate], context, snap)[0]
+        for setting, outcome in zip(
+            snap.config.surface(context.surface).rules, decision.outcomes, strict=True
+        ):
+            if setting.enabled:
+                assert outcome == RULES[setting.name](candidate, context, snap), setting.name
+            else:
+                assert outcome.status == "disabled"
+
+
+def test_every_rule_is_either_item_level_or_has_an_ordinary_request_outcome() -> None:
+    from safefeed.policy.gate import _ORDINARY, ITEM_RULES, RULES
+    from safefeed.policy.rules import RULE_NAMES
+
+    assert set(RULES) == set(RULE_NAMES)
+    assert ITEM_RULES | set(_ORDINARY) == set(RULE_NAMES)
+    assert not ITEM_RULES & set(_ORDINARY)

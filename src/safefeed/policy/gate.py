@@ -249,6 +249,13 @@ ITEM_RULES: frozenset[str] = frozenset(
 # Verdicts are a few hundred bytes; this bounds the memo near half a gigabyte. Keys are
 # (item, surface), so a million-item catalog on two or three surfaces fits.
 _MEMO_LIMIT = 2_000_000
+_ORDINARY: dict[str, RuleOutcome] = {
+    "snapshot_fresh": _FRESH,
+    "audience_age": _NO_AUDIENCE_LIMIT,
+    "region": _NO_REGION_LIMIT,
+    "user_blocks": _NOT_BLOCKED,
+    "expiry": _NO_EXPIRY,
+}
 # When full, the oldest quarter goes (dicts keep insertion order): evicting everything
 # at once made a large catalog thrash — every request found a cold memo.
 _MEMO_EVICT = _MEMO_LIMIT // 4
@@ -328,34 +335,62 @@ def evaluate(
     request_rules = [r.name for r in rules if r.enabled and r.name not in ITEM_RULES]
     # Freshness is a property of the request, not the item: decided once per batch.
     fresh = _snapshot_fresh(_NO_CANDIDATE, context, snapshot)
+    # What every request rule says for an ordinary item (fresh policy, no audience or
+    # region restriction, a known creator the user has not blocked, no expiry): the
+    # same shared outcomes each rule's own function returns in that case.
+    ordinary = tuple(_ORDINARY[name] for name in request_rules)
+    unwanted = context.blocked_creators | context.muted_creators
     revision, version = snapshot.revision, snapshot.config.version
     decisions = []
     for candidate in candidates:
         verdict = _verdict(candidate, context, snapshot)
         action = verdict.action
-        request: list[RuleOutcome] = []
-        for name in request_rules:
-            if name == "snapshot_fresh":
-                outcome = fresh
-            elif name == "audience_age":
-                outcome = _audience_check(verdict.audience, context)
-            elif name == "region":
-                outcome = _region_check(verdict.region_restricted, candidate, context)
-            else:
-                outcome = RULES[name](candidate, context, snapshot)
-            if outcome.action > action:
-                action = outcome.action
-            request.append(outcome)
+        request: tuple[RuleOutcome, ...]
+        if (
+            fresh is _FRESH
+            and verdict.audience is None
+            and not verdict.region_restricted
+            and candidate.expires_at is None
+            and candidate.creator_id is not None
+            and candidate.creator_id not in unwanted
+        ):
+            request = ordinary
+        else:
+            request = tuple(
+                _request_outcome(name, candidate, context, snapshot, verdict, fresh)
+                for name in request_rules
+            )
+            for outcome in request:
+                if outcome.action > action:
+                    action = outcome.action
         decisions.append(
             GateDecision(
                 candidate.content_id,
                 action,
                 policy_revision=revision,
                 config_version=version,
-                parts=(verdict.slots, tuple(request)),
+                parts=(verdict.slots, request),
             )
         )
     return decisions
+
+
+def _request_outcome(
+    name: str,
+    candidate: Candidate,
+    context: RequestContext,
+    snapshot: PolicySnapshot,
+    verdict: _Verdict,
+    fresh: RuleOutcome,
+) -> RuleOutcome:
+    """One request rule's outcome, using what the verdict already knows of the item."""
+    if name == "snapshot_fresh":
+        return fresh
+    if name == "audience_age":
+        return _audience_check(verdict.audience, context)
+    if name == "region":
+        return _region_check(verdict.region_restricted, candidate, context)
+    return RULES[name](candidate, context, snapshot)
 
 
 def evaluate_one(
