@@ -20,7 +20,6 @@ PUBLISHED = {
     "NotFoundError",
     "PermissionDeniedError",
     "SafefeedError",
-    "StaleSnapshotError",
     "StoreError",
     "SystemClock",
     "__version__",

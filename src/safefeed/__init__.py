@@ -17,7 +17,6 @@ from safefeed.exceptions import (
     NotFoundError,
     PermissionDeniedError,
     SafefeedError,
-    StaleSnapshotError,
     StoreError,
 )
 from safefeed.version import __version__
@@ -33,7 +32,6 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "SafefeedError",
-    "StaleSnapshotError",
     "StoreError",
     "SystemClock",
     "__version__",

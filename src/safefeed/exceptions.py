@@ -5,7 +5,6 @@ The hierarchy::
     SafefeedError
     ├── ConfigError            configuration or policy document is invalid
     ├── StoreError             the store cannot be read or written
-    │   └── StaleSnapshotError policy state could not be refreshed within its bound
     ├── NotFoundError          a named subject, key or record does not exist
     ├── PermissionDeniedError  the caller's roles do not allow the action
     └── InputError             bad input from a caller (event batch, CLI argument, API body)
@@ -24,7 +23,6 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "SafefeedError",
-    "StaleSnapshotError",
     "StoreError",
 ]
 
@@ -39,10 +37,6 @@ class ConfigError(SafefeedError):
 
 class StoreError(SafefeedError):
     """The store could not be read or written."""
-
-
-class StaleSnapshotError(StoreError):
-    """Policy state is older than its freshness bound; callers must fail closed."""
 
 
 class NotFoundError(SafefeedError):

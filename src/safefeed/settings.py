@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -58,6 +58,3 @@ class Settings:
             )
         except ValueError as exc:
             raise ConfigError(f"invalid SAFEFEED_* setting: {exc}") from None
-
-    def with_database(self, url: str) -> Settings:
-        return replace(self, database_url=url)

@@ -7,7 +7,7 @@ per-process `PolicyCache`, and the one gate every feed stage calls.
 
 from safefeed.policy.config import PolicyConfig, default_policy_config, parse_policy_config
 from safefeed.policy.consumer import PolicyEventConsumer
-from safefeed.policy.gate import Candidate, RequestContext, eligible, evaluate, evaluate_one
+from safefeed.policy.gate import Candidate, RequestContext, evaluate, evaluate_one
 from safefeed.policy.records import (
     DENYLIST_KINDS,
     KILL_SWITCH_SCOPES,
@@ -43,7 +43,6 @@ __all__ = [
     "StateChange",
     "default_policy_config",
     "effective_recommendability",
-    "eligible",
     "evaluate",
     "evaluate_one",
     "parse_policy_config",

@@ -10,7 +10,7 @@ closed (drop).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -25,7 +25,6 @@ __all__ = [
     "RULES",
     "Candidate",
     "RequestContext",
-    "eligible",
     "evaluate",
     "evaluate_one",
 ]
@@ -398,8 +397,3 @@ def evaluate_one(
 ) -> GateDecision:
     """Run the surface's rules over one candidate."""
     return evaluate((candidate,), context, snapshot)[0]
-
-
-def eligible(decisions: Sequence[GateDecision]) -> list[GateDecision]:
-    """The decisions that let their candidate through."""
-    return [d for d in decisions if d.eligible]

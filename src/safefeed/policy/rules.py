@@ -78,17 +78,16 @@ class GateDecision:
         self,
         content_id: str,
         action: Action,
-        outcomes: tuple[RuleOutcome, ...] | None = None,
-        policy_revision: int = 0,
-        config_version: str = "",
         *,
-        parts: tuple[tuple[RuleOutcome | None, ...], tuple[RuleOutcome, ...]] | None = None,
+        policy_revision: int,
+        config_version: str,
+        parts: tuple[tuple[RuleOutcome | None, ...], tuple[RuleOutcome, ...]],
     ) -> None:
         self.content_id = content_id
         self.action = action
         self.policy_revision = policy_revision
         self.config_version = config_version
-        self._outcomes = outcomes
+        self._outcomes: tuple[RuleOutcome, ...] | None = None
         # (item outcomes with None where a request rule goes, request outcomes in order)
         self._parts = parts
 
@@ -96,7 +95,6 @@ class GateDecision:
     def outcomes(self) -> tuple[RuleOutcome, ...]:
         """Every rule's outcome, in the surface's rule order."""
         if self._outcomes is None:
-            assert self._parts is not None
             slots, request = self._parts
             fill = iter(request)
             self._outcomes = tuple(o if o is not None else next(fill) for o in slots)

@@ -3,7 +3,7 @@ subject and by time range."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -133,20 +133,6 @@ class EventLog:
             )
         query = query.order_by(_events.c.ts_us, _events.c.seq).limit(limit)
         return [_stored(row._mapping) for row in conn.execute(query)]
-
-    @staticmethod
-    def iterate(conn: Connection, batch: int = 5000) -> Iterator[StoredEvent]:
-        """Every event in arrival order, streamed in batches."""
-        last = 0
-        while True:
-            rows = conn.execute(
-                select(_events).where(_events.c.seq > last).order_by(_events.c.seq).limit(batch)
-            ).all()
-            if not rows:
-                return
-            for row in rows:
-                yield _stored(row._mapping)
-            last = rows[-1].seq
 
     @staticmethod
     def count(conn: Connection) -> int:

@@ -8,7 +8,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
-__all__ = ["insert_ignore", "insert_rows", "upsert"]
+__all__ = ["insert_rows", "upsert"]
 
 
 def _insert(connection: Connection, table: Table) -> Any:
@@ -38,15 +38,6 @@ def upsert(
     else:
         statement = statement.on_conflict_do_nothing(index_elements=list(keys))
     connection.execute(statement, list(rows))
-
-
-def insert_ignore(
-    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
-) -> None:
-    """Insert ``rows``, silently skipping any whose ``keys`` already exist."""
-    if rows:
-        statement = _insert(connection, table).on_conflict_do_nothing(index_elements=list(keys))
-        connection.execute(statement, list(rows))
 
 
 def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
