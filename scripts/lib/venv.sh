@@ -43,6 +43,14 @@ ensure_venv() {
         return 0
     fi
     echo "Installing safefeed$([ "$spec" = . ] || echo " ${spec#.}") into .venv ..." >&2
+    case "$spec" in
+    *dev* | *embeddings*)
+        # The embeddings extra needs PyTorch. The CPU build 2.13.0 lies on these machines'
+        # disk; installed first, it satisfies the extra's range, so pip downloads no
+        # multi-GB CUDA build.
+        .venv/bin/python -m pip install --quiet --disable-pip-version-check torch==2.13.0
+        ;;
+    esac
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$spec"
     echo "$want $spec" >"$stamp"
 }
