@@ -15,11 +15,14 @@ def test_public_names_are_exactly_these() -> None:
         "Band",
         "KeywordClassifier",
         "ProfanityClassifier",
+        "SentenceEmbedder",
         "TextClassifier",
         "TextThresholds",
         "band",
         "bands_for",
         "load_classifier",
+        "load_sentence_embedder",
+        "sentence_embedder_available",
     }
     for name in safefeed.signals.__all__:
         assert hasattr(safefeed.signals, name)
@@ -29,7 +32,7 @@ def test_importing_and_building_loads_no_model() -> None:
     # A fresh interpreter: this test process may already have loaded the model.
     code = (
         "import sys, safefeed.signals as s; s.load_classifier('profanity'); "
-        "print(sorted(m for m in ('profanity_check', 'sklearn') if m in sys.modules))"
+        "print(sorted(m for m in ('profanity_check', 'sklearn', 'torch', 'sentence_transformers') if m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

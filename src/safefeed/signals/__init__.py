@@ -5,6 +5,11 @@ scores into the allow / needs-review / limit bands that policy acts on. Importin
 this package loads no model: the profanity model loads on first use.
 """
 
+from safefeed.signals.embeddings import (
+    SentenceEmbedder,
+    load_sentence_embedder,
+    sentence_embedder_available,
+)
 from safefeed.signals.profanity import PROFANITY_CATEGORY, ProfanityClassifier
 from safefeed.signals.registry import BUILTIN_CLASSIFIERS, DEFAULT_CLASSIFIER, load_classifier
 from safefeed.signals.text import DEFAULT_KEYWORD_TERMS, KeywordClassifier, TextClassifier
@@ -18,9 +23,12 @@ __all__ = [
     "Band",
     "KeywordClassifier",
     "ProfanityClassifier",
+    "SentenceEmbedder",
     "TextClassifier",
     "TextThresholds",
     "band",
     "bands_for",
     "load_classifier",
+    "load_sentence_embedder",
+    "sentence_embedder_available",
 ]
