@@ -25,6 +25,7 @@ from safefeed.exceptions import ConfigError, InputError, SafefeedError
 from safefeed.feed.catalog.columns import CatalogView, FeedCatalog
 from safefeed.feed.catalog.derived import DerivedLists, build_lists
 from safefeed.feed.catalog.loader import refresh_catalog
+from safefeed.feed.catalog.verdicts import VerdictArrays
 from safefeed.feed.config import SOURCE_NAMES, FeedConfig, RankerConfig, default_feed_config
 from safefeed.feed.contracts import FeedItem, FeedMode, FeedRequest, FeedResponse
 from safefeed.feed.ranking.ranker import Scored, score
@@ -44,6 +45,7 @@ from safefeed.feed.validation.final import (
     vet_fallback,
 )
 from safefeed.policy.gate import RequestContext
+from safefeed.policy.rules import Action
 from safefeed.policy.snapshot import PolicyCache, PolicySnapshot
 from safefeed.store.database import Database
 from safefeed.types import PROACTIVE_SURFACES
@@ -91,6 +93,7 @@ class FeedEngine:
         self.clock = clock
         self.config = config or default_feed_config()
         self.catalog = FeedCatalog(self.config.embedding_dim)
+        self.verdicts = VerdictArrays(self.catalog)
         self.sources = DEFAULT_SOURCES
         self._policy_cache = policy_cache
         self._data_dir = data_dir
@@ -302,7 +305,9 @@ class FeedEngine:
             personalized=personalized,
             anchors=anchors[anchors < view.n],
         )
-        plan.pool = generate(ctx, excluded, served, plan.context, snapshot, self.sources)
+        plan.pool = generate(
+            ctx, excluded, served, plan.context, snapshot, self.sources, self.verdicts
+        )
         plan.scored = score(
             plan.pool,
             view,
@@ -397,6 +402,10 @@ class FeedEngine:
             for index, verdict in zip(new, fresh, strict=True):
                 checked[index] = verdict
                 verdicts.append(verdict)
+                if verdict.decision is not None:
+                    # Ordinary items reached the pool on the memoized verdict alone:
+                    # the trace shows final validation's rule outcomes for them.
+                    pool.decisions.setdefault(verdict.row, verdict.decision)
                 if not verdict.ok:
                     rejected[index] = True
             picks = slate.picks
@@ -452,7 +461,7 @@ class FeedEngine:
             features = {k: float(v[index]) for k, v in plan.scored.features.items()}
             mask = int(plan.pool.provenance[index])
             provenance = tuple(n for b, n in enumerate(SOURCE_NAMES) if mask >> b & 1)
-            action = plan.pool.decisions[row].action.name.lower()
+            action = Action(int(plan.pool.action[index])).name.lower()
         score_value = sum(components.values())
         topics = catalog.candidate(row).topics
         reasons = explain(source, provenance, components, features, creator, topics, action)
