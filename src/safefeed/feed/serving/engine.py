@@ -10,6 +10,7 @@ the email digest and the simulator with thousands.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -55,6 +56,7 @@ __all__ = ["MODEL_VERSION", "FeedEngine"]
 #: The task models in use: smoothed estimates from event statistics.
 MODEL_VERSION = "smoothed-estimates-1"
 _MAX_VALIDATION_ROUNDS = 4
+_REREAD_SECONDS = 0.5
 
 
 @dataclass(slots=True)
@@ -172,6 +174,7 @@ class FeedEngine:
         """One page per request, in order (see the module docstring)."""
         now = self.clock.now()
         now_us = to_us(now)
+        started = time.monotonic()
         snapshot = self._policy_cache().snapshot()
         view = self.refresh(now)
         lists = self.lists(view, now_us)
@@ -193,8 +196,11 @@ class FeedEngine:
                 plan.mode, plan.mode_reason = "fallback", _stale_reason(policy_fresh)
             if plan.mode in ("personalized", "non_personalized"):
                 self._candidates_and_scores(plan, view, lists, snapshot, now_us)
-        # Final validation reads policy afresh: whatever changed while we ranked counts.
-        final = self._policy_cache().snapshot()
+        # Final validation reads policy afresh when ranking took long enough (a batch)
+        # for a change meanwhile to matter; a single page uses the read it started with.
+        cache = self._policy_cache()
+        slow = time.monotonic() - started > _REREAD_SECONDS
+        final = cache.snapshot() if slow else cache.current()
         responses = []
         for plan in plans:
             if plan.mode != "fallback" and plan.mode != "empty" and not final.is_fresh(now):
