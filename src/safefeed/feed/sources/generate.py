@@ -113,11 +113,12 @@ def generate(
     verdicts = verdicts or VerdictArrays(catalog)
     rules = request_rules(gate_context, snapshot)
     unwanted = catalog.creator_rows(sorted(rules.unwanted_creators))
-    actions: dict[int, int] = {}
     rows: list[Rows] = []
     codes: list[npt.NDArray[np.int8]] = []
+    actions: list[npt.NDArray[np.int8]] = []
     decisions: dict[int, GateDecision] = {}
-    provenance: dict[int, int] = {}
+    # Bits of later sources that proposed a row an earlier one already contributed.
+    also: dict[int, int] = {}
     removed: dict[str, int] = {}
     skipped: dict[str, str] = {}
     now = gate_context.now
@@ -136,27 +137,33 @@ def generate(
             continue
         proposed = source.propose(ctx, quota * 2)
         bit = 1 << _SOURCE_CODE[source.name]
-        fresh = []
-        for row in proposed.tolist():
-            if row in provenance:
-                provenance[row] |= bit
-            else:
-                fresh.append(row)
-        candidates = prefilter(ctx, np.asarray(fresh, dtype=np.int64), excluded, served, removed)
-        kept = _gate(
+        fresh = proposed
+        if rows:
+            known = np.isin(proposed, np.concatenate(rows))
+            for row in proposed[known].tolist():
+                also[row] = also.get(row, 0) | bit
+            fresh = proposed[~known]
+        candidates = prefilter(ctx, fresh.astype(np.int64), excluded, served, removed)
+        kept, action = _gate(
             ctx.view, candidates, quota, gate_context, snapshot, verdicts, rules.fresh,
-            unwanted, actions, decisions, removed,
+            unwanted, decisions, removed,
         )  # fmt: skip
-        for row in kept.tolist():
-            provenance[row] = bit
         rows.append(kept)
+        actions.append(action)
         codes.append(np.full(len(kept), _SOURCE_CODE[source.name], dtype=np.int8))
     all_rows = np.concatenate(rows) if rows else np.empty(0, np.int64)
+    source_codes = np.concatenate(codes) if codes else np.empty(0, np.int8)
+    provenance = np.left_shift(1, source_codes.astype(np.int32))
+    if also:
+        order = np.argsort(all_rows, kind="stable")
+        keys = np.fromiter(also, np.int64, len(also))
+        at = order[np.searchsorted(all_rows[order], keys)]
+        provenance[at] |= np.fromiter(also.values(), np.int32, len(also))
     return CandidatePool(
         rows=all_rows,
-        source=np.concatenate(codes) if codes else np.empty(0, np.int8),
-        provenance=np.array([provenance[r] for r in all_rows.tolist()], dtype=np.int32),
-        action=np.array([actions[r] for r in all_rows.tolist()], dtype=np.int8),
+        source=source_codes,
+        provenance=provenance.astype(np.int32),
+        action=np.concatenate(actions) if actions else np.empty(0, np.int8),
         decisions=decisions,
         removed=removed,
         skipped=skipped,
@@ -172,17 +179,16 @@ def _gate(
     verdicts: VerdictArrays,
     fresh: bool,
     unwanted: Rows,
-    actions: dict[int, int],
     decisions: dict[int, GateDecision],
     removed: dict[str, int],
-) -> Rows:
+) -> tuple[Rows, npt.NDArray[np.int8]]:
     """The gate over one source's candidates (each row gated once per request): the
-    first ``quota`` eligible rows. Ordinary items take the item rules' memoized action
-    (the request rules can only allow them); the others — restricted audience or
-    region, an expiry, a blocked or muted creator, stale policy — go through the
-    whole gate, whose decisions are kept."""
+    first ``quota`` eligible rows and their actions. Ordinary items take the item
+    rules' memoized action (the request rules can only allow them); the others —
+    restricted audience or region, an expiry, a blocked or muted creator, stale
+    policy — go through the whole gate, whose decisions are kept."""
     if not len(candidates):
-        return candidates
+        return candidates, np.empty(0, np.int8)
     known = verdicts.lookup(candidates, context.surface, snapshot, context.now)
     action = known.actions.astype(np.int8)
     plain = known.ordinary & fresh & ~np.isin(view.col("creator")[candidates], unwanted)
@@ -201,8 +207,6 @@ def _gate(
         removed["gate"] = removed.get("gate", 0) + dropped
     take = positions[:quota]
     kept = candidates[take]
-    for row, value in zip(kept.tolist(), action[take].tolist(), strict=True):
-        actions[row] = value
-        if row in found:
-            decisions[row] = found[row]
-    return kept
+    for row in kept[~plain[take]].tolist():
+        decisions[row] = found[row]
+    return kept, action[take]
