@@ -49,7 +49,7 @@ from safefeed.policy.gate import RequestContext
 from safefeed.policy.rules import Action
 from safefeed.policy.snapshot import PolicyCache, PolicySnapshot
 from safefeed.store.database import Database
-from safefeed.types import PROACTIVE_SURFACES
+from safefeed.types import PROACTIVE_SURFACES, Surface
 
 __all__ = ["MODEL_VERSION", "FeedEngine"]
 
@@ -155,6 +155,17 @@ class FeedEngine:
                     self._lists = lists
         assert lists is not None
         return lists
+
+    def warm(self, surfaces: Sequence[Surface] = ("home", "following", "related")) -> None:
+        """Build what the first requests would otherwise build on the request path:
+        the policy snapshot, the derived lists, and the gate's verdicts for every
+        catalog row on ``surfaces`` (at server start-up; seconds on a large catalog)."""
+        now = self.clock.now()
+        snapshot = self._policy_cache().snapshot()
+        view = self.refresh(now)
+        self.lists(view, to_us(now))
+        for surface in surfaces:
+            self.verdicts.warm(surface, snapshot, now)
 
     def _vet(
         self, view: CatalogView, lists: DerivedLists, snap: PolicySnapshot, now: datetime
