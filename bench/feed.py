@@ -8,8 +8,9 @@ every item, accounts, follows, topic affinities) — not through the HTTP API. T
   (20 items, the whole pipeline including the served-log write): p50 / p99 and the
   number of candidates scored per request;
 - batch: pages per second for batches of 1,000 users;
-- HTTP: the real app under uvicorn on loopback, load from separate processes:
-  requests/s and p99;
+- HTTP: the real app under uvicorn on loopback, one forked server process per core
+  sharing the listening socket, load from a separate process (concurrent keep-alive
+  connections): requests/s and p99;
 - memory: resident set size of the catalog and its ANN index (growth over the
   loaded process before generation).
 
@@ -22,16 +23,18 @@ Prints a table and writes ``bench/results/feed.json``.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import json
 import multiprocessing
+import os
 import platform
 import random
 import resource
+import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -253,54 +256,97 @@ def bench_batch(runtime: Runtime, n_users: int, batches: int, seed: int) -> dict
     return {"batch_size": 1000, "batches": batches, "pages_per_s": pages / seconds}
 
 
-def _load(url: str, token: str, n_users: int, seconds: float, seed: int, out: Any) -> None:
-    import httpx
+async def _client(
+    port: int, token: str, n_users: int, deadline: float, rng: random.Random, out: list[float]
+) -> None:
+    """One keep-alive connection issuing requests back to back (raw HTTP/1.1: a
+    full HTTP client costs as much CPU as the server's work, on the same 2 cores)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    while time.perf_counter() < deadline:
+        user = f"u{rng.randrange(n_users):07d}"
+        started = time.perf_counter()
+        writer.write(
+            f"GET /v1/feed/home?user_id={user} HTTP/1.1\r\nHost: bench\r\n"
+            f"Authorization: Bearer {token}\r\n\r\n".encode()
+        )
+        head = await reader.readuntil(b"\r\n\r\n")
+        status = head.split(b" ", 2)[1]
+        length = next(
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        )
+        body = await reader.readexactly(length)
+        out.append((time.perf_counter() - started) * 1000)
+        assert status == b"200", body[:500]
+    writer.close()
 
-    rng = random.Random(seed)
-    latencies = []
-    with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+
+def _load(port: int, token: str, n_users: int, seconds: float, clients: int, out: Any) -> None:
+    """The load generator process: ``clients`` concurrent connections."""
+
+    async def run() -> list[float]:
+        latencies: list[float] = []
         deadline = time.perf_counter() + seconds
-        while time.perf_counter() < deadline:
-            user = f"u{rng.randrange(n_users):07d}"
-            started = time.perf_counter()
-            response = client.get(f"{url}/v1/feed/home", params={"user_id": user})
-            latencies.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, response.text
-    out.put(latencies)
+        await asyncio.gather(
+            *(
+                _client(port, token, n_users, deadline, random.Random(seed), latencies)
+                for seed in range(clients)
+            )
+        )
+        return latencies
+
+    out.put(asyncio.run(run()))
 
 
-def bench_http(runtime: Runtime, n_users: int, seconds: float, clients: int) -> dict[str, Any]:
+def _server(runtime: Runtime, sock: socket.socket) -> None:
+    """One forked server process on the shared listening socket (the catalog and its
+    index are shared copy-on-write with the parent)."""
     import uvicorn
 
     from safefeed.api.app import create_app
 
+    runtime.database.engine.dispose(close=False)  # connections are not shared over fork
+    config = uvicorn.Config(create_app(runtime), log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def bench_http(
+    runtime: Runtime, n_users: int, seconds: float, clients: int, servers: int
+) -> dict[str, Any]:
     with runtime.database.write() as conn:
         token = runtime.keys.issue(conn, "bench", ["service"], actor="bench", reason="bench").token
-    port = 8765
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    workers = [
-        context.Process(
-            target=_load,
-            args=(f"http://127.0.0.1:{port}", token, n_users, seconds, seed, queue),
-        )
-        for seed in range(clients)
-    ]
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1024)
+    port = sock.getsockname()[1]
+    fork = multiprocessing.get_context("fork")
+    workers = [fork.Process(target=_server, args=(runtime, sock)) for _ in range(servers)]
     for worker in workers:
         worker.start()
-    latencies = [x for _ in workers for x in queue.get()]
+    for _ in range(600):  # until every server answers (each is ready once started)
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as probe:
+                probe.sendall(b"GET /healthz HTTP/1.1\r\nHost: bench\r\n\r\n")
+                if probe.recv(64).startswith(b"HTTP/1.1 200"):
+                    break
+        except OSError:
+            pass
+        time.sleep(0.1)
+    time.sleep(1.0)
+    spawn = multiprocessing.get_context("spawn")
+    queue = spawn.Queue()
+    load = spawn.Process(target=_load, args=(port, token, n_users, seconds, clients, queue))
+    load.start()
+    latencies = queue.get()
+    load.join()
     for worker in workers:
+        worker.terminate()
         worker.join()
-    server.should_exit = True
-    thread.join()
+    sock.close()
     return {
+        "servers": servers,
         "clients": clients,
         "seconds": seconds,
         "requests": len(latencies),
@@ -318,6 +364,9 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=3)
     parser.add_argument("--http-seconds", type=float, default=20.0)
     parser.add_argument("--http-clients", type=int, default=8)
+    parser.add_argument(
+        "--http-servers", type=int, default=os.cpu_count() or 1, help="server processes"
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     console = Console()
@@ -337,9 +386,10 @@ def main() -> None:
         store_seconds = generate_store(runtime, args.items, args.users, args.seed)
     now = runtime.clock.now()
     runtime.feed.mark_catalog_fresh(now)
-    with console.status("loading policy state, building derived lists"):
-        runtime.policy_cache.snapshot()
-        runtime.feed.lists(runtime.feed.catalog.view, to_us(now))
+    with console.status("loading policy state, building derived lists and gate verdicts"):
+        started = time.perf_counter()
+        runtime.feed.warm(("home",))
+        warm_seconds = time.perf_counter() - started
     gc.collect()
     gc.freeze()  # the catalog is long-lived: keep the collector from walking it
     with console.status("in-process latency"):
@@ -347,13 +397,16 @@ def main() -> None:
     with console.status("batch throughput"):
         batch = bench_batch(runtime, args.users, args.batches, args.seed)
     with console.status("HTTP on loopback"):
-        http = bench_http(runtime, args.users, args.http_seconds, args.http_clients)
+        http = bench_http(
+            runtime, args.users, args.http_seconds, args.http_clients, args.http_servers
+        )
     results = {
         "machine": {"python": platform.python_version(), "cpus": multiprocessing.cpu_count()},
         "items": args.items,
         "users": args.users,
         "generation_seconds": made["seconds"],
         "store_seconds": store_seconds,
+        "warm_seconds": warm_seconds,
         "rss_catalog_and_index_mb": rss_catalog,
         "rss_total_mb": rss_mb(),
         "in_process": in_process,

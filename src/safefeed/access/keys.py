@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select, update
@@ -19,6 +21,7 @@ __all__ = ["ApiKeyStore", "IssuedKey", "Principal", "hash_key"]
 
 _keys = table_of(ApiKey)
 _PREFIX = "sf_"
+_VERIFIED_SECONDS = 5.0
 
 
 def hash_key(token: str) -> str:
@@ -52,6 +55,8 @@ class ApiKeyStore:
     def __init__(self, audit: AuditLog, clock: Clock) -> None:
         self.audit = audit
         self.clock = clock
+        # Keys verified recently: key hash -> (principal, monotonic time verified).
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     def issue(
         self, conn: Connection, name: str, roles: Sequence[str], *, actor: str, reason: str
@@ -107,6 +112,27 @@ class ApiKeyStore:
             return None
         return Principal(row.key_id, row.name, frozenset(row.roles))
 
+    def verify(
+        self, read: Callable[[], AbstractContextManager[Connection]], token: str
+    ) -> Principal | None:
+        """`authenticate`, remembering a verified key for `_VERIFIED_SECONDS` so a busy
+        route does not read the store per call. A revocation here applies at once;
+        one made by another process reaches this one within that bound."""
+        digest = hash_key(token)
+        found = self._verified.get(digest)
+        now = time.monotonic()
+        if found is not None and now - found[1] < _VERIFIED_SECONDS:
+            return found[0]
+        with read() as conn:
+            principal = self.authenticate(conn, token)
+        if principal is None:
+            self._verified.pop(digest, None)
+        else:
+            if len(self._verified) > 10_000:  # bounded: keys are few, tokens guessed many
+                self._verified.clear()
+            self._verified[digest] = (principal, now)
+        return principal
+
     def revoke(self, conn: Connection, key_id: str, *, actor: str, reason: str) -> None:
         result = conn.execute(
             update(_keys)
@@ -115,6 +141,7 @@ class ApiKeyStore:
         )
         if result.rowcount == 0:
             raise NotFoundError(f"no active key {key_id!r}")
+        self._verified.clear()
         self.audit.append(
             conn, actor=actor, action="api_key.revoked", reason=reason, details={"key_id": key_id}
         )

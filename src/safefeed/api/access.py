@@ -33,8 +33,8 @@ class Access:
                 headers={"WWW-Authenticate": "Bearer"},
             )
         runtime = request.app.state.runtime
-        with runtime.database.read() as conn:
-            principal = ApiKeyStore.authenticate(conn, token)
+        keys: ApiKeyStore = runtime.keys
+        principal = keys.verify(runtime.database.read, token)
         if principal is None:
             raise HTTPException(
                 401, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"}

@@ -10,7 +10,7 @@ closed (drop).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -24,9 +24,13 @@ __all__ = [
     "ITEM_RULES",
     "RULES",
     "Candidate",
+    "ItemVerdicts",
     "RequestContext",
+    "RequestRules",
     "evaluate",
     "evaluate_one",
+    "item_verdicts",
+    "request_rules",
 ]
 
 
@@ -277,6 +281,76 @@ class _Verdict:
     region_restricted: bool
 
 
+def _item_outcomes(
+    candidate: Candidate, context: RequestContext, snapshot: PolicySnapshot
+) -> tuple[tuple[RuleOutcome | None, ...], Action]:
+    """The item rules' outcomes in the surface's rule order (None where a request rule
+    goes) and the strictest of their actions."""
+    slots: list[RuleOutcome | None] = []
+    action = Action.ALLOW
+    for setting in snapshot.config.surface(context.surface).rules:
+        if not setting.enabled:
+            slots.append(RuleOutcome(setting.name, "disabled", Action.ALLOW))
+        elif setting.name in ITEM_RULES:
+            outcome = RULES[setting.name](candidate, context, snapshot)
+            action = max(action, outcome.action)
+            slots.append(outcome)
+        else:
+            slots.append(None)
+    return tuple(slots), action
+
+
+@dataclass(frozen=True, slots=True)
+class ItemVerdicts:
+    """What the item rules say about a batch of candidates on one surface, in the
+    form a vectorised memo can hold: the strictest item-level action per candidate,
+    and whether its request rules can say anything but ALLOW (``ordinary`` False:
+    an audience or region restriction, an expiry, or no creator). Valid until
+    ``until`` (the next kill switch to lapse) and while nothing the rules read changed.
+    """
+
+    actions: tuple[int, ...]
+    ordinary: tuple[bool, ...]
+    until: datetime | None
+
+
+def item_verdicts(
+    candidates: Sequence[Candidate], surface: Surface, now: datetime, snapshot: PolicySnapshot
+) -> ItemVerdicts:
+    """The item-level half of the gate for a batch, not memoized here: the caller
+    keeps the result per catalog row (see `safefeed.feed.catalog.verdicts`)."""
+    context = RequestContext(surface=surface, now=now)
+    actions: list[int] = []
+    ordinary: list[bool] = []
+    for candidate in candidates:
+        actions.append(int(_item_outcomes(candidate, context, snapshot)[1]))
+        ordinary.append(
+            candidate.creator_id is not None
+            and candidate.expires_at is None
+            and _audience_requirement(candidate, snapshot) is None
+            and not _region_requirement(candidate, snapshot)
+        )
+    return ItemVerdicts(tuple(actions), tuple(ordinary), snapshot.next_switch_expiry(now))
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRules:
+    """The request half of the gate for one request: when it lets an ordinary item
+    (see `ItemVerdicts`) through on the item rules' action alone."""
+
+    #: False when policy is stale: every item then goes through `evaluate` (and drops).
+    fresh: bool
+    #: Creators whose items always go through `evaluate` (blocked or muted ones).
+    unwanted_creators: frozenset[str]
+
+
+def request_rules(context: RequestContext, snapshot: PolicySnapshot) -> RequestRules:
+    """What the request rules need checked per item for this request: ordinary items
+    from other creators take every request rule's shared ALLOW, as in `evaluate`."""
+    fresh = _snapshot_fresh(_NO_CANDIDATE, context, snapshot) is _FRESH
+    return RequestRules(fresh, context.blocked_creators | context.muted_creators)
+
+
 def _verdict(candidate: Candidate, context: RequestContext, snapshot: PolicySnapshot) -> _Verdict:
     """The item rules' outcomes, from the snapshot's memo when still valid."""
     memo = snapshot.memo
@@ -296,24 +370,14 @@ def _verdict(candidate: Candidate, context: RequestContext, snapshot: PolicySnap
             and (found.candidate is candidate or found.candidate == candidate)
         ):
             return found
-    slots: list[RuleOutcome | None] = []
-    action = Action.ALLOW
-    for setting in snapshot.config.surface(context.surface).rules:
-        if not setting.enabled:
-            slots.append(RuleOutcome(setting.name, "disabled", Action.ALLOW))
-        elif setting.name in ITEM_RULES:
-            outcome = RULES[setting.name](candidate, context, snapshot)
-            action = max(action, outcome.action)
-            slots.append(outcome)
-        else:
-            slots.append(None)
+    slots, action = _item_outcomes(candidate, context, snapshot)
     verdict = _Verdict(
         candidate,
         snapshot.generation,
         content_revision,
         creator_revision,
         snapshot.next_switch_expiry(context.now),
-        tuple(slots),
+        slots,
         action,
         _audience_requirement(candidate, snapshot),
         _region_requirement(candidate, snapshot),

@@ -23,6 +23,9 @@ from safefeed.types import SubjectKey
 
 __all__ = ["PolicyCache", "PolicyDelta", "PolicySnapshot", "PolicySource"]
 
+#: Policy deltas remembered for `PolicySnapshot.changed_since`.
+_CHANGE_LOG = 1024
+
 
 @dataclass(frozen=True, slots=True)
 class PolicySnapshot:
@@ -48,6 +51,10 @@ class PolicySnapshot:
     switch_expiries: tuple[datetime, ...] = ()
     #: Per-process memo of item-level gate outcomes (None: evaluate every rule afresh).
     memo: dict[Any, Any] | None = None
+    #: The recent deltas, oldest first: (from revision, to revision, the items and
+    #: creators changed in between). What `changed_since` reads; bounded, so a
+    #: long-gone revision has no answer.
+    changes: tuple[tuple[int, int, frozenset[SubjectKey]], ...] = ()
 
     def age(self, now: datetime) -> timedelta:
         return now - self.fresh_at
@@ -66,6 +73,23 @@ class PolicySnapshot:
         """When the next kill switch in force lapses on its own, if any does."""
         at = bisect_right(self.switch_expiries, now)
         return self.switch_expiries[at] if at < len(self.switch_expiries) else None
+
+    def changed_since(self, revision: int) -> frozenset[SubjectKey] | None:
+        """The content items and creators whose own policy (state, denylist entry,
+        kill switch) changed after ``revision`` up to this snapshot's. None when that
+        is no longer known (too old): a memo keyed on ``revision`` must then be dropped
+        whole. Changes that affect every item bump ``generation`` instead."""
+        if revision >= self.revision:
+            return frozenset()
+        changes = self.changes
+        # Every revision after ``revision`` must still be in the log.
+        if revision < 0 or not changes or changes[0][0] > revision:
+            return None
+        changed: set[SubjectKey] = set()
+        for _, to, subjects in changes:
+            if revision < to <= self.revision:
+                changed |= subjects
+        return frozenset(changed)
 
     def kill_switch(self, scope: str, target: str, now: datetime) -> KillSwitchRecord | None:
         """The switch for (scope, target) if it is in force now."""
@@ -110,6 +134,7 @@ class PolicyCache:
         self._subject_revisions: dict[SubjectKey, int] = {}
         self._switch_expiries: tuple[datetime, ...] = ()
         self._memo: dict[Any, Any] = {}
+        self._changes: tuple[tuple[int, int, frozenset[SubjectKey]], ...] = ()
         self.refresh_errors = 0
 
     def snapshot(self) -> PolicySnapshot:
@@ -118,6 +143,15 @@ class PolicyCache:
         if (now - self._checked_at).total_seconds() >= self._config.refresh_seconds:
             self.refresh(now)
         return self._view()
+
+    def current(self) -> PolicySnapshot:
+        """The snapshot as of the last refresh, without reading the store: for a second
+        look within one request (its freshness bound still applies)."""
+        return self._view()
+
+    def changed_since(self, revision: int) -> frozenset[SubjectKey] | None:
+        """See `PolicySnapshot.changed_since` (as of the last refresh)."""
+        return self._view().changed_since(revision)
 
     def refresh(self, now: datetime | None = None) -> bool:
         """Catch up with the store. Returns False (and keeps the old data, which then
@@ -144,13 +178,15 @@ class PolicyCache:
         if delta.config is not None and delta.config != self._config:
             self._config = delta.config
             self._generation += 1
+        touched: set[SubjectKey] = set()
         for record in delta.states:
             self._states[record.subject] = record
             self._subject_revisions[record.subject] = delta.revision
+            touched.add(record.subject)
         for entry in delta.denylist:
-            self._touch(entry.kind, entry.value, delta.revision)
+            self._touch(entry.kind, entry.value, delta.revision, touched)
         for switch in delta.kill_switches:
-            self._touch(switch.scope, switch.target, delta.revision)
+            self._touch(switch.scope, switch.target, delta.revision, touched)
         if delta.denylist:
             changed: dict[str, set[str]] = {}
             for entry in delta.denylist:
@@ -171,6 +207,9 @@ class PolicyCache:
             self._switch_expiries = tuple(
                 sorted(s.expires_at for s in self._kill_switches.values() if s.expires_at)
             )
+        if self._revision >= 0:  # the first load is everything: nothing memoized yet
+            logged = (self._revision, delta.revision, frozenset(touched))
+            self._changes = (*self._changes[-(_CHANGE_LOG - 1) :], logged)
         self._revision = delta.revision
 
     # Denylist kinds and kill-switch scopes that name one item or one creator.
@@ -180,13 +219,14 @@ class PolicyCache:
         "creator": "creator",
     }
 
-    def _touch(self, kind: str, value: str, revision: int) -> None:
+    def _touch(self, kind: str, value: str, revision: int, touched: set[SubjectKey]) -> None:
         """Record what a denylist or kill-switch change invalidates in the gate memo."""
         subject_type = self._ITEM_KINDS.get(kind)
         if subject_type is None:
             self._generation += 1  # a topic, campaign, category or mechanism: every item
         else:
             self._subject_revisions[(subject_type, value)] = revision
+            touched.add((subject_type, value))
 
     def _view(self) -> PolicySnapshot:
         return PolicySnapshot(
@@ -200,4 +240,5 @@ class PolicyCache:
             subject_revisions=self._subject_revisions,
             switch_expiries=self._switch_expiries,
             memo=self._memo,
+            changes=self._changes,
         )

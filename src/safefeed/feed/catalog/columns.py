@@ -63,6 +63,7 @@ _CREATOR_STATS = ("c_w_impressions", "c_w_follows", "c_w_negative")
 _DEFAULT_DURATION = {"post": 20.0, "article": 180.0, "video": 300.0, "short": 30.0}
 
 IntArray = npt.NDArray[np.int64]
+_EDIT_LOG = 4096
 #: Bytes of an id hash (48 bits: short enough for a cursor, collisions only hide an item).
 ID_HASH_BYTES = 6
 
@@ -130,6 +131,10 @@ class FeedCatalog:
         self._hashtags: list[tuple[str, ...]] = []
         self._regions: list[str | None] = []
         self._candidates: list[Candidate | None] = []
+        # Existing rows whose attributes changed, per upsert (memos of per-row verdicts
+        # read it); the oldest are dropped past `_EDIT_LOG`, counted in `_edits_dropped`.
+        self._edits: list[IntArray] = []
+        self._edits_dropped = 0
         self.index = AnnIndex(dim)
         self.revision = -1
         self.lock = threading.Lock()
@@ -251,6 +256,12 @@ class FeedCatalog:
         ccols = self._ccols
         np.minimum.at(ccols["c_first_us"], creators, published)
         np.add.at(ccols["c_items"], creators[rows >= self._n], 1)
+        edited = rows[rows < self._n]
+        if len(edited):
+            self._edits.append(edited)
+            if len(self._edits) > _EDIT_LOG:
+                del self._edits[0]
+                self._edits_dropped += 1
         self._n += new
         for i, at in enumerate(rows.tolist()):
             if batch.hashtags:
@@ -261,6 +272,20 @@ class FeedCatalog:
         self.index.add(rows[live], batch.embeddings[live])
         self.index.tombstone(rows[~live])
         return rows
+
+    @property
+    def edit_mark(self) -> int:
+        """A counter of upserts that changed existing rows (see `edited_since`)."""
+        return self._edits_dropped + len(self._edits)
+
+    def edited_since(self, mark: int) -> IntArray | None:
+        """Existing rows whose attributes changed after ``mark`` (an `edit_mark`);
+        None when that is no longer known."""
+        start = mark - self._edits_dropped
+        if start < 0:
+            return None
+        edits = self._edits[start:]
+        return np.concatenate(edits) if edits else np.empty(0, np.int64)
 
     def update_stats(self, rows: IntArray, values: dict[str, np.ndarray]) -> None:
         """Overwrite statistics columns of existing rows."""
@@ -325,6 +350,14 @@ class FeedCatalog:
     def creator_rows(self, creator_ids: Sequence[str]) -> IntArray:
         found = [self.creator_of.get(c) for c in creator_ids]
         return np.array([r for r in found if r is not None], dtype=np.int64)
+
+    def rows_of_creators(self, creator_ids: Sequence[str]) -> IntArray:
+        """Rows of every item (published or not yet) by any of these creators."""
+        creators = self.creator_rows(creator_ids)
+        if not len(creators):
+            return np.empty(0, np.int64)
+        column = self._cols["creator"][: self._n]
+        return np.flatnonzero(np.isin(column, creators)).astype(np.int64)
 
     def topic_ids(self, topics: Sequence[str]) -> IntArray:
         found = [self.topic_of.get(t) for t in topics]

@@ -10,6 +10,7 @@ ceiling) remove a candidate whatever the weights say.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,6 +57,20 @@ def _affinity(weights: dict[str, float], names: list[str], ids: npt.NDArray[np.i
     return np.asarray(table[ids], dtype=np.float64)
 
 
+def _per_creator(
+    view: CatalogView, weights: Mapping[str, float], creators: npt.NDArray[np.int32]
+) -> npt.NDArray[np.float64]:
+    """``weights`` (by creator id) looked up for each catalog creator row, 0 elsewhere."""
+    rows = view.catalog.creator_of
+    known = {rows[k]: w for k, w in weights.items() if k in rows}
+    if not known:
+        return np.zeros(len(creators))
+    keys = np.array(sorted(known), dtype=np.int64)
+    values = np.array([known[int(k)] for k in keys], dtype=np.float64)
+    at = np.minimum(np.searchsorted(keys, creators), len(keys) - 1)
+    return np.where(keys[at] == creators, values[at], 0.0)
+
+
 def score(
     pool: CandidatePool,
     view: CatalogView,
@@ -81,18 +96,14 @@ def score(
         topic_aff = _affinity(user.topic_affinity, list(topics), item_topics)
         counted = np.maximum((item_topics >= 0).sum(axis=1), 1)
         creators = c["creator"][rows]
-        creator_names = view.catalog.creator_ids
-        creator_aff = np.array(
-            [np.tanh(user.creator_affinity.get(creator_names[i], 0.0) / 3.0) for i in creators]
-        )
+        creator_aff = np.tanh(_per_creator(view, user.creator_affinity, creators) / 3.0)
         session = set(view.catalog.topic_ids(user.session.topics).tolist())
         session_match = np.isin(item_topics, list(session)).sum(axis=1) / counted
-        followed = set(user.follows)
         features = {
             "topic_match": topic_aff.sum(axis=1) / counted,
             "creator_match": creator_aff,
             "session_match": session_match.astype(np.float64),
-            "followed": np.array([creator_names[i] in followed for i in creators], np.float64),
+            "followed": _per_creator(view, dict.fromkeys(user.follows, 1.0), creators),
         }
     fatigue = min(0.5, 0.05 * user.session.skips) if personalized else 0.0
     logit = (

@@ -87,19 +87,17 @@ def rerank(
     remaining = explore_ok.copy()
     creator_count: dict[int, int] = {}
     topic_count: dict[int, int] = {}
+    # Masks kept up to date as picks are made (cheaper than recomputing per slot):
+    # rows whose creator or a topic is at its cap, rows of creators already picked.
+    capped = np.zeros(len(order), bool)
+    picked_creator = np.zeros(len(order), bool)
     n_limited = n_fresh = long_run = 0
     last_sensitive = False
     picks: list[int] = []
     fresh_target = min(surface.fresh_min, int((fresh & remaining).sum()))
     creator_target = min(surface.min_creators, length, len(set(creator[remaining].tolist())))
     while len(picks) < length:
-        feasible = remaining.copy()
-        if creator_count:
-            full = [k for k, v in creator_count.items() if v >= surface.per_creator]
-            feasible &= ~np.isin(creator, full)
-        if topic_count:
-            full = [k for k, v in topic_count.items() if v >= surface.per_topic]
-            feasible &= ~np.isin(topics, full).any(axis=1)
+        feasible = remaining & ~capped
         if n_limited >= surface.limited_max:
             feasible &= ~limited
         if last_sensitive:
@@ -108,7 +106,7 @@ def rerank(
             feasible &= ~long_video
         slots = length - len(picks)
         if slots <= creator_target - len(creator_count):
-            new = feasible & ~np.isin(creator, list(creator_count))
+            new = feasible & ~picked_creator
             if new.any():
                 feasible = new
         if slots <= fresh_target - n_fresh:
@@ -129,8 +127,14 @@ def rerank(
         remaining[pick] = False
         key = int(creator[pick])
         creator_count[key] = creator_count.get(key, 0) + 1
+        same_creator = creator == key
+        picked_creator |= same_creator
+        if creator_count[key] >= surface.per_creator:
+            capped |= same_creator
         for t in topics[pick][topics[pick] >= 0].tolist():
             topic_count[t] = topic_count.get(t, 0) + 1
+            if topic_count[t] >= surface.per_topic:
+                capped |= (topics == t).any(axis=1)
         n_limited += int(limited[pick])
         n_fresh += int(fresh[pick])
         last_sensitive = bool(sensitive[pick])

@@ -10,6 +10,7 @@ the email digest and the simulator with thousands.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,7 @@ from safefeed.exceptions import ConfigError, InputError, SafefeedError
 from safefeed.feed.catalog.columns import CatalogView, FeedCatalog
 from safefeed.feed.catalog.derived import DerivedLists, build_lists
 from safefeed.feed.catalog.loader import refresh_catalog
+from safefeed.feed.catalog.verdicts import VerdictArrays
 from safefeed.feed.config import SOURCE_NAMES, FeedConfig, RankerConfig, default_feed_config
 from safefeed.feed.contracts import FeedItem, FeedMode, FeedRequest, FeedResponse
 from safefeed.feed.ranking.ranker import Scored, score
@@ -44,15 +46,17 @@ from safefeed.feed.validation.final import (
     vet_fallback,
 )
 from safefeed.policy.gate import RequestContext
+from safefeed.policy.rules import Action
 from safefeed.policy.snapshot import PolicyCache, PolicySnapshot
 from safefeed.store.database import Database
-from safefeed.types import PROACTIVE_SURFACES
+from safefeed.types import PROACTIVE_SURFACES, Surface
 
 __all__ = ["MODEL_VERSION", "FeedEngine"]
 
 #: The task models in use: smoothed estimates from event statistics.
 MODEL_VERSION = "smoothed-estimates-1"
 _MAX_VALIDATION_ROUNDS = 4
+_REREAD_SECONDS = 0.5
 
 
 @dataclass(slots=True)
@@ -91,6 +95,7 @@ class FeedEngine:
         self.clock = clock
         self.config = config or default_feed_config()
         self.catalog = FeedCatalog(self.config.embedding_dim)
+        self.verdicts = VerdictArrays(self.catalog)
         self.sources = DEFAULT_SOURCES
         self._policy_cache = policy_cache
         self._data_dir = data_dir
@@ -151,6 +156,17 @@ class FeedEngine:
         assert lists is not None
         return lists
 
+    def warm(self, surfaces: Sequence[Surface] = ("home", "following", "related")) -> None:
+        """Build what the first requests would otherwise build on the request path:
+        the policy snapshot, the derived lists, and the gate's verdicts for every
+        catalog row on ``surfaces`` (at server start-up; seconds on a large catalog)."""
+        now = self.clock.now()
+        snapshot = self._policy_cache().snapshot()
+        view = self.refresh(now)
+        self.lists(view, to_us(now))
+        for surface in surfaces:
+            self.verdicts.warm(surface, snapshot, now)
+
     def _vet(
         self, view: CatalogView, lists: DerivedLists, snap: PolicySnapshot, now: datetime
     ) -> None:
@@ -169,6 +185,7 @@ class FeedEngine:
         """One page per request, in order (see the module docstring)."""
         now = self.clock.now()
         now_us = to_us(now)
+        started = time.monotonic()
         snapshot = self._policy_cache().snapshot()
         view = self.refresh(now)
         lists = self.lists(view, now_us)
@@ -190,8 +207,11 @@ class FeedEngine:
                 plan.mode, plan.mode_reason = "fallback", _stale_reason(policy_fresh)
             if plan.mode in ("personalized", "non_personalized"):
                 self._candidates_and_scores(plan, view, lists, snapshot, now_us)
-        # Final validation reads policy afresh: whatever changed while we ranked counts.
-        final = self._policy_cache().snapshot()
+        # Final validation reads policy afresh when ranking took long enough (a batch)
+        # for a change meanwhile to matter; a single page uses the read it started with.
+        cache = self._policy_cache()
+        slow = time.monotonic() - started > _REREAD_SECONDS
+        final = cache.snapshot() if slow else cache.current()
         responses = []
         for plan in plans:
             if plan.mode != "fallback" and plan.mode != "empty" and not final.is_fresh(now):
@@ -302,7 +322,9 @@ class FeedEngine:
             personalized=personalized,
             anchors=anchors[anchors < view.n],
         )
-        plan.pool = generate(ctx, excluded, served, plan.context, snapshot, self.sources)
+        plan.pool = generate(
+            ctx, excluded, served, plan.context, snapshot, self.sources, self.verdicts
+        )
         plan.scored = score(
             plan.pool,
             view,
@@ -397,6 +419,10 @@ class FeedEngine:
             for index, verdict in zip(new, fresh, strict=True):
                 checked[index] = verdict
                 verdicts.append(verdict)
+                if verdict.decision is not None:
+                    # Ordinary items reached the pool on the memoized verdict alone:
+                    # the trace shows final validation's rule outcomes for them.
+                    pool.decisions.setdefault(verdict.row, verdict.decision)
                 if not verdict.ok:
                     rejected[index] = True
             picks = slate.picks
@@ -452,7 +478,7 @@ class FeedEngine:
             features = {k: float(v[index]) for k, v in plan.scored.features.items()}
             mask = int(plan.pool.provenance[index])
             provenance = tuple(n for b, n in enumerate(SOURCE_NAMES) if mask >> b & 1)
-            action = plan.pool.decisions[row].action.name.lower()
+            action = Action(int(plan.pool.action[index])).name.lower()
         score_value = sum(components.values())
         topics = catalog.candidate(row).topics
         reasons = explain(source, provenance, components, features, creator, topics, action)

@@ -1,6 +1,8 @@
 """Candidate generation: run each source within its quota, drop what the request
 may not see with cheap array checks, and ask the gate about every row a source
-returns. Sources switched off by a kill switch, or needing a profile the request
+returns — through the process's array memo of the gate's item-level verdicts
+(`safefeed.feed.catalog.verdicts`) for ordinary items, through the whole gate for
+the rest. Sources switched off by a kill switch, or needing a profile the request
 may not use, are not run; the trace says which and why."""
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from safefeed.feed.catalog.columns import CatalogView
+from safefeed.feed.catalog.verdicts import VerdictArrays
 from safefeed.feed.config import SOURCE_NAMES
 from safefeed.feed.sources.base import CandidateSource, Rows, SourceContext
 from safefeed.feed.sources.curated import (
@@ -26,8 +30,8 @@ from safefeed.feed.sources.profile import (
     SessionTopicSource,
 )
 from safefeed.feed.sources.similar import SimilarSource
-from safefeed.policy.gate import RequestContext, evaluate
-from safefeed.policy.rules import GateDecision
+from safefeed.policy.gate import RequestContext, evaluate, request_rules
+from safefeed.policy.rules import Action, GateDecision
 from safefeed.policy.snapshot import PolicySnapshot
 
 __all__ = ["DEFAULT_SOURCES", "CandidatePool", "generate", "prefilter"]
@@ -100,14 +104,21 @@ def generate(
     gate_context: RequestContext,
     snapshot: PolicySnapshot,
     sources: Sequence[CandidateSource] = DEFAULT_SOURCES,
+    verdicts: VerdictArrays | None = None,
 ) -> CandidatePool:
-    """The candidate pool of one request."""
+    """The candidate pool of one request. ``verdicts`` is the process's memo of the
+    gate's item-level verdicts (a fresh, empty one when not given)."""
     quotas = ctx.surface.quotas
     catalog = ctx.view.catalog
+    verdicts = verdicts or VerdictArrays(catalog)
+    rules = request_rules(gate_context, snapshot)
+    unwanted = catalog.creator_rows(sorted(rules.unwanted_creators))
     rows: list[Rows] = []
     codes: list[npt.NDArray[np.int8]] = []
+    actions: list[npt.NDArray[np.int8]] = []
     decisions: dict[int, GateDecision] = {}
-    provenance: dict[int, int] = {}
+    # Bits of later sources that proposed a row an earlier one already contributed.
+    also: dict[int, int] = {}
     removed: dict[str, int] = {}
     skipped: dict[str, str] = {}
     now = gate_context.now
@@ -126,39 +137,76 @@ def generate(
             continue
         proposed = source.propose(ctx, quota * 2)
         bit = 1 << _SOURCE_CODE[source.name]
-        fresh = []
-        for row in proposed.tolist():
-            if row in provenance:
-                provenance[row] |= bit
-            else:
-                fresh.append(row)
-        candidates = prefilter(
-            ctx, np.asarray(fresh, dtype=np.int64), excluded, served, removed
-        ).tolist()
-        # The gate, for every candidate a source returns (each row gated once per
-        # request), in chunks just large enough to fill the quota.
-        kept: list[int] = []
-        at = 0
-        while len(kept) < quota and at < len(candidates):
-            chunk = candidates[at : at + max(16, (quota - len(kept)) * 11 // 10)]
-            at += len(chunk)
-            verdicts = evaluate([catalog.candidate(r) for r in chunk], gate_context, snapshot)
-            for row, decision in zip(chunk, verdicts, strict=True):
-                if not decision.eligible:
-                    removed["gate"] = removed.get("gate", 0) + 1
-                elif len(kept) < quota:
-                    kept.append(row)
-                    decisions[row] = decision
-                    provenance[row] = bit
-        rows.append(np.asarray(kept, dtype=np.int64))
+        fresh = proposed
+        if rows:
+            known = np.isin(proposed, np.concatenate(rows))
+            for row in proposed[known].tolist():
+                also[row] = also.get(row, 0) | bit
+            fresh = proposed[~known]
+        candidates = prefilter(ctx, fresh.astype(np.int64), excluded, served, removed)
+        kept, action = _gate(
+            ctx.view, candidates, quota, gate_context, snapshot, verdicts, rules.fresh,
+            unwanted, decisions, removed,
+        )  # fmt: skip
+        rows.append(kept)
+        actions.append(action)
         codes.append(np.full(len(kept), _SOURCE_CODE[source.name], dtype=np.int8))
     all_rows = np.concatenate(rows) if rows else np.empty(0, np.int64)
+    source_codes = np.concatenate(codes) if codes else np.empty(0, np.int8)
+    provenance = np.left_shift(1, source_codes.astype(np.int32))
+    if also:
+        order = np.argsort(all_rows, kind="stable")
+        keys = np.fromiter(also, np.int64, len(also))
+        at = order[np.searchsorted(all_rows[order], keys)]
+        provenance[at] |= np.fromiter(also.values(), np.int32, len(also))
     return CandidatePool(
         rows=all_rows,
-        source=np.concatenate(codes) if codes else np.empty(0, np.int8),
-        provenance=np.array([provenance[r] for r in all_rows.tolist()], dtype=np.int32),
-        action=np.array([int(decisions[r].action) for r in all_rows.tolist()], dtype=np.int8),
+        source=source_codes,
+        provenance=provenance.astype(np.int32),
+        action=np.concatenate(actions) if actions else np.empty(0, np.int8),
         decisions=decisions,
         removed=removed,
         skipped=skipped,
     )
+
+
+def _gate(
+    view: CatalogView,
+    candidates: Rows,
+    quota: int,
+    context: RequestContext,
+    snapshot: PolicySnapshot,
+    verdicts: VerdictArrays,
+    fresh: bool,
+    unwanted: Rows,
+    decisions: dict[int, GateDecision],
+    removed: dict[str, int],
+) -> tuple[Rows, npt.NDArray[np.int8]]:
+    """The gate over one source's candidates (each row gated once per request): the
+    first ``quota`` eligible rows and their actions. Ordinary items take the item
+    rules' memoized action (the request rules can only allow them); the others —
+    restricted audience or region, an expiry, a blocked or muted creator, stale
+    policy — go through the whole gate, whose decisions are kept."""
+    if not len(candidates):
+        return candidates, np.empty(0, np.int8)
+    known = verdicts.lookup(candidates, context.surface, snapshot, context.now)
+    action = known.actions.astype(np.int8)
+    plain = known.ordinary & fresh & ~np.isin(view.col("creator")[candidates], unwanted)
+    special = np.flatnonzero(~plain)
+    found: dict[int, GateDecision] = {}
+    if len(special):
+        rows = candidates[special].tolist()
+        gated = evaluate([view.catalog.candidate(r) for r in rows], context, snapshot)
+        found = dict(zip(rows, gated, strict=True))
+        action[special] = [int(d.action) for d in gated]
+    eligible = action < int(Action.DROP)
+    positions = np.flatnonzero(eligible)
+    cutoff = int(positions[quota - 1]) + 1 if len(positions) >= quota else len(candidates)
+    dropped = int((~eligible[:cutoff]).sum())
+    if dropped:
+        removed["gate"] = removed.get("gate", 0) + dropped
+    take = positions[:quota]
+    kept = candidates[take]
+    for row in kept[~plain[take]].tolist():
+        decisions[row] = found[row]
+    return kept, action[take]
