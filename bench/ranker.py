@@ -19,6 +19,7 @@ import statistics
 import time
 from pathlib import Path
 
+from safefeed.clock import to_us
 from safefeed.demo.served import traffic_start
 from safefeed.feed.contracts import FeedRequest
 from safefeed.feed.training import (
@@ -50,7 +51,7 @@ def main() -> None:
     weights = {str(k): v for k, v in runtime.feed.config.ranker("safety").weights.items()}
     started = time.perf_counter()
     with runtime.database.read() as conn:
-        data = build_dataset(conn, 0, 2**62)
+        data = build_dataset(conn, 0, to_us(clock.now()))
     loaded = time.perf_counter() - started
     trained = train_models(data, weights)
     version = save_version(settings.data_dir, data, trained, clock.now())
