@@ -12,6 +12,8 @@ MODULES = [
     "safefeed.feed.catalog.dwell",
     "safefeed.feed.catalog.embedding",
     "safefeed.feed.catalog.estimates",
+    "safefeed.feed.ranking.learned",
+    "safefeed.feed.training.metrics",
     "safefeed.feed.serving.explain",
     "safefeed.feed.serving.metrics",
     "safefeed.feed.sources.base",

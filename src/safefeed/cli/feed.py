@@ -11,8 +11,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
-from safefeed.cli.common import console, open_runtime, print_json
-from safefeed.clock import to_us
+from safefeed.cli.common import console, open_runtime, print_json, when_us
 from safefeed.exceptions import InputError
 from safefeed.feed.config import FeedSurface
 from safefeed.feed.contracts import FeedRequest
@@ -31,16 +30,6 @@ def _surface(value: str) -> FeedSurface:
     if value not in _SURFACES:
         raise InputError(f"surface must be one of {', '.join(_SURFACES)}")
     return value  # type: ignore[return-value]
-
-
-def _when(value: str | None, default: datetime) -> int:
-    if value is None:
-        return to_us(default)
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise InputError(f"bad time {value!r}: {exc}") from None
-    return to_us(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
 
 
 @feed_app.command("page")
@@ -116,8 +105,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Who was served an item between two times (JSON)."""
         with open_runtime() as runtime, runtime.database.read() as conn:
-            since_us = _when(since, datetime.fromtimestamp(0, UTC))
-            served = exposure(conn, content_id, since_us, _when(until, runtime.clock.now()) + 1)
+            since_us = when_us(since, datetime.fromtimestamp(0, UTC))
+            served = exposure(conn, content_id, since_us, when_us(until, runtime.clock.now()) + 1)
         print_json(
             {
                 "content_id": content_id,
@@ -133,5 +122,5 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """The feed's safety and diversity metrics over a window (JSON)."""
         with open_runtime() as runtime, runtime.database.read() as conn:
-            since_us = _when(since, datetime.fromtimestamp(0, UTC))
-            print_json(summarize(conn, since_us, _when(until, runtime.clock.now()) + 1))
+            since_us = when_us(since, datetime.fromtimestamp(0, UTC))
+            print_json(summarize(conn, since_us, when_us(until, runtime.clock.now()) + 1))

@@ -7,7 +7,7 @@ import sys
 import typer
 from click.exceptions import Abort, ClickException
 
-from safefeed.cli import audit, feed, keys, platform, policy, risk, sim
+from safefeed.cli import audit, feed, keys, platform, policy, risk, sim, train
 from safefeed.cli.common import err_console
 from safefeed.exceptions import InputError, NotFoundError, SafefeedError
 
@@ -33,6 +33,7 @@ app.add_typer(keys.keys_app, name="keys")
 risk.register(app)
 app.add_typer(risk.scenarios_app, name="scenarios")
 app.add_typer(risk.review_app, name="review")
+app.add_typer(train.train_app, name="train")
 
 
 def main(argv: list[str] | None = None) -> int:

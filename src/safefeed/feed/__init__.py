@@ -7,6 +7,8 @@ generation through the gate) → ``ranking`` (features, multi-objective utility)
 cursor, served log, explanations, metrics). Entry point: `FeedEngine.serve`.
 """
 
+# First: LightGBM's native library must load before usearch's (see _native).
+from safefeed.feed import _native  # noqa: F401  # isort: skip
 from safefeed.feed.config import FeedConfig, default_feed_config, parse_feed_config
 from safefeed.feed.contracts import FeedItem, FeedRequest, FeedResponse
 from safefeed.feed.serving.engine import FeedEngine

@@ -109,6 +109,9 @@ class RankerConfig(_Strict):
     trust_weighting: bool
     user_controls: bool
     safety_penalty: bool
+    #: ``smoothed``: estimates from event statistics; ``active``: the active learned
+    #: task models (`safefeed train activate`), smoothed where none is active.
+    model: Literal["smoothed", "active"] = "smoothed"
 
 
 class SurfaceConfig(_Strict):
@@ -140,6 +143,9 @@ class FeedConfig(_Strict):
 
     version: str = Field(min_length=1, max_length=64)
     embedding_dim: int = Field(ge=4, le=1024)
+    #: Embed item text with the packaged sentence model (the ``embeddings`` extra);
+    #: items without text keep topic embeddings.
+    text_embeddings: bool = False
     catalog: CatalogSettings
     fallback: FallbackSettings
     trending: TrendingSettings

@@ -46,6 +46,9 @@ class FeedItem:
     components: dict[str, float]
     action: str
     reasons: tuple[str, ...]
+    #: The model inputs and task estimates this item was scored with (the served log
+    #: keeps them; `safefeed train ranker` learns from them).
+    features: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -19,6 +19,7 @@ import numpy.typing as npt
 from safefeed.feed.catalog.columns import CatalogView
 from safefeed.feed.catalog.estimates import Floats, estimates, freshness
 from safefeed.feed.config import FeedConfig, RankerConfig, SurfaceConfig
+from safefeed.feed.ranking.features import TaskPredictor, model_inputs
 from safefeed.feed.sources.generate import CandidatePool
 from safefeed.feed.state.user import UserState
 from safefeed.policy.rules import Action
@@ -80,8 +81,10 @@ def score(
     surface: SurfaceConfig,
     now_us: int,
     personalized: bool,
+    predictor: TaskPredictor | None = None,
 ) -> Scored:
-    """Score every row of ``pool`` (see the module docstring)."""
+    """Score every row of ``pool`` (see the module docstring); with a ``predictor``
+    (learned task models) its estimates replace the smoothed ones."""
     rows = pool.rows
     n = len(rows)
     c = view.columns
@@ -127,12 +130,34 @@ def score(
     )
     p_follow = follow_rate * (1.0 - features["followed"])
     actions = pool.action.astype(np.int64)
+    smoothed = {
+        "open": p_open,
+        "dwell": p_open * est["sat_dwell"],
+        "save": est["p_save"],
+        "follow": p_follow,
+        "hide": p_hide,
+        "report": p_report,
+    }
+    inputs = model_inputs(
+        view,
+        rows,
+        est,
+        features,
+        smoothed,
+        fresh,
+        actions,
+        now_us,
+        fatigue=fatigue,
+        personalized=personalized,
+    )
+    tasks = predictor.adjust(inputs, smoothed) if predictor is not None else smoothed
+    p_open, p_hide, p_report = tasks["open"], tasks["hide"], tasks["report"]
     risk = 10.0 * p_report + p_hide + ACTION_PENALTY[actions]
     values = {
         "open": p_open,
-        "dwell": p_open * est["sat_dwell"],
-        "save": 10.0 * est["p_save"],
-        "follow": 10.0 * p_follow,
+        "dwell": tasks["dwell"],
+        "save": 10.0 * tasks["save"],
+        "follow": 10.0 * tasks["follow"],
         "hide": 10.0 * p_hide,
         "report": 10.0 * p_report,
         "freshness": fresh,
@@ -148,9 +173,7 @@ def score(
         ceiling = min(ceiling, surface.max_p_report)
     allowed = (p_report <= ceiling) & (p_hide <= config.hard_constraints.max_p_hide)
     allowed &= actions < int(Action.DROP)
-    features.update(
-        {"p_open": p_open, "p_hide": p_hide, "p_report": p_report, "p_follow": p_follow}
-    )
+    features = {**inputs, **{f"p_{task}": value for task, value in tasks.items()}}
     return Scored(
         utility=np.asarray(utility, dtype=np.float64),
         components=components,

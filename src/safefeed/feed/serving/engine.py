@@ -29,6 +29,8 @@ from safefeed.feed.catalog.loader import refresh_catalog
 from safefeed.feed.catalog.verdicts import VerdictArrays
 from safefeed.feed.config import SOURCE_NAMES, FeedConfig, RankerConfig, default_feed_config
 from safefeed.feed.contracts import FeedItem, FeedMode, FeedRequest, FeedResponse
+from safefeed.feed.ranking.features import TaskPredictor
+from safefeed.feed.ranking.learned import ActiveModels
 from safefeed.feed.ranking.ranker import Scored, score
 from safefeed.feed.rerank.slate import rerank
 from safefeed.feed.serving.cursor import CursorSigner, PageCursor, load_cursor_key
@@ -78,6 +80,8 @@ class _Plan:
     pool: CandidatePool | None = None
     scored: Scored | None = None
     trace: dict[str, Any] = field(default_factory=dict)
+    model: str = MODEL_VERSION
+    predictor: TaskPredictor | None = None
 
 
 class FeedEngine:
@@ -106,6 +110,7 @@ class FeedEngine:
         self._catalog_checked: datetime | None = None
         self._catalog_fresh: datetime | None = None
         self._lock = threading.Lock()
+        self.models = ActiveModels(data_dir)
 
     @property
     def signer(self) -> CursorSigner:
@@ -201,6 +206,7 @@ class FeedEngine:
                 with_push_counts=any(r.surface == "push" for r in requests),
             )
         plans = [self._plan(r, states[r.user_id], snapshot, now) for r in requests]
+        self._bind_models(plans)
         stale = not policy_fresh or not self.catalog_fresh(now)
         for plan in plans:
             if plan.mode in ("personalized", "non_personalized") and stale:
@@ -221,6 +227,18 @@ class FeedEngine:
             with self.database.write() as conn:
                 write_served(conn, responses, now_us)
         return responses
+
+    def _bind_models(self, plans: list[_Plan]) -> None:
+        """Rankers configured with ``model: active`` get the active learned task
+        models, or the smoothed estimates and the reason why."""
+        if not any(plan.ranker.model == "active" for plan in plans):
+            return
+        models, reason = self.models.current()
+        for plan in plans:
+            if plan.ranker.model == "active":
+                plan.predictor = models
+                plan.model = models.version if models is not None else MODEL_VERSION
+                plan.trace["model_reason"] = reason
 
     def _plan(
         self, request: FeedRequest, user: UserState, snapshot: PolicySnapshot, now: datetime
@@ -334,6 +352,7 @@ class FeedEngine:
             ctx.surface,
             now_us,
             personalized,
+            predictor=plan.predictor,
         )
 
     def _finish(
@@ -372,7 +391,7 @@ class FeedEngine:
             versions={
                 "feed_config": self.config.version,
                 "ranker": plan.ranker_name,
-                "model": MODEL_VERSION,
+                "model": plan.model,
                 "policy_config": snapshot.config.version,
                 "policy_revision": str(snapshot.revision),
                 "catalog_revision": str(view.revision),
@@ -492,6 +511,7 @@ class FeedEngine:
             components=components,
             action=action,
             reasons=reasons,
+            features=features,
         )
 
 
@@ -563,6 +583,8 @@ def _trace(
         },
         "policy_revision": snapshot.revision,
         "catalog_revision": view.revision,
+        "model": plan.model,
+        "model_reason": plan.trace.get("model_reason", "smoothed estimates (ranker configuration)"),
         "candidates_by_source": sources,
         "sources_skipped": pool.skipped if pool is not None else {},
         "removed_before_ranking": pool.removed if pool is not None else {},

@@ -3,7 +3,8 @@ the served log and the event log (``safefeed metrics``).
 
 The summaries: source contribution, harmful and limited-distribution exposure rate
 (served items whose policy state is now harmful, or limited), hides and reports
-per 1,000 sessions, repeat creator and topic rate within a page, creator exposure
+per 1,000 sessions, repeat creator and topic rate (consecutive items of a page
+with the same creator, or sharing a topic), creator exposure
 concentration (Gini), new-creator exposure and the fallback rate.
 """
 
@@ -19,7 +20,7 @@ from sqlalchemy import Connection, func, select
 
 from safefeed.feed.contracts import FeedResponse
 from safefeed.store.feed_tables import FeedRequestRow, FeedServedItem
-from safefeed.store.tables import EventRow, PolicyStateRow, table_of
+from safefeed.store.tables import Content, EventRow, PolicyStateRow, table_of
 
 __all__ = ["HARMFUL_STATES", "FeedPrometheus", "gini", "summarize"]
 
@@ -27,6 +28,7 @@ _served = table_of(FeedServedItem)
 _requests = table_of(FeedRequestRow)
 _states = table_of(PolicyStateRow)
 _events = table_of(EventRow)
+_content = table_of(Content)
 
 #: Policy states that count as harmful exposure once an item is in them.
 HARMFUL_STATES = ("blocked", "deleted", "restricted", "age_or_region_restricted")
@@ -61,6 +63,12 @@ class FeedPrometheus:
             ["surface", "source"],
             registry=registry,
         )
+        self.models = Counter(
+            "safefeed_feed_ranker_model_total",
+            "Feed responses by ranker and task-model version (learned or smoothed)",
+            ["ranker", "model"],
+            registry=registry,
+        )
         self.limited = Counter(
             "safefeed_feed_limited_items_served_total",
             "Items served with a limit or label action, by surface",
@@ -70,6 +78,8 @@ class FeedPrometheus:
 
     def observe(self, response: FeedResponse) -> None:
         self.requests.labels(response.surface, response.mode).inc()
+        versions = response.versions
+        self.models.labels(versions.get("ranker", ""), versions.get("model", "")).inc()
         for item in response.items:
             self.items.labels(response.surface, item.source).inc()
             if item.action != "allow":
@@ -110,12 +120,24 @@ def summarize(conn: Connection, since_us: int, until_us: int) -> dict[str, Any]:
         for r in rows
         if r.action in ("limit", "label") or states.get(r.content_id) == "limited_distribution"
     )
-    repeats = pairs = 0
+    topics: dict[str, set[str]] = {
+        cid: set(names or ())
+        for cid, names in conn.execute(
+            select(_content.c.content_id, _content.c.topics).where(
+                _content.c.content_id.in_(
+                    select(_served.c.content_id).where(window).distinct().scalar_subquery()
+                )
+            )
+        ).all()
+    }
+    repeats = topic_repeats = pairs = 0
     previous: Any = None
     for r in rows:
         if previous is not None and previous.request_id == r.request_id:
             pairs += 1
             repeats += int(previous.creator_id == r.creator_id)
+            shared = topics.get(previous.content_id, set()) & topics.get(r.content_id, set())
+            topic_repeats += bool(shared)
         previous = r
     request_window = (_requests.c.ts_us >= since_us) & (_requests.c.ts_us < until_us)
     modes: dict[str, int] = dict(
@@ -146,6 +168,7 @@ def summarize(conn: Connection, since_us: int, until_us: int) -> dict[str, Any]:
         "hides_per_1k_sessions": 1000.0 * counts.get("hide", 0) / sessions,
         "reports_per_1k_sessions": 1000.0 * counts.get("report", 0) / sessions,
         "repeat_creator_rate": repeats / pairs if pairs else 0.0,
+        "repeat_topic_rate": topic_repeats / pairs if pairs else 0.0,
         "creator_gini": gini(list(creators.values())),
         "new_creator_exposure": rate(by_source.get("exploration", 0)),
         "fallback_rate": modes.get("fallback", 0) / n_requests if n_requests else 0.0,

@@ -51,6 +51,7 @@ def write_served(conn: Connection, responses: Sequence[FeedResponse], now_us: in
                 "parts": i.components,
                 "sources": list(i.sources),
                 "why": list(i.reasons),
+                "features": i.features,
             },
             "ts_us": now_us,
             "reasons": "",

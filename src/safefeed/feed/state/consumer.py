@@ -43,8 +43,10 @@ from safefeed.events.parsing import ParsedEvent
 from safefeed.feed.catalog.dwell import dwell_ratio
 from safefeed.feed.config import FeedConfig
 from safefeed.feed.state.session import SessionState
+from safefeed.feed.state.text_embeddings import embed_published_text
 from safefeed.feed.state.trust import LOW_TRUST, trust_weights
 from safefeed.ingest.pipeline import IngestContext
+from safefeed.signals.embeddings import SentenceEmbedder, load_sentence_embedder
 from safefeed.store.feed_tables import (
     FeedAffinity,
     FeedCreatorStats,
@@ -110,8 +112,10 @@ class FeedStateConsumer:
 
     name = "feed"
 
-    def __init__(self, config: FeedConfig) -> None:
+    def __init__(self, config: FeedConfig, embedder: SentenceEmbedder | None = None) -> None:
         self.config = config
+        #: The sentence model for ``text_embeddings`` (loaded on first use when unset).
+        self.embedder = embedder
 
     def consume(
         self, conn: Connection, events: Sequence[ParsedEvent], context: IngestContext
@@ -122,6 +126,9 @@ class FeedStateConsumer:
         )
         if not engagements and not catalog_changed:
             return
+        if catalog_changed and self.config.text_embeddings:
+            self.embedder = self.embedder or load_sentence_embedder()
+            embed_published_text(conn, [p.event for p in events], self.embedder)
         revision = self._bump(conn)
         batch = _Batch()
         for parsed in events:
