@@ -25,6 +25,7 @@ SMALL = ScenarioParams(
     brigaded=1,
     benign_trends=0,
     adult_fans=1,
+    small_creators=20,
 )
 
 

@@ -97,3 +97,45 @@ def test_limited_phase_applies_only_low_tier_interventions(
         rows = conn.execute(select(RiskIntervention.tier, RiskIntervention.state)).all()
     assert {tier for tier, state in rows if state == "active"} <= {"low"}
     assert any(state == "shadow" and tier in ("medium", "high") for tier, state in rows)
+
+
+def test_rollback_restores_the_whole_earlier_policy_record(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    from safefeed.policy.store import StateChange
+    from safefeed.risk.interventions import InterventionRequest
+
+    subject = ("user", "u-limited")
+    with runtime.database.write() as conn:
+        runtime.policy.set_state(
+            conn,
+            StateChange(
+                subject=subject,
+                state="limited_distribution",
+                policy_version="p7",
+                reasons=("borderline",),
+                surfaces={"home": False, "search": "limited"},
+                review_status="reviewed",
+            ),
+            actor="moderator-1",
+            reason="borderline account",
+        )
+        runtime.risk.ledger.record(
+            conn,
+            [
+                InterventionRequest(
+                    "rc_x", *subject, "limit_adult_minor_contact", "medium", 1.0, True
+                )
+            ],
+            phase="expanded",
+            actor=FUNNEL_ACTOR,
+            now_us=0,
+        )
+        assert runtime.policy.get_state(conn, subject).state == "restricted"  # type: ignore[union-attr]
+        assert runtime.risk.ledger.expire(conn, 2 * 3600 * 1_000_000) == 1
+        restored = runtime.policy.get_state(conn, subject)
+    assert restored is not None
+    assert restored.state == "limited_distribution"
+    assert dict(restored.surfaces) == {"home": False, "search": "limited"}
+    assert restored.reasons == ("borderline",)
+    assert restored.review_status == "reviewed"

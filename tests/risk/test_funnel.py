@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from safefeed.exceptions import ConfigError
+from safefeed.risk.cases import CaseBook
 from safefeed.risk.config import RiskConfig, load_risk_config
 from safefeed.risk.context import ContextEnricher
 from safefeed.risk.detectors import default_detectors
@@ -82,3 +83,18 @@ def test_the_rollout_phase_decides_what_is_applied(phase: str, tier: str, applie
     assert {i.kind for i in route.interventions}.isdisjoint(
         {"suspend_account", "remove_content", "end_live_session"}
     )
+
+
+def test_decay_only_lowers_a_tier_never_raises_it() -> None:
+    config = load_risk_config()
+    book = CaseBook(config.tiers, config.version)
+    # Reports alone: a high score held at medium by the corroboration cap.
+    assessment = Assessment("escalation", "creator", "c1", 0.95, 20.0, 0.0, uncorroborated=True)
+    judgement = TierAssigner(config.tiers).judge(assessment)
+    assert judgement.tier == "medium"
+    assert book.judge(judgement) is not None
+    changes = []
+    for hour in range(1, 24 * 6):
+        changes += book.decay(hour * 3600.0)
+    assert [change for _, change, _ in changes] == ["lowered", "closed"]
+    assert [case.tier for case, change, _ in changes if change == "lowered"] == ["low"]

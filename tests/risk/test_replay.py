@@ -135,8 +135,6 @@ def test_acceptance_targets_on_generated_scenarios(tmp_path: Path, seed: int, va
     assert report["median_lead_share_of_span"] >= 0.5
     assert report["benign_fp_rate_medium_or_above"] <= 0.02
     assert report["brigaded_reaching_high"] == 0
-    if variant == "reference":
-        # With ~10 subjects per group one false positive moves a group's rate by a tenth:
-        # the ratio is held on the reference mix (see docs/risk.md for the variants).
-        for attribute in ("region", "language"):
-            assert 0.8 <= report["fp_rate_ratio"][attribute]["ratio_max_over_min"] <= 1.25
+    for attribute in ("region", "language"):
+        # Kind-adjusted (Mantel-Haenszel) ratio of every group against the rest.
+        assert report["fp_rate_ratio"][attribute]["within_accepted_band"], attribute

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, select, update
 
@@ -236,6 +236,51 @@ class PolicyStore:
             )
         ).first()
         return None if row is None else _state_record(row._mapping)
+
+    @staticmethod
+    def state_before(conn: Connection, subject: SubjectKey, revision: int) -> PolicyRecord | None:
+        """The subject's whole record as it stood before ``revision`` (None: it had none)."""
+        row = conn.execute(
+            select(_history)
+            .where(
+                _history.c.subject_type == subject[0],
+                _history.c.subject_id == subject[1],
+                _history.c.revision < revision,
+            )
+            .order_by(_history.c.id.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        return _state_record({**row._mapping, "updated_us": row.ts_us})
+
+    def restore_state(
+        self,
+        conn: Connection,
+        record: PolicyRecord,
+        *,
+        policy_version: str | None = None,
+        actor: str,
+        reason: str,
+    ) -> PolicyRecord:
+        """Put a subject back into an earlier record: state, surfaces, reasons, review.
+
+        A rollback that restored only the state name would drop the record's
+        surface limits and widen distribution; this restores all of it.
+        """
+        return self.set_state(
+            conn,
+            StateChange(
+                subject=record.subject,
+                state=record.state,
+                policy_version=policy_version or record.policy_version,
+                reasons=record.reasons,
+                surfaces=cast("Mapping[Surface, Recommendability]", record.surfaces),
+                review_status=record.review_status,
+            ),
+            actor=actor,
+            reason=reason,
+        )
 
     def history(
         self, conn: Connection, subject: SubjectKey, limit: int = 100

@@ -178,7 +178,9 @@ class CaseBook:
             faded = case.score * math.exp(-math.log(2.0) * idle / half_life)
             # Hysteresis: a case leaves a tier only clearly below it, so it does not flap.
             tier = tier_of(faded + _HYSTERESIS, self.thresholds)
-            if tier == case.tier:
+            # Decay only lowers: a case held at a tier its score no longer reaches
+            # (a corroboration cap, a raise by later evidence) must not be lifted by it.
+            if tier is not None and TIER_RANK[tier] >= TIER_RANK[case.tier]:
                 continue
             previous = case.tier
             if tier is None:

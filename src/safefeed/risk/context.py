@@ -12,6 +12,7 @@ Every table is a `BoundedDict`, so memory stays bounded per creator and overall.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import networkx as nx  # type: ignore[import-untyped]
@@ -105,6 +106,27 @@ class CreatorBaseline:
         return (self.hours[h - 1] + self.hours[h] + self.hours[(h + 1) % 24]) / total
 
 
+def robust_share(baseline: CreatorBaseline, audience: AudienceSnapshot) -> float:
+    """The under-18 share a session adds to the creator's baseline, clipped.
+
+    A share beyond Huber's 1.345 standard errors of the creator's own normal is
+    folded in at that bound (a Huber-style update), so one sudden shift does not become
+    the new normal at once, while a lasting change still moves the baseline a
+    step per session.
+
+    >>> b = CreatorBaseline(sessions=5)
+    >>> b.minor_share.add(0.1)
+    >>> round(robust_share(b, AudienceSnapshot(joins=30, minor_joins=18)), 3)
+    0.174
+    """
+    share = audience.minor_share
+    if baseline.sessions < 3 or baseline.minor_share.weight <= 0:
+        return share
+    normal = baseline.minor_share.value
+    spread = math.sqrt(max(0.05, normal) * (1.0 - normal) / max(1, audience.joins))
+    return min(share, normal + 1.345 * spread)
+
+
 @dataclass(slots=True)
 class CategoryBaseline:
     """A live category's rolling audience profile."""
@@ -128,7 +150,7 @@ class SessionState:
 class ContextEnricher:
     """Fills observations with context and keeps the shared baselines up to date."""
 
-    version = "context-1"
+    version = "context-2"
 
     def __init__(
         self,
@@ -197,7 +219,9 @@ class ContextEnricher:
             obs.category = session.category
             obs.audience = session.audience
             if session.offset is not None:
-                obs.local_hour = local_hour(obs.t, session.offset)
+                # The session's hour, not the event's: a viewer joining after midnight
+                # does not make an evening live a late-night one.
+                obs.local_hour = local_hour(session.start_t, session.offset)
             self._creator_context(obs, session.creator_id)
             if kind == "chat":
                 obs.author_is_creator = obs.user_id == session.creator_id
@@ -334,7 +358,7 @@ class ContextEnricher:
         audience = session.audience
         baseline = self.creators_.touch(session.creator_id, CreatorBaseline)
         if audience.joins >= 3:
-            baseline.minor_share.add(audience.minor_share)
+            baseline.minor_share.add(robust_share(baseline, audience))
             baseline.interaction_rate.add(audience.interactions / audience.joins)
             if session.category:
                 category = self.categories_.touch(session.category, CategoryBaseline)

@@ -8,10 +8,10 @@ violation; the time it did so is the case line's ``signals.observed_at``.
 Metrics: share surfaced before violation; lead time (hours, and as a share of
 the first-signal-to-violation span); precision per tier; benign false-positive
 rate at >= medium (and at high); NDCG of the review order against true severity;
-the ratio of false-positive rates across groups (region, language), smoothed
-towards the overall rate so that small groups with no false positive do not make
-the ratio infinite; and the eRisk early-detection measures ERDE_o and
-F-latency, counting an observation as one "writing".
+false-positive rates across groups (region, language) with their intervals and
+ratios, adjusted for scenario kind (`safefeed.risk.fairness`); and the eRisk
+early-detection measures ERDE_o and F-latency, counting an observation as one
+"writing".
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from safefeed.review.priority import priority
+from safefeed.risk.fairness import fairness_report, group_rows
 
 __all__ = ["erde", "evaluate", "f_latency_penalty", "ndcg"]
 
@@ -151,7 +152,8 @@ def evaluate(cases: Iterable[Mapping[str, Any]], truth: Mapping[str, Any]) -> di
     ideal = [float(subjects[k]["severity"]) for k in harmful]
 
     groups = {
-        attr: _fp_ratio(benign, subjects, set(fp_medium), attr) for attr in ("region", "language")
+        attr: fairness_report(group_rows(benign, subjects, set(fp_medium), attr))
+        for attr in ("region", "language")
     }
     positives_share = len(harmful) / max(1, len(harmful) + len(benign))
     writings = [k for _, d, k in decisions if d] or [1]
@@ -203,26 +205,4 @@ def _distribution(values: Sequence[float]) -> dict[str, Any]:
         "p90": q(0.9),
         "min": round(ordered[0], 2),
         "max": round(ordered[-1], 2),
-    }
-
-
-def _fp_ratio(
-    benign: Sequence[str], subjects: Mapping[str, Any], fps: set[str], attr: str
-) -> dict[str, Any]:
-    by_group: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for key in benign:
-        group = by_group[str(subjects[key].get(attr))]
-        group[0] += key in fps
-        group[1] += 1
-    total_fp = sum(g[0] for g in by_group.values())
-    total = sum(g[1] for g in by_group.values())
-    overall = total_fp / total if total else 0.0
-    prior = 10.0  # pseudo-subjects at the overall rate: shrinks small groups toward it
-    rates = {name: (fp + prior * overall) / (n + prior) for name, (fp, n) in by_group.items()}
-    raw = {name: fp / n for name, (fp, n) in by_group.items() if n}
-    ratio = 1.0 if overall == 0.0 else max(rates.values()) / min(rates.values())
-    return {
-        "ratio_max_over_min": round(ratio, 3),
-        "raw_rates": {k: round(v, 4) for k, v in sorted(raw.items())},
-        "groups": {k: v[1] for k, v in sorted(by_group.items())},
     }

@@ -166,20 +166,28 @@ class InterventionLedger:
                 and current.state == row.policy_state_set
                 and current.review_status == AUTO_REVIEW_STATUS
             )
-            if ours:
-                restored = row.previous_policy_state or "allowed"
-                self.policy.set_state(
-                    conn,
-                    StateChange(
-                        subject=(row.subject_type, row.subject_id),
-                        state=restored,  # type: ignore[arg-type]
-                        policy_version=self.config_version,
-                        reasons=(f"risk:{row.kind}:ended", row.case_id),
-                        review_status=None,
-                    ),
-                    actor=actor,
-                    reason=f"intervention {row.id} {state}: {reason}",
-                )
+            if ours and current is not None:
+                subject = (row.subject_type, row.subject_id)
+                why = f"intervention {row.id} {state}: {reason}"
+                before = self.policy.state_before(conn, subject, current.revision)
+                if before is not None:
+                    # The whole earlier record: its surfaces and reasons, not just its name.
+                    restored = before.state
+                    self.policy.restore_state(conn, before, actor=actor, reason=why)
+                else:
+                    restored = row.previous_policy_state or "allowed"
+                    self.policy.set_state(
+                        conn,
+                        StateChange(
+                            subject=subject,
+                            state=restored,  # type: ignore[arg-type]
+                            policy_version=self.config_version,
+                            reasons=(f"risk:{row.kind}:ended", row.case_id),
+                            review_status=None,
+                        ),
+                        actor=actor,
+                        reason=why,
+                    )
         conn.execute(
             update(_rows)
             .where(_rows.c.id == row.id)

@@ -17,6 +17,7 @@ can be checked on variants it was not tuned on.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -63,6 +64,11 @@ class ScenarioParams:
     brigaded: int = 4
     benign_trends: int = 3
     adult_fans: int = 6
+    #: Small benign creators with a few short lives each: cheap, and enough of them
+    #: that each region's and language's false-positive rate can be estimated.
+    small_creators: int = 2400
+    small_audience: tuple[int, int] = (3, 9)
+    small_sessions: tuple[int, int] = (1, 3)
     audience: tuple[int, int] = (15, 45)
     noise_flag_rate: float = 0.04
     escalation_days: tuple[float, float] = (7.0, 12.0)
@@ -123,6 +129,7 @@ class _Builder:
         self.minors: list[_Account] = []
         self.creators: list[_Creator] = []
         self.trend_adopters: list[_Creator] = []
+        self.cycle: Counter[str] = Counter()
 
     # ------------------------------------------------------------ basics
 
@@ -134,11 +141,29 @@ class _Builder:
         self.n += 1
         return f"{prefix}{self.n:06d}"
 
-    def account(self, band: str, t: float, *, creator: bool = False, prefix: str = "u") -> _Account:
-        region, languages = self.rng.choice(_REGIONS)
+    def account(
+        self,
+        band: str,
+        t: float,
+        *,
+        creator: bool = False,
+        prefix: str = "u",
+        kind: str | None = None,
+    ) -> _Account:
+        if kind is None:
+            region, languages = self.rng.choice(_REGIONS)
+            language = self.rng.choice(languages)
+        else:
+            # Subjects of each scenario kind take regions and languages in turn, so
+            # every group gets the same mix of kinds: otherwise a group's false-positive
+            # rate would measure which kinds it happened to draw, not how it is treated.
+            turn = self.cycle[kind]
+            self.cycle[kind] += 1
+            region, languages = _REGIONS[turn % len(_REGIONS)]
+            language = languages[(turn // len(_REGIONS)) % len(languages)]
         zone = zone_for(None, region)
         offset = utc_offset_seconds(zone, self.start) if zone else 0.0
-        acct = _Account(self.uid(prefix), band, region, self.rng.choice(languages), offset)
+        acct = _Account(self.uid(prefix), band, region, language, offset)
         event: dict[str, Any] = {
             "type": "account.created",
             "user_id": acct.user_id,
@@ -168,8 +193,9 @@ class _Builder:
         audience: tuple[int, int] | None = None,
         flag_rate: float | None = None,
         hour: float | None = None,
+        kind: str | None = None,
     ) -> _Creator:
-        acct = self.account(band, self.start - 90 * _DAY, creator=True, prefix="c")
+        acct = self.account(band, self.start - 90 * _DAY, creator=True, prefix="c", kind=kind)
         creator = _Creator(
             acct,
             self.rng.choice(_CATEGORIES),
@@ -402,7 +428,7 @@ class _Builder:
 
     def ordinary(self) -> None:
         for _ in range(self.p.ordinary_creators):
-            creator = self.creator()
+            creator = self.creator(kind="ordinary_creator")
             self.benign(creator, "ordinary_creator")
         for i, c in enumerate(self.creators):  # collaboration groups: the interaction graph
             group = self.creators[(i // 5) * 5 : (i // 5) * 5 + 5]
@@ -412,7 +438,7 @@ class _Builder:
 
     def escalating(self) -> None:
         for _ in range(self.p.escalating):
-            c = self.creator()
+            c = self.creator(kind="escalating_creator")
             span = self.rng.uniform(*self.p.escalation_days)
             begin = self.rng.uniform(4.0, self.p.days - span - 1.0)
             self.schedule(c, until_day=begin)
@@ -462,7 +488,7 @@ class _Builder:
     def seekers(self) -> None:
         mixed = [c for c in self.creators if c.minor_share >= 0.12] or self.creators
         for _ in range(self.p.seekers):
-            seeker = self.account("25_plus", self.start - 200 * _DAY)
+            seeker = self.account("25_plus", self.start - 200 * _DAY, kind="seeker")
             begin = self.rng.uniform(2.0, self.p.days - 12.0)
             visits = self.rng.randint(6, 9)
             t = self.start + begin * _DAY
@@ -521,7 +547,7 @@ class _Builder:
     def adult_fans(self) -> None:
         teen = [c for c in self.creators if c.account.band == "16_17"]
         for _ in range(self.p.adult_fans if teen else 0):
-            fan = self.account("25_plus", self.start - 300 * _DAY)
+            fan = self.account("25_plus", self.start - 300 * _DAY, kind="adult_fan")
             host = self.rng.choice(teen)
             day = self.rng.uniform(0.0, 3.0)
             while day < self.p.days - 1:
@@ -557,7 +583,9 @@ class _Builder:
     def late_night(self) -> None:
         for _ in range(self.p.late_night):
             c = self.creator(
-                minor_share=self.rng.uniform(0.05, 0.12), hour=self.rng.uniform(17, 20)
+                minor_share=self.rng.uniform(0.05, 0.12),
+                hour=self.rng.uniform(17, 20),
+                kind="late_night_shift",
             )
             begin = self.rng.uniform(5.0, self.p.days - 9.0)
             self.schedule(c, until_day=begin)
@@ -593,7 +621,7 @@ class _Builder:
 
     def big_stable(self) -> None:
         for _ in range(self.p.big_stable):
-            c = self.creator(audience=(150, 250), flag_rate=0.0)
+            c = self.creator(audience=(150, 250), flag_rate=0.0, kind="big_stable")
             self.schedule(c, flags=1, flag_score=0.35, reports=1)
             self.benign(c, "big_stable_creator")
 
@@ -603,13 +631,14 @@ class _Builder:
                 band="16_17",
                 minor_share=self.rng.uniform(0.6, 0.8),
                 hour=self.rng.uniform(15.0, 19.0),
+                kind="teen_creator",
             )
             self.schedule(c)
             self.benign(c, "teen_creator_teen_audience")
 
     def viral_spikes(self) -> None:
         for _ in range(self.p.viral_spikes):
-            c = self.creator()
+            c = self.creator(kind="viral_spike")
             spike_day = self.rng.uniform(4.0, self.p.days - 4.0)
             self.schedule(c, until_day=spike_day)
             self.session(
@@ -625,7 +654,7 @@ class _Builder:
 
     def brigaded(self) -> None:
         for _ in range(self.p.brigaded):
-            c = self.creator()
+            c = self.creator(kind="brigaded")
             self.schedule(c)
             for wave in range(self.rng.randint(1, 2)):
                 t = self.start + self.rng.uniform(3.0, self.p.days - 2.0) * _DAY
@@ -642,6 +671,25 @@ class _Builder:
                     )
                 _ = wave
             self.benign(c, "brigaded_benign_creator")
+
+    def small_creators(self) -> None:
+        """Many small creators with a few short lives each, some of them teens."""
+        low, high = self.p.small_sessions
+        for _ in range(self.p.small_creators):
+            teen = self.rng.random() < 0.1
+            c = self.creator(
+                band="16_17" if teen else "25_plus",
+                minor_share=self.rng.uniform(0.5, 0.8) if teen else None,
+                audience=self.p.small_audience,
+                kind="small_creator",
+            )
+            # Not a host, adopter or collaborator in the other scenarios: their mix
+            # stays the reference one whatever the number of small creators.
+            self.creators.remove(c)
+            for _ in range(self.rng.randint(low, high)):
+                day = self.rng.uniform(0.0, self.p.days - 0.5)
+                self.session(c, self.local_start(c, day, c.hour))
+            self.benign(c, "small_creator")
 
     def new_tag(self) -> str:
         return "#" + "".join(self.rng.choice(_SYLLABLES) for _ in range(3)) + "challenge"
@@ -742,6 +790,7 @@ def generate_scenarios(
     b.late_night()
     b.seekers()
     b.adult_fans()
+    b.small_creators()
     b.trends(harmful=True)
     b.trends(harmful=False)
     b.events.sort(key=lambda item: (item[0], item[1]))

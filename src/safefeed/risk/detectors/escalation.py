@@ -29,6 +29,7 @@ from safefeed.risk.model import Assessment, Category, Observation, SignalKind
 __all__ = ["EscalationDetector", "flag_weight"]
 
 _DAY = 86400.0
+_LN2 = math.log(2.0)
 _SOURCE_WEIGHT = {"classifier": 0.8, "rule": 0.9, "moderator": 1.2, "enforcement": 1.5}
 
 
@@ -73,7 +74,7 @@ class EscalationDetector(Detector):
 
     name = "escalation"
     category: ClassVar[Category] = "escalation"
-    version = "escalation-1"
+    version = "escalation-2"
     inputs = frozenset(
         {
             "kind",
@@ -95,11 +96,13 @@ class EscalationDetector(Detector):
         self,
         episode_gap_hours: float = 3.0,
         prior_rate_per_day: float = 0.005,
+        prior_days: float = 7.0,
         chat_score_threshold: float = 0.5,
         max_accounts: int = 100_000,
     ) -> None:
         self.episode_gap_hours = episode_gap_hours
         self.prior_rate_per_day = prior_rate_per_day
+        self.prior_days = prior_days
         self.chat_score_threshold = chat_score_threshold
         self.max_accounts = max_accounts
 
@@ -109,6 +112,31 @@ class EscalationDetector(Detector):
             state = BoundedDict[str, _History](self.max_accounts)
             self.histories_ = state
         return state
+
+    def _normal(self, h: _History, t: float, accounts: int) -> float:
+        """The account's long-run flag rate before this flag, shrunk toward a prior.
+
+        Empirical Bayes: the prior is the mean rate of flagged accounts (never below
+        ``prior_rate_per_day``), worth ``prior_days`` of history, so an account with
+        a thin history is measured against the population, not against the one or
+        two flags it happens to have.
+        """
+        population = getattr(self, "population_", None)
+        if population is None:
+            population = self.population_ = DecayedSum(30 * _DAY)
+            self.population_since_ = t
+        prior = self.prior_rate_per_day
+        if accounts:
+            mean = population.rate_per_day(t, since=self.population_since_) / accounts
+            prior = max(prior, mean)
+        if h.count == 0:
+            return prior
+        half_life = h.slow.half_life
+        exposed_days = (
+            half_life / _LN2 * (1.0 - math.exp(-_LN2 * max(0.0, t - h.first_t) / half_life)) / _DAY
+        )
+        mass = h.slow.value(t)
+        return (mass + prior * self.prior_days) / (exposed_days + self.prior_days)
 
     def update(self, obs: Observation) -> Assessment | None:
         if obs.kind == "chat":
@@ -137,14 +165,13 @@ class EscalationDetector(Detector):
         severity: int,
         obs: Observation,
     ) -> Assessment:
-        h = self._histories().touch(account, _History)
+        histories = self._histories()
+        h = histories.touch(account, _History)
         if h.count == 0:
             h.first_t = t
-        # The long-run rate as it was before this flag: the account's own normal.
         history_days = max(1.0, (t - h.first_t) / _DAY)
-        normal = self.prior_rate_per_day
-        if h.count and t - h.first_t > _DAY:
-            normal = max(normal, h.slow.rate_per_day(t, since=h.first_t))
+        normal = self._normal(h, t, len(histories))
+        self.population_.add(t, weight)
         h.fast.add(t, weight)
         h.slow.add(t, weight)
         if corroborating:

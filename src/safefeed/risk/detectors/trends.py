@@ -47,7 +47,7 @@ class TrendDetector(Detector):
 
     name = "emerging_trend"
     category: ClassVar[Category] = "emerging_trend"
-    version = "emerging-trend-1"
+    version = "emerging-trend-2"
     inputs = frozenset(
         {
             "kind",
@@ -72,6 +72,7 @@ class TrendDetector(Detector):
         warmup_days: float = 1.0,
         min_creators: int = 3,
         flagged_creator_mass: float = 0.3,
+        company_only_harm: float = 0.35,
         max_tokens: int = 50_000,
     ) -> None:
         self.embedder = embedder
@@ -79,6 +80,7 @@ class TrendDetector(Detector):
         self.warmup_days = warmup_days
         self.min_creators = min_creators
         self.flagged_creator_mass = flagged_creator_mass
+        self.company_only_harm = company_only_harm
         self.max_tokens = max_tokens
 
     def _state(self) -> BoundedDict[str, _Token]:
@@ -146,7 +148,12 @@ class TrendDetector(Detector):
         company = share * min(1.0, token.flagged_uses / 3.0)
         # Company is circumstantial (creators are flagged for many reasons): it counts less.
         harm = 1.0 - (1.0 - direct) * (1.0 - 0.6 * company)
-        harm = max(harm, self._kinship(name, token))
+        kinship = self._kinship(name, token)
+        if direct < 0.2 and kinship == 0.0:
+            # Company alone — flagged creators using a token whose own lives and posts
+            # draw no flags — can ask for a look (low), never for intervention.
+            harm = min(harm, self.company_only_harm)
+        harm = max(harm, kinship)
         if harm >= 0.5 and burst > 0.0:
             self.harmful_[name] = self._vector(name, token)
         propagation = _propagation(token.creators, obs.neighbours) if harm > 0.2 else 0.0
