@@ -134,7 +134,7 @@ def train_models(
     objective weights of the ranker the offline ranking metrics rank by."""
     params = params or TrainParams()
     started = time.perf_counter()
-    train, valid, test = _split(data, params.split)
+    train, valid, test = _split(data, params.split) if len(data) else (data, data, data)
     if min(len(train), len(valid), len(test)) == 0:
         raise InputError(
             f"too few served impressions with logged features to train on ({len(data)}); "

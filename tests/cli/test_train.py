@@ -1,0 +1,34 @@
+"""The ``safefeed train`` commands over a store under test."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from safefeed.cli.main import main
+from safefeed.store.database import Database
+
+
+@pytest.fixture
+def env(database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SAFEFEED_DATABASE_URL", database.url)
+    monkeypatch.setenv("SAFEFEED_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SAFEFEED_TEXT_CLASSIFIER", "keyword")
+    return tmp_path
+
+
+def test_train_commands_on_a_store_without_traffic(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["train", "list"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(["train", "ranker"]) == 2
+    assert "too few served impressions" in capsys.readouterr().err
+    assert main(["train", "activate", "ranker-none", "--reason", "try"]) == 2
+    assert "no ranker model version 'ranker-none'" in capsys.readouterr().err
+    assert main(["train", "demo-traffic", "--pages", "1"]) == 2
+    assert "the store is empty" in capsys.readouterr().err
+    assert main(["train", "deactivate", "--reason", "nothing active"]) == 0
+    assert "smoothed -> smoothed" in capsys.readouterr().out
