@@ -59,14 +59,20 @@ def _pin_one_core() -> str:
 
 
 def bench_replay(log: Path, out: Path, repeats: int) -> dict[str, Any]:
-    rates = []
+    rates, cpu_rates = [], []
     for _ in range(repeats):
+        cpu = time.process_time()
         result, summary = replay(log, out, load_risk_config(), classifier=KeywordClassifier())
+        cpu = time.process_time() - cpu
         rates.append(result.lines / result.seconds)
+        # Per CPU-second as well: on a shared machine wall time also counts the
+        # time other processes held the core.
+        cpu_rates.append(result.lines / cpu)
     return {
         "lines": result.lines,
         "events_per_s_best": round(max(rates)),
         "events_per_s_median": round(statistics.median(rates)),
+        "events_per_cpu_s_best": round(max(cpu_rates)),
         "cases": summary["cases"],
     }
 
@@ -164,6 +170,7 @@ def main() -> None:
     table = Table("measure", "value", "goal")
     table.add_row("replay events/s (best)", f"{replayed['events_per_s_best']:,}", ">= 50,000")
     table.add_row("replay events/s (median)", f"{replayed['events_per_s_median']:,}", "")
+    table.add_row("replay events per CPU-second", f"{replayed['events_per_cpu_s_best']:,}", "")
     table.add_row("live event-to-tier p50 ms", str(live["event_to_tier_ms_p50"]), "")
     table.add_row("live event-to-tier p99 ms", str(live["event_to_tier_ms_p99"]), "<= 200")
     table.add_row("live ingest call p99 ms", str(live["ingest_call_ms_p99"]), "")

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from safefeed.clock import ManualClock
 from safefeed.risk.consumer import FUNNEL_ACTOR
 from safefeed.risk.interventions import AUTO_REVIEW_STATUS
+from safefeed.risk.signals import CONSUMED_TYPES
 from safefeed.runtime import Runtime
 from safefeed.store.risk_tables import RiskCase, RiskIntervention
 from safefeed.store.tables import AuditRecord, PolicyHistory
@@ -139,3 +140,62 @@ def test_rollback_restores_the_whole_earlier_policy_record(
     assert dict(restored.surfaces) == {"home": False, "search": "limited"}
     assert restored.reasons == ("borderline",)
     assert restored.review_status == "reviewed"
+
+
+def test_warm_start_rebuilds_the_funnel_the_live_path_built(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    from safefeed.risk.consumer import RiskConsumer
+
+    events, _ = small_log()
+    ingest(runtime, clock, events)
+    fresh = RiskConsumer(runtime.policy, runtime.audit, runtime.clock, runtime.risk.config)
+    replayed = fresh.warm_start(runtime.database, days=400.0)
+    assert replayed == sum(1 for e in events if e["type"] in CONSUMED_TYPES)
+    # The same observations, abstentions and case changes as the live path saw.
+    assert fresh.funnel.counts == runtime.risk.funnel.counts
+    assert fresh.funnel.counts["case_opened"] > 0
+    assert set(fresh.funnel.context.creators_) == set(runtime.risk.funnel.context.creators_)
+
+    capped = RiskConsumer(runtime.policy, runtime.audit, runtime.clock, runtime.risk.config)
+    assert capped.warm_start(runtime.database, days=400.0, max_events=1000) == 1000
+
+
+def test_the_sweeper_rolls_back_lapsed_interventions_with_no_new_events(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    import threading
+
+    from safefeed.risk.interventions import InterventionRequest
+    from safefeed.risk.sweeper import RiskSweeper
+
+    subject = ("user", "u-quiet")
+    with runtime.database.write() as conn:
+        runtime.risk.ledger.record(
+            conn,
+            [
+                InterventionRequest(
+                    "rc_q", *subject, "limit_adult_minor_contact", "medium", 1.0, True
+                )
+            ],
+            phase="expanded",
+            actor=FUNNEL_ACTOR,
+            now_us=int(clock.now().timestamp() * 1_000_000),
+        )
+    clock.advance(seconds=2 * 3600.0)
+    sweeper = RiskSweeper(runtime.risk, runtime.database, interval_s=0.01)
+    sweeper.start()
+    done = threading.Event()
+    while not done.wait(0.01):
+        with runtime.database.read() as conn:
+            rows = conn.execute(
+                select(RiskIntervention.state).where(RiskIntervention.subject_id == "u-quiet")
+            ).all()
+        if rows and rows[0].state == "expired":
+            done.set()
+    sweeper.stop()
+    assert sweeper.sweeps >= 1
+    with runtime.database.read() as conn:
+        state = runtime.policy.get_state(conn, subject)
+    assert state is not None
+    assert state.review_status != AUTO_REVIEW_STATUS

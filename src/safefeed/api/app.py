@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
@@ -10,6 +13,7 @@ from safefeed.api.metrics import ApiMetrics
 from safefeed.api.problems import install_problem_handlers
 from safefeed.api.routes import audit, events, feed, health, policy, review
 from safefeed.events.schema import CONTRACT_VERSION
+from safefeed.risk.sweeper import RiskSweeper
 from safefeed.runtime import Runtime
 from safefeed.version import __version__
 
@@ -33,8 +37,25 @@ def route_access(route: APIRoute) -> Access | None:
 
 
 def create_app(runtime: Runtime) -> FastAPI:
-    """Build the app. Every route must declare its roles, or start-up fails."""
+    """Build the app. Every route must declare its roles, or start-up fails.
+
+    On start-up the risk funnel is warm-started from the last 14 days of the
+    event log and a `RiskSweeper` rolls lapsed interventions back every 60 s.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime.risk.warm_start(runtime.database)
+        sweeper = RiskSweeper(runtime.risk, runtime.database)
+        app.state.risk_sweeper = sweeper
+        sweeper.start()
+        try:
+            yield
+        finally:
+            sweeper.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="safefeed",
         version=__version__,
         description=(

@@ -85,6 +85,10 @@ class RiskConfig(_Model):
     tiers: TierThresholds
     interventions: dict[Tier, list[InterventionSpec]]
     review: ReviewSettings
+    #: Vectors for trend-token kinship: character n-grams (``hashing``, fast,
+    #: deterministic) or the packaged all-MiniLM-L6-v2 (``minilm``, the
+    #: ``embeddings`` extra; replay runs about half as fast).
+    trend_embedder: Literal["hashing", "minilm"] = "hashing"
 
     @model_validator(mode="after")
     def _complete(self) -> RiskConfig:

@@ -7,16 +7,21 @@ case change and intervention to the audit log. Lapsed interventions are rolled
 back on every batch. Event-to-tier latency (from the batch reaching the funnel
 to its cases being written) is recorded per batch.
 
-The funnel's memory lives in this process; a restarted server rebuilds it as
-events arrive (no warm start from the event log yet). Lapsed interventions are
-rolled back on each batch and by `RiskConsumer.sweep`, for a scheduler to call.
+The funnel's memory lives in this process; `RiskConsumer.warm_start` rebuilds it
+from the recent event log when a server starts. Lapsed interventions are rolled
+back on each batch and by `RiskConsumer.sweep`, which `RiskSweeper` calls on a
+timer so they roll back even when no events arrive. A lock guards the funnel's
+memory only, never held while waiting on the store, so a sweep and an ingest
+transaction cannot deadlock.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -24,6 +29,7 @@ from sqlalchemy import update as sql_update
 
 from safefeed.audit import AuditLog
 from safefeed.clock import Clock, to_us
+from safefeed.events.models import EVENT_ADAPTER
 from safefeed.events.parsing import ParsedEvent
 from safefeed.ingest.pipeline import IngestContext
 from safefeed.policy.store import PolicyStore
@@ -32,14 +38,18 @@ from safefeed.risk.cases import CaseUpdate
 from safefeed.risk.config import RiskConfig, load_risk_config
 from safefeed.risk.funnel import RiskFunnel
 from safefeed.risk.interventions import InterventionLedger, InterventionRequest
+from safefeed.risk.signals import CONSUMED_TYPES
+from safefeed.store.database import Database
+from safefeed.store.event_log import EventLog
 from safefeed.store.risk_tables import RiskCase
-from safefeed.store.tables import table_of
+from safefeed.store.tables import EventRow, table_of
 from safefeed.store.upsert import upsert
 
 __all__ = ["FUNNEL_ACTOR", "RiskConsumer"]
 
 FUNNEL_ACTOR = "risk-funnel"
 _cases = table_of(RiskCase)
+_events = table_of(EventRow)
 _RANK = {"low": 1, "medium": 2, "high": 3}
 
 
@@ -61,15 +71,18 @@ class RiskConsumer:
         self.funnel = RiskFunnel(self.config)
         self.ledger = InterventionLedger(policy, audit, self.config.version)
         self.latencies_ms: deque[float] = deque(maxlen=100_000)
+        self.lock = threading.Lock()
 
     def consume(
         self, conn: Connection, events: Sequence[ParsedEvent], context: IngestContext
     ) -> None:
         started = time.perf_counter()
-        self.funnel.overloaded = self._overloaded(conn)
+        overloaded = self._overloaded(conn)
         updates: list[CaseUpdate] = []
-        for parsed in events:
-            updates.extend(self.funnel.observe(parsed.event))
+        with self.lock:
+            self.funnel.overloaded = overloaded
+            for parsed in events:
+                updates.extend(self.funnel.observe(parsed.event))
         now_us = to_us(self.clock.now())
         if updates:
             self._store(conn, updates, now_us)
@@ -79,11 +92,54 @@ class RiskConsumer:
     def sweep(self, conn: Connection) -> None:
         """Decay idle cases and roll back lapsed interventions at the current time."""
         now = self.clock.now()
-        updates = self.funnel.sweep(now.timestamp())
+        with self.lock:
+            updates = self.funnel.sweep(now.timestamp())
         now_us = to_us(now)
         if updates:
             self._store(conn, updates, now_us)
         self.ledger.expire(conn, now_us)
+
+    def warm_start(
+        self, database: Database, *, days: float = 14.0, max_events: int = 2_000_000
+    ) -> int:
+        """Rebuild the funnel's memory from the last ``days`` of the event log.
+
+        Only memory: the cases these events raised are already stored, and their
+        ids are deterministic, so the rebuilt funnel continues them. At most the
+        newest ``max_events`` are read, which bounds start-up time. Returns the
+        number of events replayed.
+        """
+        since = self.clock.now() - timedelta(days=days)
+        types = sorted(CONSUMED_TYPES)
+        with database.read() as conn:
+            # Accounts first, whatever their age: bands, zones and account ages are
+            # context for everything after, and there is one event per account.
+            replayed = self._replay_log(conn, ["account.created"], None, since, None)
+            if replayed < max_events:
+                after = _skip_oldest(conn, since, types, max_events - replayed)
+                replayed += self._replay_log(conn, types, since, None, after)
+        return replayed
+
+    def _replay_log(
+        self,
+        conn: Connection,
+        types: list[str],
+        since: datetime | None,
+        until: datetime | None,
+        after: tuple[int, int] | None,
+    ) -> int:
+        replayed = 0
+        while True:
+            page = EventLog.read(
+                conn, since=since, until=until, types=types, after=after, limit=5000
+            )
+            if not page:
+                return replayed
+            with self.lock:
+                for stored in page:
+                    self.funnel.observe(EVENT_ADAPTER.validate_python(stored.payload))
+            replayed += len(page)
+            after = page[-1].cursor
 
     def _overloaded(self, conn: Connection) -> bool:
         waiting = conn.execute(
@@ -200,6 +256,24 @@ class RiskConsumer:
             self.ledger.record(
                 conn, requests, phase=self.config.phase, actor=FUNNEL_ACTOR, now_us=now_us
             )
+
+
+def _skip_oldest(
+    conn: Connection, since: datetime, types: list[str], keep: int
+) -> tuple[int, int] | None:
+    """The cursor before the newest ``keep`` events since ``since`` (None: keep all)."""
+    window = (_events.c.ts_us >= to_us(since)) & _events.c.type.in_(types)
+    total = conn.execute(select(func.count()).select_from(_events).where(window)).scalar_one()
+    if total <= keep:
+        return None
+    row = conn.execute(
+        select(_events.c.ts_us, _events.c.seq)
+        .where(window)
+        .order_by(_events.c.ts_us, _events.c.seq)
+        .offset(total - keep - 1)
+        .limit(1)
+    ).one()
+    return (int(row.ts_us), int(row.seq))
 
 
 class _Known:

@@ -13,7 +13,9 @@ import math
 import zlib
 from typing import Protocol
 
-__all__ = ["Embedder", "HashingEmbedder", "cosine"]
+from safefeed.signals.embeddings import SentenceEmbedder, load_sentence_embedder
+
+__all__ = ["Embedder", "HashingEmbedder", "SentenceTokenEmbedder", "cosine", "make_embedder"]
 
 
 class Embedder(Protocol):
@@ -56,3 +58,27 @@ class HashingEmbedder:
             counts[bucket] = counts.get(bucket, 0.0) + 1.0
         norm = math.sqrt(sum(v * v for v in counts.values())) or 1.0
         return {k: v / norm for k, v in counts.items()}
+
+
+class SentenceTokenEmbedder:
+    """A sentence-embedding model (all-MiniLM-L6-v2) behind the `Embedder` seam.
+
+    Tokens are embedded as words ("#skull_challenge" -> "skull challenge"), so
+    variants close in meaning, not only in spelling, are recognised.
+    """
+
+    def __init__(self, model: SentenceEmbedder) -> None:
+        self.model = model
+        self.version = f"sentence:{model.version}"
+
+    def embed(self, text: str) -> dict[int, float]:
+        core = text.split(":", 1)[-1].lstrip("#").replace("_", " ")
+        row = self.model.embed([core])[0]
+        return {i: float(v) for i, v in enumerate(row) if v != 0.0}
+
+
+def make_embedder(name: str) -> Embedder:
+    """The trend embedder a configuration names: ``hashing`` (default) or ``minilm``."""
+    if name == "minilm":
+        return SentenceTokenEmbedder(load_sentence_embedder())
+    return HashingEmbedder()

@@ -16,7 +16,8 @@ from safefeed.events.models import Event
 from safefeed.risk.cases import CaseBook, CaseState, CaseUpdate
 from safefeed.risk.config import RiskConfig
 from safefeed.risk.context import ContextEnricher
-from safefeed.risk.detectors import Detector, default_detectors
+from safefeed.risk.detectors import Detector, TrendDetector, default_detectors
+from safefeed.risk.embedding import make_embedder
 from safefeed.risk.model import SIGNAL_KINDS, Tier
 from safefeed.risk.routing import Router
 from safefeed.risk.signals import SignalExtractor
@@ -43,7 +44,12 @@ class RiskFunnel:
         self.config = config
         self.signals = SignalExtractor(classifier)
         self.context = enricher or ContextEnricher()
-        self.detectors = list(detectors) if detectors is not None else default_detectors()
+        if detectors is None:
+            detectors = default_detectors()
+            for detector in detectors:
+                if isinstance(detector, TrendDetector):
+                    detector.embedder = make_embedder(config.trend_embedder)
+        self.detectors = list(detectors)
         self.tiers = TierAssigner(config.tiers)
         self.router = Router(config)
         self.cases = CaseBook(config.tiers, config.version)

@@ -6,9 +6,12 @@ sessions, late-night audience shifts, a spreading harmful trend — each ending 
 an ``enforcement.violation`` where a post-violation pipeline would act, among
 benign look-alikes: big stable creators, teen creators with teen audiences, a
 one-off viral spike, a creator mass-reported by a brigade of new accounts, benign
-new trends, adult fans of teen creators, and ordinary creators. Regions, time
-zones and languages vary. The truth file names every subject with its label,
-severity, group and times. Everything is drawn from one seeded `random.Random`.
+new trends, adult fans of teen creators, ordinary creators and many small
+creators (so that each group's false-positive rate can be estimated). Regions
+and languages are dealt to each scenario kind's subjects in turn, so every group
+has the same mix of kinds; time zones follow the region. The truth file names
+every subject with its label, severity, group and times. Everything is drawn
+from one seeded `random.Random`.
 
 Parameters (`ScenarioParams`) change the mix and the timing so that the funnel
 can be checked on variants it was not tuned on.

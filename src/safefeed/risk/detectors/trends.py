@@ -93,6 +93,10 @@ class TrendDetector(Detector):
             self.start_t_: float | None = None
         return state
 
+    def versions(self) -> dict[str, str]:
+        embedder = self.embedder or HashingEmbedder()
+        return {f"detector.{self.name}": self.version, "trend_embedder": embedder.version}
+
     def update(self, obs: Observation) -> Assessment | None:
         if not obs.tokens:
             return None
