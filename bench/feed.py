@@ -307,6 +307,7 @@ def _server(runtime: Runtime, sock: socket.socket) -> None:
     from safefeed.api.app import create_app
 
     runtime.database.engine.dispose(close=False)  # connections are not shared over fork
+    runtime.feed.start_background(("home",)).join()  # warm already: a quick pass
     config = uvicorn.Config(create_app(runtime), log_level="warning", access_log=False)
     uvicorn.Server(config).run(sockets=[sock])
 

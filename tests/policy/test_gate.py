@@ -292,3 +292,32 @@ def test_every_rule_is_either_item_level_or_has_an_ordinary_request_outcome() ->
     assert set(RULES) == set(RULE_NAMES)
     assert ITEM_RULES | set(_ORDINARY) == set(RULE_NAMES)
     assert not ITEM_RULES & set(_ORDINARY)
+
+
+@settings(max_examples=300, deadline=None)
+@given(worlds(), st.sampled_from([None, "past", "future"]), st.booleans())
+def test_property_item_verdicts_decide_ordinary_items_as_evaluate_does(
+    world, expiry, muted
+) -> None:  # type: ignore[no-untyped-def]
+    """Where the feed's array memo decides alone (an ordinary item, fresh policy, a
+    creator the user has not blocked or muted), its action is the whole gate's."""
+    from dataclasses import replace
+
+    from safefeed.policy.gate import item_verdicts, request_rules
+
+    candidate, context, snap, *_ = world
+    if expiry is not None:
+        delta = timedelta(hours=-1 if expiry == "past" else 1)
+        candidate = replace(candidate, expires_at=context.now + delta)
+    if muted:
+        context = replace(context, muted_creators=frozenset({candidate.creator_id}))
+    found = item_verdicts([candidate], context.surface, context.now, snap)
+    rules = request_rules(context, snap)
+    decides = (
+        found.ordinary[0] and rules.fresh and candidate.creator_id not in rules.unwanted_creators
+    )
+    decision = evaluate_one(candidate, context, snap)
+    if decides:
+        assert found.actions[0] == int(decision.action)
+    if candidate.expires_at is not None:
+        assert not found.ordinary[0]  # expiry is checked per request, never memoized

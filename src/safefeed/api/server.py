@@ -15,4 +15,5 @@ def app_from_env() -> FastAPI:
     """Build the app from ``SAFEFEED_*`` settings (uvicorn calls this as a factory)."""
     runtime = Runtime(Settings.from_env())
     runtime.migrate()
+    runtime.feed.start_background()
     return create_app(runtime)

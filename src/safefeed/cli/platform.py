@@ -146,13 +146,18 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="default: SAFEFEED_HOST or 127.0.0.1")
         ] = None,
         port: Annotated[int | None, typer.Option(help="default: SAFEFEED_PORT or 8000")] = None,
-        workers: Annotated[int, typer.Option(min=1, help="server processes")] = 1,
+        workers: Annotated[
+            int | None, typer.Option(min=1, help="server processes (default: one per core)")
+        ] = None,
     ) -> None:
         """Serve the HTTP API."""
+        import os
+
         settings = Settings.from_env()
         with open_runtime():
             pass  # migrate once before workers start
-        _serve(settings, host or settings.host, port or settings.port, workers)
+        processes = workers or os.cpu_count() or 1
+        _serve(settings, host or settings.host, port or settings.port, processes)
 
     @app.command()
     def demo(

@@ -111,6 +111,8 @@ class FeedEngine:
         self._catalog_fresh: datetime | None = None
         self._lock = threading.Lock()
         self.models = ActiveModels(data_dir)
+        self._background = False
+        self._rebuild = threading.Lock()
 
     @property
     def signer(self) -> CursorSigner:
@@ -149,8 +151,15 @@ class FeedEngine:
 
     def lists(self, view: CatalogView, now_us: int) -> DerivedLists:
         """Derived lists for ``view``; rebuilt when the catalog changed, and trending
-        at least once a minute as it decays."""
+        at least once a minute as it decays. In background mode a stale set is served
+        while a thread builds the next: lists only propose candidates (every row still
+        passes the catalog checks, the gate and final validation), and a rebuild takes
+        seconds on a large catalog."""
         lists = self._lists
+        if self._background and lists is not None:
+            if lists.revision != view.revision or now_us - lists.built_us > 60e6:
+                self._rebuild_behind(view, now_us)
+            return lists
         if lists is None or lists.revision != view.revision or now_us - lists.built_us > 60e6:
             with self._lock:
                 lists = self._lists
@@ -160,6 +169,29 @@ class FeedEngine:
                     self._lists = lists
         assert lists is not None
         return lists
+
+    def _rebuild_behind(self, view: CatalogView, now_us: int) -> None:
+        if not self._rebuild.acquire(blocking=False):
+            return  # one rebuild at a time; this one will be as fresh
+
+        def build() -> None:
+            try:
+                self._lists = build_lists(view, self.config, now_us)
+            finally:
+                self._rebuild.release()
+
+        threading.Thread(target=build, name="feed-lists", daemon=True).start()
+
+    def start_background(
+        self, surfaces: Sequence[Surface] = ("home", "following", "related")
+    ) -> threading.Thread:
+        """Background mode, for a long-running server: derived lists are rebuilt off
+        the request path, and `warm` runs for ``surfaces`` in a thread (requests before
+        it ends ask the gate for what they need, as without it). Returns that thread."""
+        self._background = True
+        thread = threading.Thread(target=self.warm, args=(surfaces,), name="feed-warm", daemon=True)
+        thread.start()
+        return thread
 
     def warm(self, surfaces: Sequence[Surface] = ("home", "following", "related")) -> None:
         """Build what the first requests would otherwise build on the request path:

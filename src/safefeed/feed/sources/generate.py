@@ -77,9 +77,12 @@ def prefilter(
         ("deleted", c["live"][rows]),
         ("expired", c["expires_us"][rows] > ctx.now_us),
         ("quality_floor", c["quality"][rows] >= ctx.surface.quality_floor),
-        ("seen_or_feedback", ~np.isin(rows, excluded)),
-        ("served_on_earlier_page", ~np.isin(c["id_hash"][rows], served)),
     ]
+    # Skipped when empty (a first page, a new user): `isin` costs even then.
+    if len(excluded):
+        checks.append(("seen_or_feedback", ~np.isin(rows, excluded)))
+    if len(served):
+        checks.append(("served_on_earlier_page", ~np.isin(c["id_hash"][rows], served)))
     muted = ctx.view.catalog.creator_rows(sorted(ctx.user.muted))
     if len(muted):
         checks.append(("muted_creator", np.asarray(~np.isin(c["creator"][rows], muted))))
@@ -191,7 +194,9 @@ def _gate(
         return candidates, np.empty(0, np.int8)
     known = verdicts.lookup(candidates, context.surface, snapshot, context.now)
     action = known.actions.astype(np.int8)
-    plain = known.ordinary & fresh & ~np.isin(view.col("creator")[candidates], unwanted)
+    plain = known.ordinary & fresh
+    if len(unwanted):
+        plain &= ~np.isin(view.col("creator")[candidates], unwanted)
     special = np.flatnonzero(~plain)
     found: dict[int, GateDecision] = {}
     if len(special):
