@@ -12,6 +12,7 @@ MODULES = [
     "safefeed.feed.catalog.dwell",
     "safefeed.feed.catalog.embedding",
     "safefeed.feed.catalog.estimates",
+    "safefeed.feed.ranking.prior_risk",
     "safefeed.feed.serving.explain",
     "safefeed.feed.serving.metrics",
     "safefeed.feed.sources.base",

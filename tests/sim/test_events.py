@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import orjson
@@ -70,3 +71,23 @@ def test_jsonl_sink_writes_one_event_per_line(tmp_path: Path, tiny: SimConfig) -
     lines = path.read_bytes().splitlines()
     assert len(lines) > 100
     EVENT_ADAPTER.validate_python(orjson.loads(lines[-1]))
+
+
+def test_items_go_live_allowed_and_sessions_take_human_time(tiny: SimConfig) -> None:
+    sink = MemorySink()
+    run_simulation(
+        PopularityRecommender(), tiny.with_overrides(emit_events=True, steps=1), 2, sink=sink
+    )
+    events = [EVENT_ADAPTER.validate_python(e) for e in sink.events]
+    published = {e.content_id for e in events if e.type == "content.published"}
+    allowed = {
+        e.subject_id for e in events if e.type == "policy.changed" and e.policy_state == "allowed"
+    }
+    assert published <= allowed  # no item is live without a policy state
+    by_user: dict[str, list[float]] = {}
+    for e in events:
+        if e.type == "impression":
+            by_user.setdefault(e.user_id, []).append(e.ts.timestamp())
+    gaps = [b - a for times in by_user.values() for a, b in pairwise(times)]
+    # A page is scrolled and watched, not consumed in a scripted millisecond burst.
+    assert min(gaps) >= 1.5

@@ -135,6 +135,23 @@ class Catalog:
         self.n_items = end
         return np.arange(start, end, dtype=np.int64)
 
+    def escalate(self, opened: NDArray[np.int64]) -> None:
+        """Edgy creators whose content was opened move up the axis with their audience.
+
+        ``opened`` are the items opened this step (one entry per open). The step is
+        proportional to the creator's share of opens relative to the average creator
+        and to the room left below 1, so an audience-rewarded edgy creator drifts
+        toward harm while a creator the feed does not amplify barely moves.
+        """
+        cfg, n = self.config, self.n_creators
+        if cfg.creator_escalation == 0.0 or opened.size == 0:
+            return
+        opens = np.bincount(self.creator[opened], minlength=n)[:n].astype(np.float64)
+        relative = np.minimum(opens / (opens.sum() / n), cfg.escalation_cap)
+        x = self.creator_extremeness[:n]
+        edgy = x >= cfg.escalation_floor
+        x[edgy] += cfg.creator_escalation * relative[edgy] * (1.0 - x[edgy])
+
     def harmful(self, items: NDArray[np.int64]) -> NDArray[np.bool_]:
         """Ground truth: is each item harmful?"""
         return self.extremeness[items] >= self.config.harmful_threshold

@@ -31,7 +31,7 @@ from rich.progress import (
 from safefeed.sim.config import SimConfig
 from safefeed.sim.events import EventRenderer
 from safefeed.sim.feedback import StepFeedback
-from safefeed.sim.paths import RecommendationGraph, audit_paths
+from safefeed.sim.paths import RelatedPages, audit_paths
 from safefeed.sim.rankers import close_recommender, resolve_recommender
 from safefeed.sim.recommender import Recommender
 from safefeed.sim.sinks import EventSink
@@ -98,16 +98,12 @@ def run_simulation(
         ids = [f"i{i}" for i in range(cat.n_items)]
         # Walks start from what is in circulation: mainstream items the feed could serve.
         starts = [ids[i] for i in range(cat.n_items) if labels[i] == "mainstream"]
-        graph = RecommendationGraph.from_recommender(
-            recommender,
-            ids,
-            labels.tolist(),
-            starts,
-            hops=paths.hops,
-            page_size=config.page_size,
-            step=config.steps,
+        pages = RelatedPages(
+            recommender, ids, labels.tolist(), page_size=config.page_size, step=config.steps
         )
-        audit = audit_paths(graph, hops=paths.hops, walks=paths.walks, seed=seed).as_dict()
+        audit = audit_paths(
+            pages, hops=paths.hops, walks=paths.walks, seed=seed, start_ids=starts
+        ).as_dict()
     return SimResult(
         ranker=recommender.name,
         seed=seed,
