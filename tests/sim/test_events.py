@@ -9,6 +9,7 @@ from pathlib import Path
 import orjson
 
 from safefeed.events import EVENT_ADAPTER
+from safefeed.feed.state.trust import trust_weights
 from safefeed.sim.config import SimConfig
 from safefeed.sim.runner import run_simulation
 from safefeed.sim.seams import PopularityRecommender
@@ -91,3 +92,21 @@ def test_items_go_live_allowed_and_sessions_take_human_time(tiny: SimConfig) -> 
     gaps = [b - a for times in by_user.values() for a, b in pairwise(times)]
     # A page is scrolled and watched, not consumed in a scripted millisecond burst.
     assert min(gaps) >= 1.5
+
+
+def test_the_trust_model_tells_watch_farms_from_people(tiny: SimConfig) -> None:
+    sink = MemorySink()
+    config = tiny.with_overrides(emit_events=True, steps=1)
+    run_simulation(PopularityRecommender(), config, 3, sink=sink)
+    times: dict[str, list[int]] = {}
+    for e in map(EVENT_ADAPTER.validate_python, sink.events):
+        user = getattr(e, "user_id", None)
+        if user is not None and e.type != "account.created":
+            times.setdefault(user, []).append(int(e.ts.timestamp() * 1_000_000))
+    weights = trust_weights(times, dict.fromkeys(times, 0), 10**16)
+    bots = {u: w for u, w in weights.items() if int(u[1:]) >= config.users}
+    people = {u: w for u, w in weights.items() if int(u[1:]) < config.users}
+    assert bots
+    assert people
+    assert set(bots.values()) == {0.05}  # looped views in a burst look scripted
+    assert set(people.values()) == {1.0}

@@ -108,6 +108,9 @@ class SimConfig(BaseModel):
     brigade_size: int = Field(40, ge=0)
     #: Chance that a brigade targets borderline or harmful content rather than any item.
     brigade_extreme_bias: float = Field(0.7, ge=0.0, le=1.0)
+    #: Times a bot replays each target (watch farms loop views to inflate counts; in
+    #: one burst, so a trust model that watches for scripted bursts can discount it).
+    brigade_replays: int = Field(15, ge=1)
 
     # -- safety classifier and moderation
     #: Recall on harmful items: the share that is ever labelled.

@@ -4,7 +4,8 @@ Timestamps are spread the way people use a feed: each session starts at a random
 time of its day (``session_hours``), and within it every slot takes a scroll, and
 an opened item its watch time, so the engine's trust model sees people, not a
 burst of events a millisecond apart (which it rightly down-weights as scripted).
-Bot engagement is a tight burst at one random moment. The overnight catalog and
+Bot engagement is a tight burst at one random moment, each target replayed
+``brigade_replays`` times, as watch farms do. The overnight catalog and
 policy changes come at the end of the day. Ids are ``sim<seed>-<n>`` in time
 order, so the log is in time order, idempotent across re-sends and identical for
 the same seed. Every published item gets its policy state (``allowed``) with
@@ -186,12 +187,16 @@ class EventRenderer:
                 out.append((t, {"type": "impression", **common}))
             t += _SCROLL_MS
             if columns["opened"][r]:
-                out.append((t, {"type": "open", **common}))
-                t += watched[r] + _REACT_MS
                 dwell_ms = round(columns["watch_s"][r] * 1000.0, 1)
-                out.append((t, {"type": "dwell", **common, "dwell_ms": dwell_ms}))
                 ratio = round(columns["completion"][r], 4)
-                out.append((t, {"type": "completion", **common, "ratio": ratio}))
+                # A bot loops the item; its events all land in the burst, so it looks scripted.
+                replays = 1 if sess >= 0 else self.config.brigade_replays
+                for _ in range(replays):
+                    out.append((t, {"type": "open", **common}))
+                    if sess >= 0:
+                        t += watched[r] + _REACT_MS
+                    out.append((t, {"type": "dwell", **common, "dwell_ms": dwell_ms}))
+                    out.append((t, {"type": "completion", **common, "ratio": ratio}))
             if columns["liked"][r]:
                 out.append((t, {"type": "like", **common}))
             if columns["hidden"][r]:
