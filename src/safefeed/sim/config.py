@@ -50,10 +50,10 @@ class SimConfig(BaseModel):
     borderline_band: float = Field(0.2, ge=0.0, lt=1.0)
     mean_duration_s: float = Field(90.0, gt=0.0)
     #: Supply-side feedback: extremeness an edgy creator adds per step per unit of
-    #: relative audience (their opens over the average creator's, capped at
-    #: ``escalation_cap``) — a feed that rewards edginess with audience gets edgier
+    #: audience above the average creator's (their opens over the average, capped at
+    #: ``escalation_cap``, minus 1) — a feed that rewards edginess with audience gets edgier
     #: creators. Creators below ``escalation_floor`` do not chase it.
-    creator_escalation: float = Field(0.01, ge=0.0, le=1.0)
+    creator_escalation: float = Field(0.02, ge=0.0, le=1.0)
     escalation_floor: float = Field(0.45, ge=0.0, le=1.0)
     escalation_cap: float = Field(5.0, gt=0.0)
 

@@ -239,38 +239,35 @@ def audit_paths(
     if hops < 1 or walks < 1:
         raise InputError("hops and walks must be at least 1")
     lazy = graph if isinstance(graph, RelatedPages) else None
-    if lazy is not None:
-        graph = lazy.expand(np.zeros(0, dtype=np.int64))
+    g = graph if isinstance(graph, RecommendationGraph) else graph.expand(np.zeros(0, np.int64))
     rng = np.random.default_rng(seed)
     if start_ids is not None:
-        index = {node: i for i, node in enumerate(graph.ids)}
+        index = {node: i for i, node in enumerate(g.ids)}
         missing = [s for s in start_ids if s not in index]
         if missing:
             raise InputError(f"start ids not in the graph: {missing[:5]}")
         starts = np.array([index[s] for s in start_ids], dtype=np.int64)
     else:
-        starts = np.flatnonzero(graph.labels == start_label).astype(np.int64)
+        starts = np.flatnonzero(g.labels == start_label).astype(np.int64)
     if starts.size == 0:
         raise InputError(f"no node labelled {start_label!r} to start from")
     current = rng.choice(starts, size=walks)
     first = np.full(walks, -1, dtype=np.int64)
     alive = np.ones(walks, dtype=np.bool_)
-    target = graph.labels == target_label
+    target = g.labels == target_label
     for hop in range(1, hops + 1):
         if lazy is not None:
-            graph = lazy.expand(current[alive])
+            g = lazy.expand(current[alive])
         # Per-node cumulative weights let one searchsorted pick every walk's next edge.
-        cum = np.cumsum(graph.weights)
+        cum = np.cumsum(g.weights)
         before = np.concatenate([[0.0], cum])
-        lo, hi = graph.indptr[current], graph.indptr[current + 1]
+        lo, hi = g.indptr[current], g.indptr[current + 1]
         total = before[hi] - before[lo]
         alive &= total > 0
         draw = before[lo] + rng.random(walks) * total
         edge = np.clip(np.searchsorted(cum, draw, side="right"), lo, np.maximum(hi - 1, lo))
-        moved = np.where(
-            alive, graph.indices[np.minimum(edge, max(graph.indices.size - 1, 0))], current
-        )
-        current = moved if graph.indices.size else current
+        moved = np.where(alive, g.indices[np.minimum(edge, max(g.indices.size - 1, 0))], current)
+        current = moved if g.indices.size else current
         newly = alive & target[current] & (first < 0)
         first[newly] = hop
     counts = np.bincount(first[first > 0], minlength=hops + 1)[1:]
