@@ -19,6 +19,7 @@ def _doc(harm: float, reports: float, watch: float, share: float | None = None) 
         "totals": {
             "harmful_exposure_rate": harm,
             "harmful_exposure_rate_max": harm * 1.5,
+            "borderline_exposure_rate": 2 * harm,
             "reports_per_1k_sessions": reports,
             "watch_time": watch,
         }
@@ -33,15 +34,16 @@ def test_each_kpi_passes_and_fails() -> None:
         max_harmful_exposure_rate=0.005,
         max_step_harmful_exposure_rate=0.005,
         max_harmful_exposure_increase=0.0,
+        max_borderline_exposure_increase=0.0,
         min_reports_reduction=0.3,
         max_watch_time_loss=0.05,
         max_path_share=0.1,
         max_path_share_ratio=0.2,
     )
     good = evaluate_gate(kpis, _doc(0.002, 6.9, 96.0, 0.01), _doc(0.02, 10.0, 100.0, 0.1))
-    assert [c.passed for c in good] == [True] * 7
+    assert [c.passed for c in good] == [True] * 8
     bad = evaluate_gate(kpis, _doc(0.006, 7.1, 94.0, 0.5), _doc(0.005, 10.0, 100.0, 0.1))
-    assert [c.passed for c in bad] == [False] * 7
+    assert [c.passed for c in bad] == [False] * 8
 
 
 def test_path_kpis_need_a_path_audit() -> None:
