@@ -205,7 +205,12 @@ def _run_in_process(
 
             sim_config = SimConfig.model_validate(config)
             recommender = resolve_recommender(ranker, seed, overrides or None, config=sim_config)
-            result = run_simulation(recommender, sim_config, seed, progress=advance, paths=paths)
+            try:
+                result = run_simulation(
+                    recommender, sim_config, seed, progress=advance, paths=paths
+                )
+            finally:
+                close_recommender(recommender)  # the engine's scratch store goes with the run
             results.append(
                 SimResult(**{**result.__dict__, "ranker": ranker, "overrides": overrides})
             )
