@@ -192,6 +192,8 @@ class EventRenderer:
                 # A bot loops the item; its events all land in the burst, so it looks scripted.
                 replays = 1 if sess >= 0 else self.config.brigade_replays
                 for _ in range(replays):
+                    if sess < 0:  # every loop renders the item: the platform logs an impression
+                        out.append((t, {"type": "impression", **common}))
                     out.append((t, {"type": "open", **common}))
                     if sess >= 0:
                         t += watched[r] + _REACT_MS
