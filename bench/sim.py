@@ -11,6 +11,11 @@ seeds run in parallel processes, one per core. Prints a table and writes
 
     bench/sim                          # 10k and 100k users, 5 steps each
     bench/sim --users 100000 --steps 50   # the full target run (several minutes)
+    bench/sim --ranker safety --users 200 --steps 3   # through the real feed engine
+
+With ``--ranker`` the recommender is the real engine binding (`FeedEngineRecommender`)
+and the table splits its time into serving (``recommend``: `FeedEngine.serve`) and
+ingestion (``observe``: the step's v1 events through the real `Ingestor`).
 """
 
 from __future__ import annotations
@@ -32,35 +37,53 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from safefeed.sim import PopularityRecommender, SimConfig, SimRequest, StepFeedback  # noqa: E402
+from safefeed.sim.rankers import close_recommender, resolve_recommender  # noqa: E402
+from safefeed.sim.recommender import Recommender  # noqa: E402
 from safefeed.sim.world import World  # noqa: E402
 
 TARGET_USERS, TARGET_STEPS, TARGET_PAGE = 100_000, 50, 20
 
 
 class TimedSeam:
-    """Wraps the test seam and keeps the seconds spent inside it."""
+    """Wraps a recommender and keeps the seconds spent serving and observing."""
 
-    def __init__(self, inner: PopularityRecommender) -> None:
+    def __init__(self, inner: Recommender) -> None:
         self.inner = inner
         self.name = inner.name
-        self.seconds = 0.0
+        self.serve_s = 0.0
+        self.observe_s = 0.0
+
+    @property
+    def seconds(self) -> float:
+        return self.serve_s + self.observe_s
 
     def recommend(self, requests: Sequence[SimRequest]) -> list[list[str]]:
         started = time.perf_counter()
         try:
             return self.inner.recommend(requests)
         finally:
-            self.seconds += time.perf_counter() - started
+            self.serve_s += time.perf_counter() - started
 
     def observe(self, feedback: StepFeedback) -> None:
         started = time.perf_counter()
         self.inner.observe(feedback)
-        self.seconds += time.perf_counter() - started
+        self.observe_s += time.perf_counter() - started
 
 
-def run_case(users: int, steps: int, seed: int) -> dict[str, Any]:
+def run_case(users: int, steps: int, seed: int, ranker: str | None = None) -> dict[str, Any]:
     config = SimConfig(users=users, steps=steps, page_size=TARGET_PAGE)
-    seam = TimedSeam(PopularityRecommender(seed=seed))
+    inner = (
+        resolve_recommender(ranker, seed, config=config)
+        if ranker
+        else PopularityRecommender(seed=seed)
+    )
+    try:
+        return _timed(TimedSeam(inner), config, users, steps, seed)
+    finally:
+        close_recommender(inner)
+
+
+def _timed(seam: TimedSeam, config: SimConfig, users: int, steps: int, seed: int) -> dict[str, Any]:
     started = time.perf_counter()
     world = World(config, seed)
     seam.observe(world.initial_feedback())
@@ -75,12 +98,15 @@ def run_case(users: int, steps: int, seed: int) -> dict[str, Any]:
     per_step_total = (total - setup) / steps
     impressions_per_step_target = impressions / steps * (TARGET_USERS / users)
     return {
+        "ranker": seam.name,
         "users": users,
         "steps": steps,
         "page_size": TARGET_PAGE,
         "impressions": impressions,
         "setup_s": round(setup, 3),
         "seam_s": round(seam.seconds, 3),
+        "serve_s": round(seam.serve_s, 3),
+        "ingest_s": round(seam.observe_s, 3),
         "world_s": round(world_s, 3),
         "total_s": round(total, 3),
         "world_impressions_per_s": round(impressions / world_s),
@@ -97,6 +123,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--ranker", help="a feed ranker: drive the real engine (slow)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "sim.json")
     args = parser.parse_args()
 
@@ -104,15 +131,16 @@ def main() -> int:
     cases = []
     for users in args.users:
         console.print(f"running {users:,} users x {args.steps} steps ...")
-        cases.append(run_case(users, args.steps, args.seed))
+        cases.append(run_case(users, args.steps, args.seed, args.ranker))
 
-    table = Table(title="simulator world/metrics throughput (test-seam recommender, excluded)")
+    who = f"feed engine, ranker {args.ranker}" if args.ranker else "test-seam recommender"
+    table = Table(title=f"simulator throughput ({who}: timed separately)")
     for column in (
         "users",
         "steps",
         "impressions",
         "world s",
-        "seam s",
+        "recommender s (serve + ingest)",
         "world imp/s",
         "with seam imp/s",
         "projected 100k x 50 (world)",
@@ -125,7 +153,7 @@ def main() -> int:
             str(c["steps"]),
             f"{c['impressions']:,}",
             f"{c['world_s']:.2f}",
-            f"{c['seam_s']:.2f}",
+            f"{c['seam_s']:.2f} ({c['serve_s']:.1f} + {c['ingest_s']:.1f})",
             f"{c['world_impressions_per_s']:,}",
             f"{c['with_seam_impressions_per_s']:,}",
             f"{c['projected_target_world_s']} s",

@@ -14,6 +14,7 @@ MODULES = [
     "safefeed.feed.catalog.estimates",
     "safefeed.feed.ranking.learned",
     "safefeed.feed.training.metrics",
+    "safefeed.feed.ranking.prior_risk",
     "safefeed.feed.serving.explain",
     "safefeed.feed.serving.metrics",
     "safefeed.feed.sources.base",

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
+import pytest
+
 from safefeed.sim.config import SimConfig
 from safefeed.sim.engine import FeedEngineRecommender
 from safefeed.sim.rankers import close_recommender, resolve_recommender
-from safefeed.sim.runner import run_simulation
+from safefeed.sim.runner import run_seeds, run_simulation
 
 TINY = SimConfig(
     users=30, steps=2, creators=20, initial_items=200, items_per_step=10, new_creators_per_step=0
@@ -31,3 +36,12 @@ def test_a_named_ranker_runs_the_world_through_the_real_engine() -> None:
     assert impressions > 0
     assert 0.0 <= result.totals["harmful_exposure_rate"] <= 1.0
     assert not workdir.exists()  # the scratch store is removed when the run is done
+
+
+def test_seeds_run_in_process_leave_no_scratch_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    (result,) = run_seeds("safety", TINY.with_overrides(steps=1), [4], workers=1)
+    assert result.totals["impressions"] > 0
+    assert not list(tmp_path.glob("safefeed-sim-*"))

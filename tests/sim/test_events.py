@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import orjson
 
 from safefeed.events import EVENT_ADAPTER
+from safefeed.feed.state.trust import trust_weights
 from safefeed.sim.config import SimConfig
 from safefeed.sim.runner import run_simulation
 from safefeed.sim.seams import PopularityRecommender
@@ -70,3 +72,41 @@ def test_jsonl_sink_writes_one_event_per_line(tmp_path: Path, tiny: SimConfig) -
     lines = path.read_bytes().splitlines()
     assert len(lines) > 100
     EVENT_ADAPTER.validate_python(orjson.loads(lines[-1]))
+
+
+def test_items_go_live_allowed_and_sessions_take_human_time(tiny: SimConfig) -> None:
+    sink = MemorySink()
+    run_simulation(
+        PopularityRecommender(), tiny.with_overrides(emit_events=True, steps=1), 2, sink=sink
+    )
+    events = [EVENT_ADAPTER.validate_python(e) for e in sink.events]
+    published = {e.content_id for e in events if e.type == "content.published"}
+    allowed = {
+        e.subject_id for e in events if e.type == "policy.changed" and e.policy_state == "allowed"
+    }
+    assert published <= allowed  # no item is live without a policy state
+    by_user: dict[str, list[float]] = {}
+    for e in events:
+        if e.type == "impression" and int(e.user_id[1:]) < tiny.users:  # people, not bots
+            by_user.setdefault(e.user_id, []).append(e.ts.timestamp())
+    gaps = [b - a for times in by_user.values() for a, b in pairwise(times)]
+    # A page is scrolled and watched, not consumed in a scripted millisecond burst.
+    assert min(gaps) >= 1.5
+
+
+def test_the_trust_model_tells_watch_farms_from_people(tiny: SimConfig) -> None:
+    sink = MemorySink()
+    config = tiny.with_overrides(emit_events=True, steps=1)
+    run_simulation(PopularityRecommender(), config, 3, sink=sink)
+    times: dict[str, list[int]] = {}
+    for e in map(EVENT_ADAPTER.validate_python, sink.events):
+        user = getattr(e, "user_id", None)
+        if user is not None and e.type != "account.created":
+            times.setdefault(user, []).append(int(e.ts.timestamp() * 1_000_000))
+    weights = trust_weights(times, dict.fromkeys(times, 0), 10**16)
+    bots = {u: w for u, w in weights.items() if int(u[1:]) >= config.users}
+    people = {u: w for u, w in weights.items() if int(u[1:]) < config.users}
+    assert bots
+    assert people
+    assert set(bots.values()) == {0.05}  # looped views in a burst look scripted
+    assert set(people.values()) == {1.0}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ def _doc(harm: float, reports: float, watch: float, share: float | None = None) 
         "totals": {
             "harmful_exposure_rate": harm,
             "harmful_exposure_rate_max": harm * 1.5,
+            "borderline_exposure_rate": 2 * harm,
             "reports_per_1k_sessions": reports,
             "watch_time": watch,
         }
@@ -31,15 +33,17 @@ def test_each_kpi_passes_and_fails() -> None:
     kpis = GateKpis(
         max_harmful_exposure_rate=0.005,
         max_step_harmful_exposure_rate=0.005,
+        max_harmful_exposure_increase=0.0,
+        max_borderline_exposure_increase=0.0,
         min_reports_reduction=0.3,
         max_watch_time_loss=0.05,
         max_path_share=0.1,
         max_path_share_ratio=0.2,
     )
     good = evaluate_gate(kpis, _doc(0.002, 6.9, 96.0, 0.01), _doc(0.02, 10.0, 100.0, 0.1))
-    assert [c.passed for c in good] == [True] * 6
-    bad = evaluate_gate(kpis, _doc(0.006, 7.1, 94.0, 0.5), _doc(0.02, 10.0, 100.0, 0.1))
-    assert [c.passed for c in bad] == [False] * 6
+    assert [c.passed for c in good] == [True] * 8
+    bad = evaluate_gate(kpis, _doc(0.006, 7.1, 94.0, 0.5), _doc(0.005, 10.0, 100.0, 0.1))
+    assert [c.passed for c in bad] == [False] * 8
 
 
 def test_path_kpis_need_a_path_audit() -> None:
@@ -78,7 +82,11 @@ def test_run_gate_compares_candidate_and_current(tmp_path: Path) -> None:
     assert record["checks"][0]["name"] == "harmful_exposure_rate"
 
 
-def test_cli_gate_exits_non_zero_when_a_kpi_fails(tmp_path: Path) -> None:
+def test_cli_gate_exits_non_zero_when_a_kpi_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SAFEFEED_DATA_DIR", str(tmp_path / "store"))
+    monkeypatch.setenv("SAFEFEED_TEXT_CLASSIFIER", "keyword")
     runner = CliRunner()
     # Random pages hold attention less than popular ones: no watch-time loss allowed fails.
     failing = _write(
@@ -97,6 +105,11 @@ def test_cli_gate_exits_non_zero_when_a_kpi_fails(tmp_path: Path) -> None:
     result = runner.invoke(app, ["gate", str(passing), "--workers", "1"])
     assert result.exit_code == 0, result.output
     assert "gate passed" in result.output
+    # Both decisions are in the audit log, with every KPI check.
+    logged = runner.invoke(app, ["audit", "log", "--action", "sim.gate"])
+    records = json.loads(logged.output)
+    assert [r["details"]["passed"] for r in records] == [False, True]
+    assert "watch_time" in {c["name"] for c in records[0]["details"]["checks"]}
 
 
 def test_bad_gate_config_is_a_config_error(tmp_path: Path) -> None:

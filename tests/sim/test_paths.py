@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from itertools import pairwise
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from safefeed.exceptions import InputError
 from safefeed.sim.feedback import StepFeedback
-from safefeed.sim.paths import RecommendationGraph, audit_paths
+from safefeed.sim.paths import RecommendationGraph, RelatedPages, audit_paths
 from safefeed.sim.recommender import SimRequest
 
 
@@ -108,10 +109,11 @@ def test_audit_through_a_recommender_follows_related_pages() -> None:
     ids = [f"m{i}" for i in range(k)] + ["h", "decoy"]
     labels = ["mainstream"] * k + ["harmful", "borderline"]
     rec = ChainRecommender(k)
-    graph = RecommendationGraph.from_recommender(rec, ids, labels, ["m0"], hops=k)
-    assert graph.successors(0) == ["m1", "decoy"]
-    assert rec.seen == [1, 2, 1]  # one batch per hop; the decoy is asked only once
-    audit = audit_paths(graph, hops=k, walks=30_000, seed=3, start_ids=["m0"])
+    pages = RelatedPages(rec, ids, labels)
+    audit = audit_paths(pages, hops=k, walks=30_000, seed=3, start_ids=["m0"])
+    assert pages.expand(np.zeros(0, np.int64)).successors(0) == ["m1", "decoy"]
+    # One batch per hop, only for where walks stand; the decoy (a dead end) is asked once.
+    assert rec.seen == [1, 2, 1]
     # Slot weights 1 and 1/2: the chain is taken with probability 2/3 at each of k hops.
     assert audit.share == pytest.approx((2 / 3) ** k, abs=0.015)
     assert audit.first_hop_counts[:2] == (0, 0)

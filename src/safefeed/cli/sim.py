@@ -15,7 +15,14 @@ import typer
 import yaml
 from rich.table import Table
 
-from safefeed.cli.common import console, err_console, print_json
+from safefeed.cli.common import (
+    ActorOption,
+    console,
+    default_actor,
+    err_console,
+    open_runtime,
+    print_json,
+)
 from safefeed.exceptions import ConfigError, InputError
 
 if TYPE_CHECKING:
@@ -218,12 +225,25 @@ def gate(
     config: Annotated[Path, typer.Argument(help="YAML gate configuration")],
     workers: Annotated[int, typer.Option(min=1)] = 2,
     out: Annotated[Path | None, typer.Option(help="also write both metrics documents here")] = None,
+    actor: Annotated[str | None, ActorOption] = None,
 ) -> None:
-    """Simulate a candidate configuration against the current one; exit 1 if a KPI fails."""
+    """Simulate a candidate configuration against the current one; exit 1 if a KPI fails.
+
+    The decision, pass or fail, is recorded in the audit log of the configured store.
+    """
     from safefeed.sim.gate import GateConfig, run_gate
 
     gate_config = GateConfig.from_yaml(config)
     report, documents = run_gate(gate_config, workers=workers)
+    record = report.as_audit_record()
+    with open_runtime() as runtime, runtime.database.write() as conn:
+        runtime.audit.append(
+            conn,
+            actor=actor or default_actor(),
+            action=str(record.pop("action")),
+            reason=f"release gate {'passed' if report.passed else 'failed'} ({config.name})",
+            details=record,
+        )
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         for role, document in documents.items():

@@ -23,6 +23,7 @@ __all__ = [
     "SOURCE_NAMES",
     "FeedConfig",
     "FeedSurface",
+    "PriorRiskSettings",
     "RankerConfig",
     "SourceName",
     "SurfaceConfig",
@@ -89,6 +90,19 @@ class AffinitySettings(_Strict):
     hide_topic_step: float = Field(gt=0, lt=1)
 
 
+class PriorRiskSettings(_Strict):
+    """Risk before an item's own evidence (`safefeed.feed.ranking.prior_risk`)."""
+
+    #: Creator impressions at which a creator's own negative rate outweighs the platform's.
+    creator_strength: float = Field(200.0, gt=0)
+    #: A creator with no track record counts as this multiple of the platform's rate.
+    unknown_creator_ratio: float = Field(1.5, ge=0)
+    #: Trust-weighted reports, and reports per trust-weighted impression, that hold an
+    #: item from recommendation.
+    hold_min_reports: float = Field(2.0, gt=0)
+    hold_report_rate: float = Field(0.01, ge=0, le=1)
+
+
 class HardConstraints(_Strict):
     max_p_report: float = Field(gt=0, le=1)
     max_p_hide: float = Field(gt=0, le=1)
@@ -112,6 +126,8 @@ class RankerConfig(_Strict):
     #: ``smoothed``: estimates from event statistics; ``active``: the active learned
     #: task models (`safefeed train activate`), smoothed where none is active.
     model: Literal["smoothed", "active"] = "smoothed"
+    #: The creator prior and the early-report hold (off only for the engagement baseline).
+    prior_risk: bool = True
 
 
 class SurfaceConfig(_Strict):
@@ -153,6 +169,7 @@ class FeedConfig(_Strict):
     affinity: AffinitySettings
     freshness_half_life_hours: dict[str, float]
     hard_constraints: HardConstraints
+    prior_risk: PriorRiskSettings = PriorRiskSettings()
     editorial: tuple[str, ...] = ()
     default_ranker: str
     rankers: dict[str, RankerConfig]

@@ -135,6 +135,25 @@ class Catalog:
         self.n_items = end
         return np.arange(start, end, dtype=np.int64)
 
+    def escalate(self, opened: NDArray[np.int64]) -> None:
+        """Edgy creators whose content was opened move up the axis with their audience.
+
+        ``opened`` are the items opened this step (one entry per open). The step is
+        proportional to how far the creator's opens exceed the average creator's and to
+        the room left below 1, so an audience-rewarded edgy creator drifts toward harm
+        while one the feed does not amplify stays put.
+        """
+        cfg, n = self.config, self.n_creators
+        if cfg.creator_escalation == 0.0 or opened.size == 0:
+            return
+        opens = np.bincount(self.creator[opened], minlength=n)[:n].astype(np.float64)
+        # Only an audience above the average creator's is a reward to chase: a feed that
+        # does not favour edgy creators (random pages, say) leaves them where they are.
+        gain = np.minimum(opens / (opens.sum() / n), cfg.escalation_cap) - 1.0
+        x = self.creator_extremeness[:n]
+        rewarded = (x >= cfg.escalation_floor) & (gain > 0.0)
+        x[rewarded] += cfg.creator_escalation * gain[rewarded] * (1.0 - x[rewarded])
+
     def harmful(self, items: NDArray[np.int64]) -> NDArray[np.bool_]:
         """Ground truth: is each item harmful?"""
         return self.extremeness[items] >= self.config.harmful_threshold

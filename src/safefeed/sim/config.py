@@ -49,6 +49,13 @@ class SimConfig(BaseModel):
     #: Items in [harmful_threshold - band, harmful_threshold) are borderline.
     borderline_band: float = Field(0.2, ge=0.0, lt=1.0)
     mean_duration_s: float = Field(90.0, gt=0.0)
+    #: Supply-side feedback: extremeness an edgy creator adds per step per unit of
+    #: audience above the average creator's (their opens over the average, capped at
+    #: ``escalation_cap``, minus 1) — a feed that rewards edginess with audience gets edgier
+    #: creators. Creators below ``escalation_floor`` do not chase it.
+    creator_escalation: float = Field(0.02, ge=0.0, le=1.0)
+    escalation_floor: float = Field(0.45, ge=0.0, le=1.0)
+    escalation_cap: float = Field(5.0, gt=0.0)
 
     # -- users
     interest_concentration: float = Field(0.3, gt=0.0)
@@ -101,6 +108,9 @@ class SimConfig(BaseModel):
     brigade_size: int = Field(40, ge=0)
     #: Chance that a brigade targets borderline or harmful content rather than any item.
     brigade_extreme_bias: float = Field(0.7, ge=0.0, le=1.0)
+    #: Times a bot replays each target (watch farms loop views to inflate counts; in
+    #: one burst, so a trust model that watches for scripted bursts can discount it).
+    brigade_replays: int = Field(15, ge=1)
 
     # -- safety classifier and moderation
     #: Recall on harmful items: the share that is ever labelled.
@@ -122,6 +132,9 @@ class SimConfig(BaseModel):
     emit_events: bool = False
     #: Share of users whose engagement events are emitted (catalog and policy always are).
     event_user_sample: float = Field(1.0, ge=0.0, le=1.0)
+    #: Hours of the day (UTC) in which sessions start; events inside a session follow
+    #: the scrolls and watch times, so the engine's trust model sees people, not scripts.
+    session_hours: tuple[int, int] = (7, 22)
 
     @model_validator(mode="after")
     def _check_bands(self) -> SimConfig:
@@ -131,6 +144,9 @@ class SimConfig(BaseModel):
                 f"borderline band [{low:.3g}, {self.harmful_threshold:.3g}) must stay above 0 "
                 "(mainstream content needs room below it)"
             )
+        start, end = self.session_hours
+        if not 0 <= start < end <= 23:
+            raise ValueError(f"session_hours {self.session_hours} must lie within 0..23")
         return self
 
     @property

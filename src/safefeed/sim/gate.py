@@ -5,6 +5,9 @@ checks the KPIs of its YAML configuration, each on the mean over seeds:
 
 - ``max_harmful_exposure_rate``: candidate's harmful exposure over the run;
 - ``max_step_harmful_exposure_rate``: candidate's worst step;
+- ``max_harmful_exposure_increase``: candidate's harmful exposure at most this much
+  (in rate points) above current's — no change may make people see more harm;
+- ``max_borderline_exposure_increase``: the same for borderline content;
 - ``min_reports_reduction``: candidate reports per 1k sessions at least this share
   below current (0.3 = 30% fewer; negative allows an increase);
 - ``max_watch_time_loss``: candidate watch time at most this share below current;
@@ -40,6 +43,8 @@ class GateKpis(BaseModel):
 
     max_harmful_exposure_rate: float | None = Field(0.01, ge=0.0, le=1.0)
     max_step_harmful_exposure_rate: float | None = Field(None, ge=0.0, le=1.0)
+    max_harmful_exposure_increase: float | None = Field(None, ge=0.0, le=1.0)
+    max_borderline_exposure_increase: float | None = Field(None, ge=0.0, le=1.0)
     min_reports_reduction: float | None = Field(None, le=1.0)
     max_watch_time_loss: float | None = Field(0.05, ge=0.0, le=1.0)
     max_path_share: float | None = Field(None, ge=0.0, le=1.0)
@@ -152,6 +157,21 @@ def evaluate_gate(
                 value <= kpis.max_step_harmful_exposure_rate,
             )
         )
+    for kind, allowed in (
+        ("harmful", kpis.max_harmful_exposure_increase),
+        ("borderline", kpis.max_borderline_exposure_increase),
+    ):
+        if allowed is not None:
+            value, base = cand[f"{kind}_exposure_rate"], cur[f"{kind}_exposure_rate"]
+            checks.append(
+                KpiCheck(
+                    f"{kind}_exposure_increase",
+                    value,
+                    base,
+                    f"<= current + {allowed:g}",
+                    value <= base + allowed,
+                )
+            )
     if kpis.min_reports_reduction is not None:
         value, base = cand["reports_per_1k_sessions"], cur["reports_per_1k_sessions"]
         limit = (1.0 - kpis.min_reports_reduction) * base

@@ -6,8 +6,9 @@ recommendation per hop, picking slot ``r`` of the related page with weight
 with the edge weights given. The audit reports the share of walks that reach an
 item labelled ``harmful`` within ``hops`` hops and at which hop they first do.
 
-The same walker runs on a `RecommendationGraph` built from any `Recommender`
-(related requests, batched per hop of a breadth-first expansion) and on one read
+The same walker runs on `RelatedPages` of any `Recommender` (related pages
+fetched lazily, one batch per hop, only for the items the walks stand on) and on
+a `RecommendationGraph` read
 from CSV (``edges``: ``source,target[,weight]``; ``nodes``: ``id,label``), so real
 audit data is analysed with the same code. Deterministic by seed.
 """
@@ -26,7 +27,7 @@ from numpy.typing import NDArray
 from safefeed.exceptions import InputError
 from safefeed.sim.recommender import Recommender, SimRequest
 
-__all__ = ["PathAudit", "RecommendationGraph", "audit_paths"]
+__all__ = ["PathAudit", "RecommendationGraph", "RelatedPages", "audit_paths"]
 
 
 @dataclass(frozen=True)
@@ -101,52 +102,71 @@ class RecommendationGraph:
                     raise InputError(f"{edges}:{n}: weight must be a number") from None
         return cls.from_edges(ids, labels, sources, targets, weights)
 
-    @classmethod
-    def from_recommender(
-        cls,
-        recommender: Recommender,
-        ids: Sequence[str],
-        labels: Sequence[str],
-        starts: Sequence[str],
-        hops: int,
-        page_size: int = 20,
-        step: int = 0,
-        user_id: str = "audit-probe",
-    ) -> RecommendationGraph:
-        """Ask ``recommender`` for the related page of every item within ``hops - 1`` hops of
-        ``starts`` (one batch per hop), as a fresh ``user_id`` would see it."""
-        index = {node: i for i, node in enumerate(ids)}
-        sources: list[int] = []
-        targets: list[int] = []
-        weights: list[float] = []
-        expanded: set[int] = set()
-        frontier = sorted({index[s] for s in starts})
-        for hop in range(hops):
-            todo = [n for n in frontier if n not in expanded]
-            if not todo:
-                break
-            requests = [
-                SimRequest(user_id, f"audit-{hop}-{n}", "related", page_size, step, ids[n])
-                for n in todo
-            ]
-            found: set[int] = set()
-            for node, page in zip(todo, recommender.recommend(requests), strict=True):
-                expanded.add(node)
-                for rank, content in enumerate(page):
-                    target = index.get(content)
-                    if target is None:
-                        continue  # not an item of this catalog: nothing to follow
-                    sources.append(node)
-                    targets.append(target)
-                    weights.append(1.0 / (rank + 1))
-                    found.add(target)
-            frontier = sorted(found)
-        return cls.from_edges(ids, labels, sources, targets, weights)
-
     def successors(self, node: int) -> list[str]:
         """Ids of a node's recommendations, in order."""
         lo, hi = int(self.indptr[node]), int(self.indptr[node + 1])
         return [self.ids[int(t)] for t in self.indices[lo:hi]]
+
+
+class RelatedPages:
+    """A recommender's "watch next" graph, asked for only where the walks go.
+
+    Expanding every item within ``hops`` of every start costs a related request per
+    item of the catalog; walks visit a small part of it. `expand` fetches the pages
+    of the given nodes not fetched yet (one batch, as a fresh ``user_id`` sees them)
+    and returns the graph known so far.
+    """
+
+    def __init__(
+        self,
+        recommender: Recommender,
+        ids: Sequence[str],
+        labels: Sequence[str],
+        page_size: int = 20,
+        step: int = 0,
+        user_id: str = "audit-probe",
+    ) -> None:
+        self.recommender = recommender
+        self.ids = list(ids)
+        self.labels = list(labels)
+        self.page_size, self.step, self.user_id = page_size, step, user_id
+        self._index = {node: i for i, node in enumerate(self.ids)}
+        self._edges: tuple[list[int], list[int], list[float]] = ([], [], [])
+        self._expanded: set[int] = set()
+        self._batches = 0
+        self._graph = RecommendationGraph.from_edges(self.ids, self.labels, [], [], [])
+
+    def expand(self, nodes: NDArray[np.int64]) -> RecommendationGraph:
+        """The graph with the related pages of ``nodes`` (and all earlier ones) in it."""
+        todo = sorted(set(nodes.tolist()) - self._expanded)
+        if not todo:
+            return self._graph
+        requests = [
+            SimRequest(
+                self.user_id,
+                f"audit-{self._batches}-{n}",
+                "related",
+                self.page_size,
+                self.step,
+                self.ids[n],
+            )
+            for n in todo
+        ]
+        self._batches += 1
+        sources, targets, weights = self._edges
+        for node, page in zip(todo, self.recommender.recommend(requests), strict=True):
+            self._expanded.add(node)
+            for rank, content in enumerate(page):
+                target = self._index.get(content)
+                if target is None:
+                    continue  # not an item of this catalog: nothing to follow
+                sources.append(node)
+                targets.append(target)
+                weights.append(1.0 / (rank + 1))
+        self._graph = RecommendationGraph.from_edges(
+            self.ids, self.labels, sources, targets, weights
+        )
+        return self._graph
 
 
 @dataclass(frozen=True)
@@ -196,7 +216,7 @@ class PathAudit:
 
 
 def audit_paths(
-    graph: RecommendationGraph,
+    graph: RecommendationGraph | RelatedPages,
     hops: int = 10,
     walks: int = 1000,
     seed: int = 0,
@@ -218,34 +238,36 @@ def audit_paths(
     """
     if hops < 1 or walks < 1:
         raise InputError("hops and walks must be at least 1")
+    lazy = graph if isinstance(graph, RelatedPages) else None
+    g = graph if isinstance(graph, RecommendationGraph) else graph.expand(np.zeros(0, np.int64))
     rng = np.random.default_rng(seed)
     if start_ids is not None:
-        index = {node: i for i, node in enumerate(graph.ids)}
+        index = {node: i for i, node in enumerate(g.ids)}
         missing = [s for s in start_ids if s not in index]
         if missing:
             raise InputError(f"start ids not in the graph: {missing[:5]}")
         starts = np.array([index[s] for s in start_ids], dtype=np.int64)
     else:
-        starts = np.flatnonzero(graph.labels == start_label).astype(np.int64)
+        starts = np.flatnonzero(g.labels == start_label).astype(np.int64)
     if starts.size == 0:
         raise InputError(f"no node labelled {start_label!r} to start from")
     current = rng.choice(starts, size=walks)
     first = np.full(walks, -1, dtype=np.int64)
     alive = np.ones(walks, dtype=np.bool_)
-    # Per-node cumulative weights let one searchsorted pick every walk's next edge.
-    cum = np.cumsum(graph.weights)
-    before = np.concatenate([[0.0], cum])
-    target = graph.labels == target_label
+    target = g.labels == target_label
     for hop in range(1, hops + 1):
-        lo, hi = graph.indptr[current], graph.indptr[current + 1]
+        if lazy is not None:
+            g = lazy.expand(current[alive])
+        # Per-node cumulative weights let one searchsorted pick every walk's next edge.
+        cum = np.cumsum(g.weights)
+        before = np.concatenate([[0.0], cum])
+        lo, hi = g.indptr[current], g.indptr[current + 1]
         total = before[hi] - before[lo]
         alive &= total > 0
         draw = before[lo] + rng.random(walks) * total
         edge = np.clip(np.searchsorted(cum, draw, side="right"), lo, np.maximum(hi - 1, lo))
-        moved = np.where(
-            alive, graph.indices[np.minimum(edge, max(graph.indices.size - 1, 0))], current
-        )
-        current = moved if graph.indices.size else current
+        moved = np.where(alive, g.indices[np.minimum(edge, max(g.indices.size - 1, 0))], current)
+        current = moved if g.indices.size else current
         newly = alive & target[current] & (first < 0)
         first[newly] = hop
     counts = np.bincount(first[first > 0], minlength=hops + 1)[1:]

@@ -31,7 +31,7 @@ from rich.progress import (
 from safefeed.sim.config import SimConfig
 from safefeed.sim.events import EventRenderer
 from safefeed.sim.feedback import StepFeedback
-from safefeed.sim.paths import RecommendationGraph, audit_paths
+from safefeed.sim.paths import RelatedPages, audit_paths
 from safefeed.sim.rankers import close_recommender, resolve_recommender
 from safefeed.sim.recommender import Recommender
 from safefeed.sim.sinks import EventSink
@@ -98,16 +98,12 @@ def run_simulation(
         ids = [f"i{i}" for i in range(cat.n_items)]
         # Walks start from what is in circulation: mainstream items the feed could serve.
         starts = [ids[i] for i in range(cat.n_items) if labels[i] == "mainstream"]
-        graph = RecommendationGraph.from_recommender(
-            recommender,
-            ids,
-            labels.tolist(),
-            starts,
-            hops=paths.hops,
-            page_size=config.page_size,
-            step=config.steps,
+        pages = RelatedPages(
+            recommender, ids, labels.tolist(), page_size=config.page_size, step=config.steps
         )
-        audit = audit_paths(graph, hops=paths.hops, walks=paths.walks, seed=seed).as_dict()
+        audit = audit_paths(
+            pages, hops=paths.hops, walks=paths.walks, seed=seed, start_ids=starts
+        ).as_dict()
     return SimResult(
         ranker=recommender.name,
         seed=seed,
@@ -209,7 +205,12 @@ def _run_in_process(
 
             sim_config = SimConfig.model_validate(config)
             recommender = resolve_recommender(ranker, seed, overrides or None, config=sim_config)
-            result = run_simulation(recommender, sim_config, seed, progress=advance, paths=paths)
+            try:
+                result = run_simulation(
+                    recommender, sim_config, seed, progress=advance, paths=paths
+                )
+            finally:
+                close_recommender(recommender)  # the engine's scratch store goes with the run
             results.append(
                 SimResult(**{**result.__dict__, "ranker": ranker, "overrides": overrides})
             )

@@ -121,6 +121,7 @@ class World:
         response = respond(rng, cfg, pop, self.catalog, users, items)
         self._update_users(users, items, response)
         np.add.at(self.catalog.reports, items[response.reported], 1)
+        self.catalog.escalate(items[response.opened])
         self.metrics.record(t, users, items, response, self.catalog, pop)
         interactions = self._interactions(users, items, related, response)
         left = tuple(user_id(u) for u in users[~pop.active[users]].tolist())

@@ -20,6 +20,7 @@ from safefeed.feed.catalog.columns import CatalogView
 from safefeed.feed.catalog.estimates import Floats, estimates, freshness
 from safefeed.feed.config import FeedConfig, RankerConfig, SurfaceConfig
 from safefeed.feed.ranking.features import TaskPredictor, model_inputs
+from safefeed.feed.ranking.prior_risk import prior_risk
 from safefeed.feed.sources.generate import CandidatePool
 from safefeed.feed.state.user import UserState
 from safefeed.policy.rules import Action
@@ -118,6 +119,10 @@ def score(
         - fatigue
     )
     p_open = _sigmoid(logit)
+    held = np.zeros(n, dtype=bool)
+    if ranker.prior_risk:
+        prior = prior_risk(view, rows, config.prior_risk, trust_weighting=ranker.trust_weighting)
+        est["p_hide"], est["p_report"], held = prior.p_hide, prior.p_report, prior.held
     disliked = np.minimum(features["topic_match"], 0.0) + np.minimum(features["creator_match"], 0.0)
     p_hide = np.clip(est["p_hide"] * (1.0 - 3.0 * disliked), 0.0, 1.0)
     p_report = est["p_report"]
@@ -173,6 +178,7 @@ def score(
         ceiling = min(ceiling, surface.max_p_report)
     allowed = (p_report <= ceiling) & (p_hide <= config.hard_constraints.max_p_hide)
     allowed &= actions < int(Action.DROP)
+    allowed &= ~held
     features = {**inputs, **{f"p_{task}": value for task, value in tasks.items()}}
     return Scored(
         utility=np.asarray(utility, dtype=np.float64),
