@@ -14,7 +14,7 @@ import numpy.typing as npt
 from safefeed.feed.catalog.columns import FORMATS, CatalogView
 from safefeed.feed.catalog.dwell import expected_dwell_s
 
-__all__ = ["PRIORS", "estimates", "freshness", "smoothed"]
+__all__ = ["PRIORS", "estimates", "freshness", "probability", "smoothed"]
 
 Floats = npt.NDArray[np.float64]
 Rows = npt.NDArray[np.int64]
@@ -42,6 +42,21 @@ def smoothed(events: npt.ArrayLike, exposures: npt.ArrayLike, prior: str) -> Flo
     return (e + mean * strength) / (n + strength)
 
 
+def probability(events: npt.ArrayLike, exposures: npt.ArrayLike, prior: str) -> Floats:
+    """A smoothed per-exposure probability, never above 1.
+
+    Events can outnumber logged exposures (an item opened from a shared link, or a
+    watch farm replaying it without impressions); counting them past the exposures
+    would make such items look better than certain — exactly the items a ranker must
+    not be fooled by.
+
+    >>> probability([500.0], [100.0], "open").round(3).tolist()
+    [0.85]
+    """
+    n = np.asarray(exposures, dtype=np.float64)
+    return smoothed(np.minimum(np.asarray(events, dtype=np.float64), n), n, prior)
+
+
 def estimates(view: CatalogView, rows: Rows, *, trust_weighting: bool = True) -> dict[str, Floats]:
     """Per-row estimates: p_open, sat_dwell, p_save, p_like, p_hide, p_report, and
     expected watch seconds (what the engagement-only baseline maximizes)."""
@@ -49,7 +64,7 @@ def estimates(view: CatalogView, rows: Rows, *, trust_weighting: bool = True) ->
     w = "w_" if trust_weighting else "n_"
     impressions = c[f"{w}impressions"][rows]
     opens = c[f"{w}opens"][rows]
-    p_open = smoothed(opens, impressions, "open")
+    p_open = probability(opens, impressions, "open")
     sat_dwell = smoothed(c["w_dwell_ratio"][rows], c["w_dwells"][rows], "dwell")
     duration = c["duration"][rows]
     # Raw seconds watched per open, smoothed toward the expected dwell of the length.
@@ -59,10 +74,12 @@ def estimates(view: CatalogView, rows: Rows, *, trust_weighting: bool = True) ->
     return {
         "p_open": p_open,
         "sat_dwell": sat_dwell,
-        "p_save": smoothed(c["w_saves"][rows], c["w_impressions"][rows], "save"),
-        "p_like": smoothed(c["w_likes"][rows], c["w_impressions"][rows], "like"),
-        "p_hide": smoothed(c[f"{w}hides"][rows], impressions, "hide"),
-        "p_report": smoothed(c[f"{w}reports"][rows], impressions, "report"),
+        "p_save": probability(c["w_saves"][rows], c["w_impressions"][rows], "save"),
+        "p_like": probability(c["w_likes"][rows], c["w_impressions"][rows], "like"),
+        # Risk is not capped at the exposures: hides and reports beyond them (shared
+        # links, embeds) are evidence too, and overestimating risk fails safe.
+        "p_hide": np.minimum(smoothed(c[f"{w}hides"][rows], impressions, "hide"), 1.0),
+        "p_report": np.minimum(smoothed(c[f"{w}reports"][rows], impressions, "report"), 1.0),
         "watch_time": p_open * seconds_per_open,
     }
 
