@@ -11,17 +11,7 @@ import pytest
 from safefeed.cli.main import main
 from safefeed.ingest import IngestContext
 from safefeed.runtime import Runtime
-from safefeed.store.database import Database
 from tests.support.events import event
-
-
-@pytest.fixture
-def env(database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point the CLI (which reads the environment at its edge) at the store under test."""
-    monkeypatch.setenv("SAFEFEED_DATABASE_URL", database.url)
-    monkeypatch.setenv("SAFEFEED_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("SAFEFEED_TEXT_CLASSIFIER", "keyword")
-    return tmp_path
 
 
 def write_log(path: Path, *lines: bytes) -> Path:

@@ -8,15 +8,6 @@ from pathlib import Path
 import pytest
 
 from safefeed.cli.main import main
-from safefeed.store.database import Database
-
-
-@pytest.fixture
-def env(database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SAFEFEED_DATABASE_URL", database.url)
-    monkeypatch.setenv("SAFEFEED_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("SAFEFEED_TEXT_CLASSIFIER", "keyword")
-    return tmp_path
 
 
 def test_train_commands_on_a_store_without_traffic(
