@@ -6,6 +6,12 @@ statement of one read transaction), candidate generation through the gate,
 scoring, reranking, then a fresh policy snapshot and final validation for every
 page, then one write of the served log. The server calls it with a batch of one,
 the email digest and the simulator with thousands.
+
+In background mode (a long-running server) the served log of home, following and
+related pages is written behind the response by a `ServedLogWriter`; `flush` makes
+it complete for whoever reads it next. Push and email pages are logged before they
+return: the push frequency cap counts them, in any process. Pagination does not
+depend on the log at all: the signed cursor carries what was served.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ from safefeed.feed.ranking.ranker import Scored, score
 from safefeed.feed.rerank.slate import rerank
 from safefeed.feed.serving.cursor import CursorSigner, PageCursor, load_cursor_key
 from safefeed.feed.serving.explain import explain
-from safefeed.feed.serving.served_log import write_served
+from safefeed.feed.serving.served_log import ServedLogWriter, write_served
 from safefeed.feed.sources.base import SourceContext
 from safefeed.feed.sources.generate import DEFAULT_SOURCES, CandidatePool, generate
 from safefeed.feed.state.controls import UserControls
@@ -118,6 +124,7 @@ class FeedEngine:
         self.models = ActiveModels(data_dir)
         self._background = False
         self._rebuild = threading.Lock()
+        self._served_writer: ServedLogWriter | None = None
         self._state_reader = UserStateReader(
             {"policy": POLICY_REVISION, "catalog": CATALOG_REVISION}
         )
@@ -206,12 +213,29 @@ class FeedEngine:
         self, surfaces: Sequence[Surface] = ("home", "following", "related")
     ) -> threading.Thread:
         """Background mode, for a long-running server: derived lists are rebuilt off
-        the request path, and `warm` runs for ``surfaces`` in a thread (requests before
-        it ends ask the gate for what they need, as without it). Returns that thread."""
+        the request path, the served log is written behind the response (see the module
+        docstring; `close` drains it), and `warm` runs for ``surfaces`` in a thread
+        (requests before it ends ask the gate for what they need, as without it).
+        Returns that thread."""
         self._background = True
+        if self._served_writer is None:
+            self._served_writer = ServedLogWriter(self.database)
         thread = threading.Thread(target=self.warm, args=(surfaces,), name="feed-warm", daemon=True)
         thread.start()
         return thread
+
+    def flush(self) -> None:
+        """Make the served log complete up to now: call before reading served data
+        (exposure, traces, "why", metrics) in a process that serves in background."""
+        if self._served_writer is not None:
+            self._served_writer.flush()
+
+    def close(self) -> None:
+        """Write the queued served log and stop its writer (at shutdown); pages served
+        after this are logged before they return."""
+        writer, self._served_writer = self._served_writer, None
+        if writer is not None:
+            writer.close()
 
     def warm(self, surfaces: Sequence[Surface] = ("home", "following", "related")) -> None:
         """Build what the first requests would otherwise build on the request path:
@@ -267,9 +291,17 @@ class FeedEngine:
                 plan.mode, plan.mode_reason = "fallback", _stale_reason(False)
             responses.append(self._finish(plan, view, lists, final, now, now_us))
         if record:
+            self._record(responses, now_us)
+        return responses
+
+    def _record(self, responses: list[FeedResponse], now_us: int) -> None:
+        writer = self._served_writer
+        later = [r for r in responses if r.surface not in PROACTIVE_SURFACES]
+        if writer is not None and later and writer.put(later, now_us):
+            responses = [r for r in responses if r.surface in PROACTIVE_SURFACES]
+        if responses:
             with self.database.write() as conn:
                 write_served(conn, responses, now_us)
-        return responses
 
     def _read_state(
         self, requests: Sequence[FeedRequest], now: datetime, now_us: int
