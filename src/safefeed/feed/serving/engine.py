@@ -233,9 +233,10 @@ class FeedEngine:
     def close(self) -> None:
         """Write the queued served log and stop its writer (at shutdown); pages served
         after this are logged before they return."""
-        writer, self._served_writer = self._served_writer, None
+        writer = self._served_writer
         if writer is not None:
-            writer.close()
+            writer.close()  # first: a `flush` meanwhile still waits for the drain
+            self._served_writer = None
 
     def warm(self, surfaces: Sequence[Surface] = ("home", "following", "related")) -> None:
         """Build what the first requests would otherwise build on the request path:
