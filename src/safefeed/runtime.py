@@ -74,4 +74,5 @@ class Runtime:
         self.database.migrate()
 
     def close(self) -> None:
+        self.feed.close()
         self.database.dispose()

@@ -7,8 +7,12 @@ from typing import Any
 from sqlalchemy import select
 
 from safefeed.clock import to_us
-from safefeed.feed.state.user import load_user_states
+from safefeed.feed.catalog.loader import REVISION_QUERY as CATALOG_REVISION
+from safefeed.feed.catalog.loader import store_revision
+from safefeed.feed.state.controls import mute_creator
+from safefeed.feed.state.user import UserState, UserStateReader, load_user_states
 from safefeed.ingest.pipeline import IngestContext
+from safefeed.policy.store import REVISION_QUERY as POLICY_REVISION
 from safefeed.runtime import Runtime
 from safefeed.store.feed_tables import FeedItemStats
 from safefeed.store.tables import table_of
@@ -85,3 +89,44 @@ def test_session_follows_positive_engagement_and_ends(runtime: Runtime) -> None:
     assert state(runtime).session.items == ["c2"]
     send(runtime, [{"type": "session_end", "user_id": "u1", "session_id": "s1"}], "e")
     assert state(runtime).session.items == []
+
+
+def test_one_statement_reads_every_part_of_the_state_and_the_revisions(runtime: Runtime) -> None:
+    setup(runtime)
+    send(
+        runtime,
+        [
+            {"type": "open", "user_id": "u1", "content_id": "c1", "session_id": "s1"},
+            {"type": "impression", "user_id": "u1", "content_id": "c2"},
+            {"type": "hide", "user_id": "u1", "content_id": "c3"},
+            {"type": "report", "user_id": "u1", "content_id": "c4", "reason": "spam"},
+            {"type": "follow", "user_id": "u1", "creator_id": "cr1"},
+        ],
+        "mix",
+    )
+    with runtime.database.write() as conn:
+        mute_creator(conn, "u1", "cr9", to_us(runtime.clock.now()))
+        runtime.policy.set_denylisted(conn, "creator", "cr7", active=True, actor="a", reason="r")
+    reader = UserStateReader({"policy": POLICY_REVISION, "catalog": CATALOG_REVISION})
+    with runtime.database.read() as conn:
+        states, revisions = reader.read(
+            conn, ["u1", "nobody"], to_us(runtime.clock.now()), affinity_half_life_days=30
+        )
+        catalog_revision = store_revision(conn)
+    u1 = states["u1"]
+    assert u1.age_band == "25_plus"
+    assert u1.follows == ("cr1",)
+    assert u1.muted == {"cr9"}
+    assert u1.session.items == ["c1"]
+    assert "pets" in u1.topic_affinity
+    assert {"c2"} <= u1.seen
+    assert u1.hidden == {"c3"}
+    assert u1.reported == {"c4"}
+    assert states["nobody"] == UserState("nobody")
+    assert revisions == {
+        "policy": runtime.policy.current_revision(),
+        "catalog": catalog_revision,
+    }
+    assert revisions["policy"] > 0
+    with runtime.database.read() as conn:
+        assert reader.read(conn, [], 0, affinity_half_life_days=30)[1] == revisions

@@ -40,7 +40,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     """Build the app. Every route must declare its roles, or start-up fails.
 
     On start-up the risk funnel is warm-started from the last 14 days of the
-    event log and a `RiskSweeper` rolls lapsed interventions back every 60 s.
+    event log and a `RiskSweeper` rolls lapsed interventions back every 60 s; on
+    shutdown the feed's queued served log is written.
     """
 
     @asynccontextmanager
@@ -53,6 +54,7 @@ def create_app(runtime: Runtime) -> FastAPI:
             yield
         finally:
             sweeper.stop()
+            runtime.feed.close()  # the served log queued behind responses goes to the store
 
     app = FastAPI(
         lifespan=lifespan,

@@ -137,11 +137,15 @@ class PolicyCache:
         self._changes: tuple[tuple[int, int, frozenset[SubjectKey]], ...] = ()
         self.refresh_errors = 0
 
-    def snapshot(self) -> PolicySnapshot:
-        """The current snapshot, refreshed first if the refresh interval has passed."""
+    def snapshot(self, revision: int | None = None) -> PolicySnapshot:
+        """The current snapshot, refreshed first if the refresh interval has passed.
+
+        ``revision`` is the store's policy revision when the caller has just read it
+        (the feed reads it in the same statement as the user state): then the store
+        is read only when that revision is new to this cache."""
         now = self._clock.now()
         if (now - self._checked_at).total_seconds() >= self._config.refresh_seconds:
-            self.refresh(now)
+            self.refresh(now, revision)
         return self._view()
 
     def current(self) -> PolicySnapshot:
@@ -153,14 +157,16 @@ class PolicyCache:
         """See `PolicySnapshot.changed_since` (as of the last refresh)."""
         return self._view().changed_since(revision)
 
-    def refresh(self, now: datetime | None = None) -> bool:
-        """Catch up with the store. Returns False (and keeps the old data, which then
-        ages toward the freshness bound) when the store cannot be read."""
+    def refresh(self, now: datetime | None = None, revision: int | None = None) -> bool:
+        """Catch up with the store (``revision``: as in `snapshot`). Returns False (and
+        keeps the old data, which then ages toward the freshness bound) when the store
+        cannot be read."""
         now = now or self._clock.now()
         with self._lock:
             self._checked_at = now
             try:
-                revision = self._source.current_revision()
+                if revision is None:
+                    revision = self._source.current_revision()
                 if revision != self._revision:
                     self._apply(self._source.changes_since(max(self._revision, 0)))
             except Exception:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Select, select, update
 
 from safefeed.audit import AuditLog
 from safefeed.clock import Clock, from_us, to_us
@@ -47,7 +47,7 @@ from safefeed.types import (
 )
 from safefeed.version import __version__
 
-__all__ = ["MAX_KILL_SWITCH_TTL", "PolicyStore", "StateChange"]
+__all__ = ["MAX_KILL_SWITCH_TTL", "REVISION_QUERY", "PolicyStore", "StateChange"]
 
 #: A lapsing switch is an incident measure; longer-lived ones are set without a TTL.
 MAX_KILL_SWITCH_TTL = timedelta(days=365)
@@ -58,6 +58,8 @@ _denylist = table_of(DenylistEntry)
 _switches = table_of(KillSwitch)
 _configs = table_of(PolicyConfigVersion)
 _revision = table_of(PolicyRevision)
+#: The store's policy revision (one row; none before the first change).
+REVISION_QUERY: Select[int] = select(_revision.c.revision).where(_revision.c.id == 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +116,7 @@ class PolicyStore:
 
     @staticmethod
     def _revision(conn: Connection) -> int:
-        value = conn.execute(select(_revision.c.revision).where(_revision.c.id == 1)).scalar()
+        value = conn.execute(REVISION_QUERY).scalar()
         return int(value or 0)
 
     def _bump(self, conn: Connection) -> int:

@@ -26,6 +26,7 @@ from safefeed.feed.state.controls import (
     reset_recommendations,
     set_controls,
 )
+from safefeed.runtime import Runtime
 
 __all__ = ["router"]
 
@@ -47,6 +48,14 @@ def _prometheus(request: Request) -> FeedPrometheus:
         found = FeedPrometheus(metrics_of(request).registry)
         state.feed_metrics = found
     return found
+
+
+def _served_log_complete(request: Request) -> Runtime:
+    """The runtime, once this process's served log is in the store (a server writes
+    it behind the response): every route that reads served data starts here."""
+    runtime = runtime_of(request)
+    runtime.feed.flush()
+    return runtime
 
 
 def _time(value: str | None, default: datetime) -> int:
@@ -131,7 +140,8 @@ def why(
     _: Service,
     content_id: Annotated[str, Query(min_length=1, max_length=256)],
 ) -> dict[str, Any]:
-    with runtime_of(request).database.read() as conn:
+    runtime = _served_log_complete(request)
+    with runtime.database.read() as conn:
         found = served_item(conn, request_id, content_id)
     if found is None:
         raise NotFoundError(f"item {content_id} was not served in request {request_id}")
@@ -140,7 +150,8 @@ def why(
 
 @router.get("/feed-requests/{request_id}/trace", summary="Debug trace of a served request")
 def trace(request: Request, request_id: str, _: Auditor) -> dict[str, Any]:
-    with runtime_of(request).database.read() as conn:
+    runtime = _served_log_complete(request)
+    with runtime.database.read() as conn:
         found = request_trace(conn, request_id)
     if found is None:
         raise NotFoundError(f"no served request {request_id}")
@@ -155,7 +166,7 @@ def item_exposure(
     since: Annotated[str | None, Query(description="ISO 8601, default: the epoch")] = None,
     until: Annotated[str | None, Query(description="ISO 8601, default: now")] = None,
 ) -> dict[str, Any]:
-    runtime = runtime_of(request)
+    runtime = _served_log_complete(request)
     since_us = _time(since, datetime.fromtimestamp(0).astimezone())
     until_us = _time(until, runtime.clock.now()) + 1
     with runtime.database.read() as conn:
@@ -174,7 +185,7 @@ def feed_metrics(
     since: Annotated[str | None, Query(description="ISO 8601, default: the epoch")] = None,
     until: Annotated[str | None, Query(description="ISO 8601, default: now")] = None,
 ) -> dict[str, Any]:
-    runtime = runtime_of(request)
+    runtime = _served_log_complete(request)
     since_us = _time(since, datetime.fromtimestamp(0).astimezone())
     until_us = _time(until, runtime.clock.now()) + 1
     with runtime.database.read() as conn:

@@ -7,24 +7,26 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, select
 
 from safefeed.feed.catalog.columns import ITEM_STATS, CatalogView, FeedCatalog, ItemBatch
 from safefeed.feed.catalog.embedding import item_embedding
 from safefeed.store.feed_tables import FeedCreatorStats, FeedItemStats, FeedRevision
 from safefeed.store.tables import Content, table_of
 
-__all__ = ["item_batch", "refresh_catalog", "store_revision"]
+__all__ = ["REVISION_QUERY", "item_batch", "refresh_catalog", "store_revision"]
 
 _content = table_of(Content)
 _stats = table_of(FeedItemStats)
 _creators = table_of(FeedCreatorStats)
 _revision = table_of(FeedRevision)
+#: The store's feed revision (one row; none before the first statistics batch).
+REVISION_QUERY: Select[int] = select(_revision.c.revision)
 
 
 def store_revision(conn: Connection) -> int:
     """The store's feed revision (bumped by every batch that changes feed statistics)."""
-    return int(conn.execute(select(_revision.c.revision)).scalar_one_or_none() or 0)
+    return int(conn.execute(REVISION_QUERY).scalar_one_or_none() or 0)
 
 
 def item_batch(rows: Sequence[Any], dim: int) -> ItemBatch:

@@ -1,10 +1,17 @@
 """The feed engine: one batch-first code path from requests to validated pages.
 
 ``FeedEngine.serve(requests)`` runs every stage over the whole batch — context
-(user state for all users in one read), candidate generation through the gate,
+(user state for all users, the policy revision and the catalog revision in one
+statement of one read transaction), candidate generation through the gate,
 scoring, reranking, then a fresh policy snapshot and final validation for every
 page, then one write of the served log. The server calls it with a batch of one,
 the email digest and the simulator with thousands.
+
+In background mode (a long-running server) the served log of home, following and
+related pages is written behind the response by a `ServedLogWriter`; `flush` makes
+it complete for whoever reads it next. Push and email pages are logged before they
+return: the push frequency cap counts them, in any process. Pagination does not
+depend on the log at all: the signed cursor carries what was served.
 """
 
 from __future__ import annotations
@@ -20,11 +27,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from safefeed.clock import Clock, to_us
 from safefeed.exceptions import ConfigError, InputError, SafefeedError
 from safefeed.feed.catalog.columns import CatalogView, FeedCatalog
 from safefeed.feed.catalog.derived import DerivedLists, build_lists
+from safefeed.feed.catalog.loader import REVISION_QUERY as CATALOG_REVISION
 from safefeed.feed.catalog.loader import refresh_catalog
 from safefeed.feed.catalog.verdicts import VerdictArrays
 from safefeed.feed.config import SOURCE_NAMES, FeedConfig, RankerConfig, default_feed_config
@@ -35,11 +45,11 @@ from safefeed.feed.ranking.ranker import Scored, score
 from safefeed.feed.rerank.slate import rerank
 from safefeed.feed.serving.cursor import CursorSigner, PageCursor, load_cursor_key
 from safefeed.feed.serving.explain import explain
-from safefeed.feed.serving.served_log import write_served
+from safefeed.feed.serving.served_log import ServedLogWriter, write_served
 from safefeed.feed.sources.base import SourceContext
 from safefeed.feed.sources.generate import DEFAULT_SOURCES, CandidatePool, generate
 from safefeed.feed.state.controls import UserControls
-from safefeed.feed.state.user import UserState, load_user_states
+from safefeed.feed.state.user import UserState, UserStateReader, load_user_states
 from safefeed.feed.validation.final import (
     Verdict,
     VettedFallback,
@@ -50,6 +60,7 @@ from safefeed.feed.validation.final import (
 from safefeed.policy.gate import RequestContext
 from safefeed.policy.rules import Action
 from safefeed.policy.snapshot import PolicyCache, PolicySnapshot
+from safefeed.policy.store import REVISION_QUERY as POLICY_REVISION
 from safefeed.store.database import Database
 from safefeed.types import PROACTIVE_SURFACES, Surface
 
@@ -113,6 +124,10 @@ class FeedEngine:
         self.models = ActiveModels(data_dir)
         self._background = False
         self._rebuild = threading.Lock()
+        self._served_writer: ServedLogWriter | None = None
+        self._state_reader = UserStateReader(
+            {"policy": POLICY_REVISION, "catalog": CATALOG_REVISION}
+        )
 
     @property
     def signer(self) -> CursorSigner:
@@ -122,22 +137,34 @@ class FeedEngine:
 
     # ------------------------------------------------------------ state
 
-    def refresh(self, now: datetime) -> CatalogView:
+    def refresh(
+        self, now: datetime, conn: Connection | None = None, revision: int | None = None
+    ) -> CatalogView:
         """Bring the catalog up to the store (at most every ``refresh_seconds``).
-        A failed read keeps the old catalog, which then ages toward its bound."""
+        A failed read keeps the old catalog, which then ages toward its bound.
+
+        Inside a caller's read transaction (``conn``), with the store's feed revision
+        the caller read there (``revision``), nothing is read when the catalog is at
+        that revision, and errors are the caller's to handle."""
         settings = self.config.catalog
         due = (
             self._catalog_checked is None
             or (now - self._catalog_checked).total_seconds() >= settings.refresh_seconds
         )
-        if due:
-            self._catalog_checked = now
-            try:
-                with self.database.read() as conn:
-                    refresh_catalog(conn, self.catalog)
-                self._catalog_fresh = now
-            except SafefeedError:
-                pass
+        if not due:
+            return self.catalog.view
+        self._catalog_checked = now
+        if conn is not None:
+            if revision != self.catalog.revision:
+                refresh_catalog(conn, self.catalog)
+            self._catalog_fresh = now
+            return self.catalog.view
+        try:
+            with self.database.read() as own:
+                refresh_catalog(own, self.catalog)
+            self._catalog_fresh = now
+        except SafefeedError:
+            pass
         return self.catalog.view
 
     def catalog_fresh(self, now: datetime) -> bool:
@@ -186,12 +213,30 @@ class FeedEngine:
         self, surfaces: Sequence[Surface] = ("home", "following", "related")
     ) -> threading.Thread:
         """Background mode, for a long-running server: derived lists are rebuilt off
-        the request path, and `warm` runs for ``surfaces`` in a thread (requests before
-        it ends ask the gate for what they need, as without it). Returns that thread."""
+        the request path, the served log is written behind the response (see the module
+        docstring; `close` drains it), and `warm` runs for ``surfaces`` in a thread
+        (requests before it ends ask the gate for what they need, as without it).
+        Returns that thread."""
         self._background = True
+        if self._served_writer is None:
+            self._served_writer = ServedLogWriter(self.database)
         thread = threading.Thread(target=self.warm, args=(surfaces,), name="feed-warm", daemon=True)
         thread.start()
         return thread
+
+    def flush(self) -> None:
+        """Make the served log complete up to now: call before reading served data
+        (exposure, traces, "why", metrics) in a process that serves in background."""
+        if self._served_writer is not None:
+            self._served_writer.flush()
+
+    def close(self) -> None:
+        """Write the queued served log and stop its writer (at shutdown); pages served
+        after this are logged before they return."""
+        writer = self._served_writer
+        if writer is not None:
+            writer.close()  # first: a `flush` meanwhile still waits for the drain
+            self._served_writer = None
 
     def warm(self, surfaces: Sequence[Surface] = ("home", "following", "related")) -> None:
         """Build what the first requests would otherwise build on the request path:
@@ -223,20 +268,11 @@ class FeedEngine:
         now = self.clock.now()
         now_us = to_us(now)
         started = time.monotonic()
-        snapshot = self._policy_cache().snapshot()
-        view = self.refresh(now)
+        snapshot, view, states = self._read_state(requests, now, now_us)
         lists = self.lists(view, now_us)
         policy_fresh = snapshot.is_fresh(now)
         if policy_fresh:
             self._vet(view, lists, snapshot, now)
-        with self.database.read() as conn:
-            states = load_user_states(
-                conn,
-                [r.user_id for r in requests],
-                now_us,
-                affinity_half_life_days=self.config.affinity.half_life_days,
-                with_push_counts=any(r.surface == "push" for r in requests),
-            )
         plans = [self._plan(r, states[r.user_id], snapshot, now) for r in requests]
         self._bind_models(plans)
         stale = not policy_fresh or not self.catalog_fresh(now)
@@ -256,9 +292,47 @@ class FeedEngine:
                 plan.mode, plan.mode_reason = "fallback", _stale_reason(False)
             responses.append(self._finish(plan, view, lists, final, now, now_us))
         if record:
+            self._record(responses, now_us)
+        return responses
+
+    def _record(self, responses: list[FeedResponse], now_us: int) -> None:
+        writer = self._served_writer
+        later = [r for r in responses if r.surface not in PROACTIVE_SURFACES]
+        if writer is not None and later and writer.put(later, now_us):
+            responses = [r for r in responses if r.surface in PROACTIVE_SURFACES]
+        if responses:
             with self.database.write() as conn:
                 write_served(conn, responses, now_us)
-        return responses
+
+    def _read_state(
+        self, requests: Sequence[FeedRequest], now: datetime, now_us: int
+    ) -> tuple[PolicySnapshot, CatalogView, dict[str, UserState]]:
+        """The policy snapshot, the catalog and the users' state, from one read
+        transaction: one statement carries the user state and both revisions, so the
+        policy cache and the catalog read more only when their revision moved.
+
+        If that read fails, each part is read on its own, as before: an unreadable
+        policy store must leave the snapshot aging toward stale (and so serving the
+        fallback), not fail the request, while the user state still reads."""
+        users = [r.user_id for r in requests]
+        half_life = self.config.affinity.half_life_days
+        push = any(r.surface == "push" for r in requests)
+        cache = self._policy_cache()
+        try:
+            with self.database.read() as conn:
+                states, revisions = self._state_reader.read(
+                    conn, users, now_us, affinity_half_life_days=half_life, with_push_counts=push
+                )
+                view = self.refresh(now, conn, revisions["catalog"])
+        except (SafefeedError, SQLAlchemyError):
+            snapshot = cache.snapshot()
+            view = self.refresh(now)
+            with self.database.read() as conn:
+                states = load_user_states(
+                    conn, users, now_us, affinity_half_life_days=half_life, with_push_counts=push
+                )
+            return snapshot, view, states
+        return cache.snapshot(revisions["policy"]), view, states
 
     def _bind_models(self, plans: list[_Plan]) -> None:
         """Rankers configured with ``model: active`` get the active learned task

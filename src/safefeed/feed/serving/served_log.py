@@ -1,28 +1,41 @@
 """The served log: every response, item by item, with the versions in force.
 
 Exposure queries ("who was served item X between t1 and t2") and incident scoping
-read it; so do the debug trace and "why am I seeing this"."""
+read it; so do the debug trace and "why am I seeing this".
+
+A long-running server writes it behind the response (`ServedLogWriter`): a bounded
+in-process queue that one thread drains in batches, one transaction per batch.
+Whoever reads served data in that process calls `ServedLogWriter.flush` first, so
+nothing observable changes there."""
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import OperationalError
 
 from safefeed.clock import from_us
+from safefeed.exceptions import StoreError
 from safefeed.feed.contracts import FeedResponse
+from safefeed.store.database import Database
 from safefeed.store.feed_tables import FeedRequestRow, FeedServedItem
 from safefeed.store.tables import table_of
 
-__all__ = ["exposure", "request_trace", "served_item", "write_served"]
+__all__ = ["ServedLogWriter", "exposure", "request_trace", "served_item", "write_served"]
 
 _requests = table_of(FeedRequestRow)
 _served = table_of(FeedServedItem)
+_Rows = list[dict[str, Any]]
+_log = logging.getLogger(__name__)
 
 
-def write_served(conn: Connection, responses: Sequence[FeedResponse], now_us: int) -> None:
-    """Append the responses (and their traces) to the served log."""
+def _rows(responses: Sequence[FeedResponse], now_us: int) -> tuple[_Rows, _Rows]:
     requests = [
         {
             "request_id": r.request_id,
@@ -59,11 +72,134 @@ def write_served(conn: Connection, responses: Sequence[FeedResponse], now_us: in
         for r in responses
         for i in r.items
     ]
+    return requests, items
+
+
+def _insert(conn: Connection, requests: _Rows, items: _Rows) -> None:
     # JSON columns: through SQLAlchemy's executemany (insert_rows takes plain values).
     if requests:
         conn.execute(insert(_requests), requests)
     if items:
         conn.execute(insert(_served), items)
+
+
+def write_served(conn: Connection, responses: Sequence[FeedResponse], now_us: int) -> None:
+    """Append the responses (and their traces) to the served log."""
+    _insert(conn, *_rows(responses, now_us))
+
+
+class ServedLogWriter:
+    """Writes the served log on a thread of its own, behind the responses.
+
+    `put` queues a batch of responses and returns; the thread writes whatever is
+    queued, up to ``max_batch`` entries, in one transaction. A full queue
+    (``max_pending`` entries) makes `put` wait for room: memory stays bounded and a
+    slow store slows serving rather than losing records. A write that fails because
+    the store is unreachable is retried with backoff; only a record the store itself
+    refuses is dropped (and logged). `flush` waits until everything queued before it is
+    in the store; `close` drains the queue and stops the thread.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        max_pending: int = 1024,
+        max_batch: int = 256,
+        timeout_seconds: float = 30.0,
+    ) -> None:
+        self._database = database
+        self._max_pending = max_pending
+        self._max_batch = max_batch
+        self._timeout = timeout_seconds
+        self._pending: deque[tuple[Sequence[FeedResponse], int]] = deque()
+        self._changed = threading.Condition()
+        self._queued = 0  # entries ever queued ...
+        self._written = 0  # ... and ever written: flush waits for the one to reach the other
+        self._closed = False
+        #: Failed write attempts so far (each retried), and records the store refused.
+        self.errors = 0
+        self.dropped = 0
+        self._thread = threading.Thread(target=self._run, name="feed-served-log", daemon=True)
+        self._thread.start()
+
+    def put(self, responses: Sequence[FeedResponse], now_us: int) -> bool:
+        """Queue ``responses`` served at ``now_us``. False when the writer is closed
+        (the caller then writes them itself)."""
+        deadline = time.monotonic() + self._timeout
+        with self._changed:
+            while not self._closed and len(self._pending) >= self._max_pending:
+                if not self._changed.wait(deadline - time.monotonic()):
+                    raise StoreError("the served log is not being written: its queue is full")
+            if self._closed:
+                return False
+            self._pending.append((responses, now_us))
+            self._queued += 1
+            self._changed.notify_all()
+        return True
+
+    def flush(self) -> None:
+        """Return once everything queued before this call is in the store."""
+        deadline = time.monotonic() + self._timeout
+        with self._changed:
+            target = self._queued
+            while self._written < target:
+                if not self._changed.wait(deadline - time.monotonic()):
+                    raise StoreError("the served log could not be written in time")
+
+    def close(self) -> None:
+        """Write what is queued, then stop the thread (`put` returns False from now)."""
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+        self._thread.join(self._timeout)
+        if self._thread.is_alive():
+            raise StoreError("the served log could not be written before shutdown")
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                while not self._pending and not self._closed:
+                    self._changed.wait()
+                if not self._pending:
+                    return  # closed and drained
+                count = min(len(self._pending), self._max_batch)
+                batch = [self._pending.popleft() for _ in range(count)]
+                self._changed.notify_all()  # room for waiting `put`s
+            self._write(batch)
+            with self._changed:
+                self._written += len(batch)
+                self._changed.notify_all()
+
+    def _write(self, batch: list[tuple[Sequence[FeedResponse], int]]) -> None:
+        rows = [_rows(responses, now_us) for responses, now_us in batch]
+        requests = [r for request_rows, _ in rows for r in request_rows]
+        items = [i for _, item_rows in rows for i in item_rows]
+        delay = 0.05
+        while True:
+            try:
+                with self._database.write() as conn:
+                    _insert(conn, requests, items)
+                return
+            except (StoreError, OperationalError):  # the store is away: retry, lose nothing
+                self.errors += 1
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+            except Exception:
+                # A row the store refuses (say, a request id served twice) must not
+                # block the queue nor take the rest of its batch down with it.
+                self.errors += 1
+                for entry in rows:
+                    self._write_alone(*entry)
+                return
+
+    def _write_alone(self, requests: _Rows, items: _Rows) -> None:
+        try:
+            with self._database.write() as conn:
+                _insert(conn, requests, items)
+        except Exception:
+            self.dropped += 1
+            _log.exception("served-log record refused by the store, dropped")
 
 
 def exposure(

@@ -125,6 +125,9 @@ def generate(
     removed: dict[str, int] = {}
     skipped: dict[str, str] = {}
     now = gate_context.now
+    # The rows earlier sources contributed, as a mask over the catalog: one lookup per
+    # proposed row, where `np.isin` against the pool so far sorted both on every source.
+    in_pool = np.zeros(ctx.view.n, dtype=bool)
     for source in sources:
         quota = quotas.get(source.name, 0)
         if quota <= 0:
@@ -142,7 +145,7 @@ def generate(
         bit = 1 << _SOURCE_CODE[source.name]
         fresh = proposed
         if rows:
-            known = np.isin(proposed, np.concatenate(rows))
+            known = in_pool[proposed]
             for row in proposed[known].tolist():
                 also[row] = also.get(row, 0) | bit
             fresh = proposed[~known]
@@ -152,6 +155,7 @@ def generate(
             unwanted, decisions, removed,
         )  # fmt: skip
         rows.append(kept)
+        in_pool[kept] = True
         actions.append(action)
         codes.append(np.full(len(kept), _SOURCE_CODE[source.name], dtype=np.int8))
     all_rows = np.concatenate(rows) if rows else np.empty(0, np.int64)

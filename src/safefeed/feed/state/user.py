@@ -1,16 +1,38 @@
 """Everything the feed knows about the users of a batch, read from the store at once.
 
-Read fresh on every request (one query per table for the whole batch), so a hide,
-report, mute or control change is in force on the very next page, in every process.
+Read fresh on every request, so a hide, report, mute or control change is in force
+on the very next page, in every process. One statement per chunk of users: the
+per-table reads are joined with UNION ALL (a ``kind`` column says which table a row
+came from), and a caller may add one-row counters (the policy and catalog
+revisions) to the same statement, so a request pays for one round trip, not ten.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Connection, func, select
+import orjson
+from sqlalchemy import (
+    BigInteger,
+    CompoundSelect,
+    Connection,
+    Float,
+    Integer,
+    Select,
+    String,
+    Text,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from safefeed.feed.state.controls import UserControls
 from safefeed.feed.state.session import SessionState
@@ -18,7 +40,6 @@ from safefeed.store.feed_tables import (
     FeedAffinity,
     FeedControls,
     FeedMute,
-    FeedRequestRow,
     FeedServedItem,
     FeedSession,
     FeedUserItem,
@@ -26,7 +47,7 @@ from safefeed.store.feed_tables import (
 from safefeed.store.tables import Account, FollowEdge, table_of
 from safefeed.types import AgeBand
 
-__all__ = ["UserState", "load_user_states"]
+__all__ = ["UserState", "UserStateReader", "load_user_states"]
 
 _accounts = table_of(Account)
 _follows = table_of(FollowEdge)
@@ -35,10 +56,16 @@ _sessions = table_of(FeedSession)
 _controls = table_of(FeedControls)
 _mutes = table_of(FeedMute)
 _user_items = table_of(FeedUserItem)
-_requests = table_of(FeedRequestRow)
 _served = table_of(FeedServedItem)
+# Each chunk's user ids are bound once per UNION ALL arm (eight), so 900 users stay
+# far below either back end's limit on bound parameters.
 _CHUNK = 900
 _DAY_US = 24 * 3600 * 1_000_000
+
+# The row kinds of the combined read, in the order they must be applied (controls
+# carry the reset time that affinities and sessions are filtered by).
+_ACCOUNT, _CONTROLS, _FOLLOW, _AFFINITY, _SESSION, _MUTE, _ITEM, _PUSHES = range(8)
+_REVISION = 100  # + the index of the caller's counter
 
 
 @dataclass(slots=True)
@@ -61,8 +88,187 @@ class UserState:
     pushes_last_day: int = 0
 
 
-def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
-    return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)]
+def _arm(
+    kind: int,
+    user: ColumnElement[Any] | None = None,
+    a: ColumnElement[Any] | None = None,
+    b: ColumnElement[Any] | None = None,
+    c: ColumnElement[Any] | None = None,
+    number: ColumnElement[Any] | None = None,
+    weight: ColumnElement[Any] | None = None,
+    flags: ColumnElement[Any] | None = None,
+    document: ColumnElement[Any] | None = None,
+) -> Select[Any]:
+    """One UNION ALL arm with the shared column list. Every column is cast to one
+    type so that PostgreSQL can match the arms (an untyped NULL is text there), and
+    JSON documents travel as text, decoded here, on both back ends."""
+
+    def typed(value: ColumnElement[Any] | None, type_: Any) -> ColumnElement[Any]:
+        return cast(null() if value is None else value, type_)
+
+    return select(
+        literal_column(str(kind), Integer).label("kind"),
+        typed(user, String).label("user_id"),
+        typed(a, String).label("a"),
+        typed(b, String).label("b"),
+        typed(c, String).label("c"),
+        typed(number, BigInteger).label("number"),
+        typed(weight, Float).label("weight"),
+        typed(flags, Integer).label("flags"),
+        typed(document, Text).label("document"),
+    )
+
+
+def _statement(with_push_counts: bool, counters: Sequence[Select[Any]]) -> CompoundSelect[Any]:
+    users: BindParameter[str] = bindparam("users", expanding=True)
+    arms = [
+        _arm(
+            _ACCOUNT,
+            _accounts.c.user_id,
+            _accounts.c.age_band,
+            _accounts.c.region,
+            _accounts.c.timezone,
+        ).where(_accounts.c.user_id.in_(users)),
+        _arm(
+            _CONTROLS,
+            _controls.c.user_id,
+            number=_controls.c.reset_us,
+            document=_controls.c.document,
+        ).where(_controls.c.user_id.in_(users)),
+        _arm(_FOLLOW, _follows.c.user_id, _follows.c.creator_id).where(
+            _follows.c.user_id.in_(users)
+        ),
+        _arm(
+            _AFFINITY,
+            _affinities.c.user_id,
+            _affinities.c.kind,
+            _affinities.c.key,
+            number=_affinities.c.updated_us,
+            weight=_affinities.c.weight,
+        ).where(_affinities.c.user_id.in_(users)),
+        _arm(
+            _SESSION,
+            _sessions.c.user_id,
+            _sessions.c.session_id,
+            number=_sessions.c.updated_us,
+            document=_sessions.c.state,
+        ).where(_sessions.c.user_id.in_(users)),
+        _arm(_MUTE, _mutes.c.user_id, _mutes.c.creator_id).where(_mutes.c.user_id.in_(users)),
+        _arm(
+            _ITEM,
+            _user_items.c.user_id,
+            _user_items.c.content_id,
+            number=_user_items.c.seen_us,
+            flags=cast(_user_items.c.hidden, Integer) + 2 * cast(_user_items.c.reported, Integer),
+        ).where(_user_items.c.user_id.in_(users)),
+    ]
+    if with_push_counts:
+        arms.append(
+            _arm(_PUSHES, _served.c.user_id, number=func.count())
+            .where(
+                _served.c.user_id.in_(users),
+                _served.c.surface == "push",
+                _served.c.ts_us > bindparam("since_us", type_=BigInteger),
+            )
+            .group_by(_served.c.user_id)
+        )
+    for index, counter in enumerate(counters):
+        arms.append(_arm(_REVISION + index, number=counter.scalar_subquery()))
+    return union_all(*arms)
+
+
+class UserStateReader:
+    """Reads the state of a batch of users, and any one-row counters named at
+    construction (``{name: select of one integer}``), in one statement per chunk of
+    users. The statements are built once, so SQLAlchemy compiles them once."""
+
+    def __init__(self, counters: Mapping[str, Select[Any]] | None = None) -> None:
+        self._names = list(counters or {})
+        selects = list((counters or {}).values())
+        self._statements = {push: _statement(push, selects) for push in (False, True)}
+
+    def read(
+        self,
+        conn: Connection,
+        user_ids: Sequence[str],
+        now_us: int,
+        *,
+        affinity_half_life_days: float,
+        with_push_counts: bool = False,
+    ) -> tuple[dict[str, UserState], dict[str, int]]:
+        """The state of every user in ``user_ids`` (users the store has never seen get
+        defaults: unknown age band, no profile) and the counters' values (0 when the
+        counter's row does not exist yet)."""
+        users = sorted(set(user_ids))
+        rows: list[Any] = []
+        statement = self._statements[with_push_counts]
+        since = now_us - _DAY_US
+        # Without users the statement still runs once when it carries counters.
+        starts = range(0, max(len(users), 1 if self._names else 0), _CHUNK)
+        for start in starts:
+            chunk = users[start : start + _CHUNK]
+            rows += conn.execute(statement, {"users": chunk, "since_us": since}).all()
+        counters = dict.fromkeys(self._names, 0)
+        for r in rows:
+            if r.kind >= _REVISION and r.number is not None:
+                counters[self._names[r.kind - _REVISION]] = int(r.number)
+        return _states(users, rows, now_us, affinity_half_life_days * _DAY_US), counters
+
+
+def _states(
+    users: Sequence[str], rows: Sequence[Any], now_us: int, half_life_us: float
+) -> dict[str, UserState]:
+    states = {u: UserState(u) for u in users}
+    follows: dict[str, list[str]] = defaultdict(list)
+    muted: dict[str, set[str]] = defaultdict(set)
+    seen: dict[str, set[str]] = defaultdict(set)
+    hidden: dict[str, set[str]] = defaultdict(set)
+    reported: dict[str, set[str]] = defaultdict(set)
+    reset: dict[str, int] = {}
+    for r in sorted(rows, key=lambda r: int(r.kind)):
+        kind = r.kind
+        if kind == _ACCOUNT:
+            state = states[r.user_id]
+            state.age_band, state.region, state.timezone = r.a, r.b, r.c
+        elif kind == _CONTROLS:
+            states[r.user_id].controls = UserControls.model_validate(orjson.loads(r.document))
+            if r.number is not None:
+                reset[r.user_id] = r.number
+        elif kind == _FOLLOW:
+            follows[r.user_id].append(r.a)
+        elif kind == _AFFINITY:
+            if r.number < reset.get(r.user_id, 0):
+                continue
+            weight = r.weight * 0.5 ** (max(0, now_us - r.number) / half_life_us)
+            target = states[r.user_id]
+            affinity = target.topic_affinity if r.a == "topic" else target.creator_affinity
+            affinity[r.b] = weight
+        elif kind == _SESSION:
+            if r.number >= reset.get(r.user_id, 0):
+                states[r.user_id].session = SessionState.from_document(
+                    r.a, orjson.loads(r.document), r.number
+                )
+        elif kind == _MUTE:
+            muted[r.user_id].add(r.a)
+        elif kind == _ITEM:
+            if r.number is not None:
+                seen[r.user_id].add(r.a)
+            if r.flags & 1:
+                hidden[r.user_id].add(r.a)
+            if r.flags & 2:
+                reported[r.user_id].add(r.a)
+        elif kind == _PUSHES:
+            states[r.user_id].pushes_last_day = int(r.number)
+    for user, state in states.items():
+        state.follows = tuple(sorted(follows.get(user, ())))
+        state.muted = frozenset(muted.get(user, ()))
+        state.seen = frozenset(seen.get(user, ()))
+        state.hidden = frozenset(hidden.get(user, ()))
+        state.reported = frozenset(reported.get(user, ()))
+    return states
+
+
+_PLAIN = UserStateReader()
 
 
 def load_user_states(
@@ -73,73 +279,12 @@ def load_user_states(
     affinity_half_life_days: float,
     with_push_counts: bool = False,
 ) -> dict[str, UserState]:
-    """The state of every user in ``user_ids`` (users the store has never seen get
-    defaults: unknown age band, no profile)."""
-    users = sorted(set(user_ids))
-    states = {u: UserState(u) for u in users}
-    follows: dict[str, list[str]] = defaultdict(list)
-    muted: dict[str, set[str]] = defaultdict(set)
-    seen: dict[str, set[str]] = defaultdict(set)
-    hidden: dict[str, set[str]] = defaultdict(set)
-    reported: dict[str, set[str]] = defaultdict(set)
-    reset: dict[str, int] = {}
-    half_life = affinity_half_life_days * _DAY_US
-    for chunk in _chunks(users):
-        for r in conn.execute(select(_accounts).where(_accounts.c.user_id.in_(chunk))):
-            state = states[r.user_id]
-            state.age_band, state.region, state.timezone = r.age_band, r.region, r.timezone
-        for r in conn.execute(
-            select(_controls.c.user_id, _controls.c.document, _controls.c.reset_us).where(
-                _controls.c.user_id.in_(chunk)
-            )
-        ):
-            states[r.user_id].controls = UserControls.model_validate(r.document)
-            if r.reset_us is not None:
-                reset[r.user_id] = r.reset_us
-        for r in conn.execute(
-            select(_follows.c.user_id, _follows.c.creator_id).where(_follows.c.user_id.in_(chunk))
-        ):
-            follows[r.user_id].append(r.creator_id)
-        for r in conn.execute(select(_affinities).where(_affinities.c.user_id.in_(chunk))):
-            if r.updated_us < reset.get(r.user_id, 0):
-                continue
-            weight = r.weight * 0.5 ** (max(0, now_us - r.updated_us) / half_life)
-            target = states[r.user_id]
-            (target.topic_affinity if r.kind == "topic" else target.creator_affinity)[r.key] = (
-                weight
-            )
-        for r in conn.execute(select(_sessions).where(_sessions.c.user_id.in_(chunk))):
-            if r.updated_us >= reset.get(r.user_id, 0):
-                states[r.user_id].session = SessionState.from_document(
-                    r.session_id, r.state, r.updated_us
-                )
-        for r in conn.execute(
-            select(_mutes.c.user_id, _mutes.c.creator_id).where(_mutes.c.user_id.in_(chunk))
-        ):
-            muted[r.user_id].add(r.creator_id)
-        for r in conn.execute(select(_user_items).where(_user_items.c.user_id.in_(chunk))):
-            if r.seen_us is not None:
-                seen[r.user_id].add(r.content_id)
-            if r.hidden:
-                hidden[r.user_id].add(r.content_id)
-            if r.reported:
-                reported[r.user_id].add(r.content_id)
-        if with_push_counts:
-            rows = conn.execute(
-                select(_served.c.user_id, func.count())
-                .where(
-                    _served.c.user_id.in_(chunk),
-                    _served.c.surface == "push",
-                    _served.c.ts_us > now_us - _DAY_US,
-                )
-                .group_by(_served.c.user_id)
-            )
-            for user, count in rows:
-                states[user].pushes_last_day = int(count)
-    for user, state in states.items():
-        state.follows = tuple(sorted(follows.get(user, ())))
-        state.muted = frozenset(muted.get(user, ()))
-        state.seen = frozenset(seen.get(user, ()))
-        state.hidden = frozenset(hidden.get(user, ()))
-        state.reported = frozenset(reported.get(user, ()))
+    """The state of every user in ``user_ids`` (see `UserStateReader.read`)."""
+    states, _ = _PLAIN.read(
+        conn,
+        user_ids,
+        now_us,
+        affinity_half_life_days=affinity_half_life_days,
+        with_push_counts=with_push_counts,
+    )
     return states
