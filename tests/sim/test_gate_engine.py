@@ -44,7 +44,9 @@ class _Memo:
         paths: PathSettings,
     ) -> list[SimResult]:
         if ranker not in self.done:
-            self.done[ranker] = run_seeds(ranker, config, seeds, workers=2, paths=paths)
+            self.done[ranker] = run_seeds(
+                ranker, config, seeds, workers=2, overrides=overrides, paths=paths
+            )
         return self.done[ranker]
 
 
