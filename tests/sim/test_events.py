@@ -110,3 +110,15 @@ def test_the_trust_model_tells_watch_farms_from_people(tiny: SimConfig) -> None:
     assert people
     assert set(bots.values()) == {0.05}  # looped views in a burst look scripted
     assert set(people.values()) == {1.0}
+
+
+def test_prescreen_scores_go_out_as_classifier_flags(tiny: SimConfig) -> None:
+    sink = MemorySink()
+    config = tiny.with_overrides(emit_events=True, steps=1, edgy_creator_share=0.3)
+    run_simulation(PopularityRecommender(), config, 2, sink=sink)
+    events = [EVENT_ADAPTER.validate_python(e) for e in sink.events]
+    flags = [e for e in events if e.type == "moderation.flag" and e.model_version]
+    assert flags
+    assert all(e.source == "classifier" and e.score is not None for e in flags)
+    assert min(e.score for e in flags if e.score is not None) >= config.prescreen_floor
+    assert {e.severity for e in flags} >= {"low", "high"}

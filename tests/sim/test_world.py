@@ -193,3 +193,33 @@ def test_config_is_validated() -> None:
         SimConfig(label_coverage=1.5)
     with pytest.raises(ValueError, match="unknown_parameter"):
         SimConfig(unknown_parameter=1)  # type: ignore[call-arg]
+
+
+def test_the_prescreen_scores_every_upload_and_flags_only_above_its_floor(
+    tiny: SimConfig,
+) -> None:
+    config = tiny.with_overrides(initial_items=3000, edgy_creator_share=0.3, prescreen_noise=0.1)
+    world = World(config, seed=8)
+    published = world.initial_feedback().published
+    cat = world.catalog
+    live = np.arange(cat.n_items)
+    assert not np.isnan(cat.prescreen[live]).any()
+    # A noisy reading of the truth: harmful uploads score far above mainstream ones.
+    harmful, mainstream = cat.harmful(live), ~cat.harmful(live) & ~cat.borderline(live)
+    assert harmful.any()
+    assert cat.prescreen[live][harmful].mean() > cat.prescreen[live][mainstream].mean() + 0.4
+    flagged = {p.content_id: p.safety_score for p in published if p.safety_score is not None}
+    expected = {item_id(int(i)) for i in live[cat.prescreen[live] >= config.prescreen_floor]}
+    assert set(flagged) == expected
+    assert 0 < len(flagged) < len(published)
+
+
+def test_the_prescreen_draws_leave_the_rest_of_the_world_unchanged(tiny: SimConfig) -> None:
+    on = World(tiny, seed=4)
+    off = World(tiny.with_overrides(prescreen=False), seed=4)
+    assert np.array_equal(on.catalog.extremeness, off.catalog.extremeness)
+    assert np.isnan(off.catalog.prescreen[: off.catalog.n_items]).all()
+    assert (
+        run_simulation(RandomRecommender(seed=1), tiny, 4).totals
+        == run_simulation(RandomRecommender(seed=1), tiny.with_overrides(prescreen=False), 4).totals
+    )

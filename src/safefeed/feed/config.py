@@ -25,6 +25,7 @@ __all__ = [
     "FeedSurface",
     "PriorRiskSettings",
     "RankerConfig",
+    "SafetyScoreSettings",
     "SourceName",
     "SurfaceConfig",
     "default_feed_config",
@@ -103,6 +104,39 @@ class PriorRiskSettings(_Strict):
     hold_report_rate: float = Field(0.01, ge=0, le=1)
 
 
+class SafetyScoreSettings(_Strict):
+    """The graded penalty and hold on an item's safety score (`feed_item_stats.safety_score`:
+    the highest classifier or rule score its flags carried, until a moderator decided).
+
+    The penalty rises linearly from 0 at ``floor`` to ``penalty`` at ``hold``; at or above
+    ``hold`` an item nobody has reviewed yet is held from recommendation, a hard constraint
+    like ``max_p_report``. Together they act in the window between an upload and a label,
+    when the classifier has scored an item but no policy decision exists yet.
+    """
+
+    floor: float = Field(0.3, ge=0, lt=1)
+    hold: float = Field(0.8, gt=0, le=1)
+    #: Risk added at ``hold`` (the ``safety`` weight multiplies it, like every risk term).
+    penalty: float = Field(1.0, ge=0)
+    #: A flag's score counts times its category's weight (``default_weight`` for the
+    #: rest): mild profanity is worth a nudge, never a hold. Applied as flags arrive.
+    category_weights: dict[str, float] = Field(default_factory=dict)
+    default_weight: float = Field(1.0, ge=0, le=1)
+
+    def weight(self, category: str) -> float:
+        """The weight of a flag of ``category``."""
+        return self.category_weights.get(category, self.default_weight)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SafetyScoreSettings:
+        bad = {k: v for k, v in self.category_weights.items() if not 0.0 <= v <= 1.0}
+        if bad:
+            raise ValueError(f"safety_score: category weights must lie in [0, 1], got {bad}")
+        if self.hold <= self.floor:
+            raise ValueError(f"safety_score: hold {self.hold} must be above floor {self.floor}")
+        return self
+
+
 class HardConstraints(_Strict):
     max_p_report: float = Field(gt=0, le=1)
     max_p_hide: float = Field(gt=0, le=1)
@@ -128,6 +162,9 @@ class RankerConfig(_Strict):
     model: Literal["smoothed", "active"] = "smoothed"
     #: The creator prior and the early-report hold (off only for the engagement baseline).
     prior_risk: bool = True
+    #: The safety-score hold and, with ``safety_penalty``, its graded penalty (off only
+    #: for the engagement baseline, which acts on policy labels alone).
+    safety_score: bool = True
 
 
 class SurfaceConfig(_Strict):
@@ -152,6 +189,8 @@ class SurfaceConfig(_Strict):
     max_per_day: int | None = Field(default=None, gt=0)
     #: A stricter per-surface ceiling under the global hard constraint.
     max_p_report: float | None = Field(default=None, gt=0, le=1)
+    #: A stricter per-surface safety-score hold under ``safety_score.hold``.
+    max_safety_score: float | None = Field(default=None, gt=0, le=1)
 
 
 class FeedConfig(_Strict):
@@ -170,6 +209,7 @@ class FeedConfig(_Strict):
     freshness_half_life_hours: dict[str, float]
     hard_constraints: HardConstraints
     prior_risk: PriorRiskSettings = PriorRiskSettings()
+    safety_score: SafetyScoreSettings = SafetyScoreSettings()
     editorial: tuple[str, ...] = ()
     default_ranker: str
     rankers: dict[str, RankerConfig]

@@ -51,6 +51,8 @@ class Catalog:
     classified: NDArray[np.bool_]
     reports: NDArray[np.int64]
     reviewed: NDArray[np.bool_]
+    #: The pre-screen classifier's score per item (NaN where it did not run).
+    prescreen: NDArray[np.float64]
     n_creators: int = 0
     n_items: int = 0
 
@@ -75,6 +77,7 @@ class Catalog:
             classified=np.zeros(i_cap, dtype=np.bool_),
             reports=np.zeros(i_cap, dtype=np.int64),
             reviewed=np.zeros(i_cap, dtype=np.bool_),
+            prescreen=np.full(i_cap, np.nan),
         )
         # Established creators: joined long before the run, so none count as new.
         catalog.add_creators(rng, config.creators, joined=-(10 * config.new_creator_window + 1))
@@ -114,6 +117,10 @@ class Catalog:
             "reviewed",
         ):
             setattr(self, name, _grow(getattr(self, name), end))
+        if self.prescreen.shape[0] < end:
+            grown = np.full(max(end, 2 * self.prescreen.shape[0]), np.nan)
+            grown[: self.prescreen.shape[0]] = self.prescreen
+            self.prescreen = grown
         creators = rng.integers(0, self.n_creators, size=count)
         # Creators mostly stay on their topic; some posts wander.
         wander = rng.random(count) < 0.15

@@ -7,6 +7,11 @@ published: a harmful item is labelled ``not_recommendable`` with probability
 ``borderline_recall``, and anything else is wrongly labelled harmful with
 ``classifier_fpr``. Items that collect ``report_review_threshold`` reports go to a
 moderator, who labels them by the truth (and clears false positives).
+
+Before any label, a pre-screen scores every upload as it is published (``prescreen``):
+a noisy reading of its extremeness, raised as a low-severity flag when it reaches
+``prescreen_floor``. It decides nothing; it is the evidence a safety-aware ranker can
+act on in the window before the label.
 """
 
 from __future__ import annotations
@@ -38,6 +43,14 @@ class SafetyLabeller:
     def run(self, rng: np.random.Generator, step: int) -> list[LabelChange]:
         """Label what is due at ``step``; mutates ``catalog.label`` and returns the changes."""
         return self._classify(rng, step) + self._review(step)
+
+    def prescreen(self, rng: np.random.Generator, items: NDArray[np.int64]) -> None:
+        """Score ``items`` at publication (sets ``catalog.prescreen``; see the module doc)."""
+        cat, cfg = self.catalog, self.catalog.config
+        if not cfg.prescreen or items.size == 0:
+            return
+        noise = rng.normal(0.0, cfg.prescreen_noise, items.size)
+        cat.prescreen[items] = np.clip(cat.extremeness[items] + noise, 0.0, 1.0)
 
     def _classify(self, rng: np.random.Generator, step: int) -> list[LabelChange]:
         cat, cfg = self.catalog, self.catalog.config

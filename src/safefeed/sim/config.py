@@ -120,6 +120,13 @@ class SimConfig(BaseModel):
     borderline_recall: float = Field(0.5, ge=0.0, le=1.0)
     #: Share of non-harmful items wrongly labelled harmful.
     classifier_fpr: float = Field(0.005, ge=0.0, le=1.0)
+    #: The publish-time pre-screen: a classifier scores every upload at once, its score a
+    #: noisy reading of the item's extremeness (this standard deviation around it); only
+    #: scores at or above ``prescreen_floor`` are raised as (low-severity) flags. Policy
+    #: labels still come ``label_lag`` steps later, with ``label_coverage`` recall.
+    prescreen: bool = True
+    prescreen_noise: float = Field(0.12, ge=0.0, le=1.0)
+    prescreen_floor: float = Field(0.3, ge=0.0, le=1.0)
     #: Reports that send an item to a moderator (who labels it correctly); 0 disables.
     report_review_threshold: int = Field(20, ge=0)
     harm_category: str = "violent_extremism"

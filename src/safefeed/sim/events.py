@@ -32,6 +32,7 @@ __all__ = ["EPOCH", "EventRenderer"]
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 _POLICY_VERSION = "sim-1"
+_PRESCREEN_MODEL = "sim-prescreen-1"
 _HOUR_MS = 3_600_000
 _SCROLL_MS = 1_500
 _REACT_MS = 1_000
@@ -97,6 +98,19 @@ class EventRenderer:
             # Without a policy state the gate treats an item as unknown (limited at
             # best); the pre-screen that lets an item go live gives it ``allowed``.
             out.append(self._policy(item.content_id, "allowed", "publish"))
+            if item.safety_score is not None:
+                out.append(
+                    {
+                        "type": "moderation.flag",
+                        "subject_type": "content",
+                        "subject_id": item.content_id,
+                        "source": "classifier",
+                        "category": self.config.harm_category,
+                        "severity": _severity(item.safety_score),
+                        "score": item.safety_score,
+                        "model_version": _PRESCREEN_MODEL,
+                    }
+                )
         for label in feedback.labels:
             # A moderator clearing a false positive changes the policy but raises no flag.
             if label.policy_state != "allowed":
@@ -117,7 +131,7 @@ class EventRenderer:
         return out
 
     def _policy(self, content: str, state: str, source: str) -> dict[str, Any]:
-        return {
+        event = {
             "type": "policy.changed",
             "subject_type": "content",
             "subject_id": content,
@@ -125,6 +139,9 @@ class EventRenderer:
             "policy_version": _POLICY_VERSION,
             "reasons": [f"{source}:{self.config.harm_category}"],
         }
+        if source == "moderator":
+            event["review_status"] = "moderator_decision"
+        return event
 
     def _engagement(
         self, feedback: StepFeedback, rng: np.random.Generator
@@ -214,3 +231,12 @@ class EventRenderer:
                 }
                 out.append((t + _REACT_MS, end))
         return out
+
+
+def _severity(score: float) -> str:
+    """The flag severity of a pre-screen score (a classifier's bands, not a verdict).
+
+    >>> _severity(0.35), _severity(0.6), _severity(0.9)
+    ('low', 'medium', 'high')
+    """
+    return "high" if score >= 0.8 else "medium" if score >= 0.5 else "low"

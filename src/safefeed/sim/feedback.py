@@ -68,6 +68,8 @@ class PublishedItem:
     quality: float
     duration_s: float
     step: int
+    #: The pre-screen classifier's score, when it reached the flag floor (else None).
+    safety_score: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

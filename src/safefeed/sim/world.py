@@ -58,11 +58,15 @@ class World:
     def __init__(self, config: SimConfig, seed: int) -> None:
         self.config = config
         self.seed = seed
-        world_seq, metrics_seq = np.random.SeedSequence([seed, 0x5AFE]).spawn(2)
+        # Spawned children depend only on their index: adding the pre-screen's stream
+        # left the world's and the metrics' draws as they were.
+        world_seq, metrics_seq, screen_seq = np.random.SeedSequence([seed, 0x5AFE]).spawn(3)
         self.rng = np.random.default_rng(world_seq)
+        self.screen_rng = np.random.default_rng(screen_seq)
         self.population = Population.create(config, self.rng)
         self.catalog = Catalog.create(config, self.rng)
         self.labeller = SafetyLabeller(self.catalog)
+        self.labeller.prescreen(self.screen_rng, np.arange(self.catalog.n_items, dtype=np.int64))
         self.metrics = MetricsRecorder.start(
             config, self.population, np.random.default_rng(metrics_seq)
         )
@@ -80,11 +84,12 @@ class World:
         return StepFeedback(step=-1, accounts=accounts, published=published, labels=tuple(labels))
 
     def _published(self, items: NDArray[np.int64]) -> tuple[PublishedItem, ...]:
-        cat = self.catalog
+        cat, floor = self.catalog, self.config.prescreen_floor
         out = []
         for i in items.tolist():
             content = item_id(i)
             self._index[content] = i
+            score = float(cat.prescreen[i])
             out.append(
                 PublishedItem(
                     content_id=content,
@@ -93,6 +98,7 @@ class World:
                     quality=round(float(cat.quality[i]), 4),
                     duration_s=round(float(cat.duration_s[i]), 1),
                     step=int(cat.published[i]),
+                    safety_score=round(score, 4) if score >= floor else None,
                 )
             )
         return tuple(out)
@@ -129,6 +135,7 @@ class World:
         # Overnight: new creators join, everyone publishes, labels land for tomorrow.
         self.catalog.add_creators(rng, cfg.new_creators_per_step, joined=t + 1)
         new_items = self.catalog.publish(rng, cfg.items_per_step, step=t + 1)
+        self.labeller.prescreen(self.screen_rng, new_items)
         labels = self.labeller.run(rng, step=t + 1)
         self.step_index += 1
         return StepFeedback(

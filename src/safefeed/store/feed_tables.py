@@ -64,6 +64,9 @@ class FeedItemStats(Base):
     velocity: Mapped[float] = mapped_column(Float, default=0.0)
     velocity_us: Mapped[int] = mapped_column(BigInteger, default=0)
     low_trust_share: Mapped[float] = mapped_column(Float, default=0.0)
+    #: The highest classifier score the item's ``moderation.flag`` events carried, until
+    #: a moderator's decision supersedes it (then 0): the ranker's graded safety feature.
+    safety_score: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
 
 
 class FeedCreatorStats(Base):

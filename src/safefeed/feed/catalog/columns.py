@@ -58,6 +58,7 @@ ITEM_STATS: tuple[str, ...] = (
     "n_reports",
     "velocity",
     "low_trust_share",
+    "safety_score",
 )
 _CREATOR_STATS = ("c_w_impressions", "c_w_follows", "c_w_negative")
 _DEFAULT_DURATION = {"post": 20.0, "article": 180.0, "video": 300.0, "short": 30.0}

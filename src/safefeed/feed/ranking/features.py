@@ -46,6 +46,7 @@ MODEL_INPUTS: tuple[str, ...] = (
     "log_impressions",
     "format",
     "action",
+    "safety_score",
 )
 
 
@@ -105,6 +106,7 @@ def model_inputs(
             "log_impressions": np.log1p(c["w_impressions"][rows].astype(np.float64)),
             "format": c["format"][rows].astype(np.float64),
             "action": actions.astype(np.float64),
+            "safety_score": c["safety_score"][rows].astype(np.float64),
         }
     )
     return inputs

@@ -3,9 +3,11 @@
 Per candidate: predicted open, satisfied dwell, save, follow, hide and report
 (smoothed estimates, personalized by topic, creator and session match when the
 profile may be used), freshness by format, and a safety penalty from the report
-and hide estimates and the gate's action. The utility is a weighted sum from the
-named ranking configuration. Hard constraints (a report or hide estimate over its
-ceiling) remove a candidate whatever the weights say.
+and hide estimates, the item's safety score (classifier flags before a decision)
+and the gate's action. The utility is a weighted sum from the named ranking
+configuration. Hard constraints (a report or hide estimate over its ceiling, a
+safety score at its hold, the early-report hold) remove a candidate whatever the
+weights say.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from safefeed.feed.sources.generate import CandidatePool
 from safefeed.feed.state.user import UserState
 from safefeed.policy.rules import Action
 
-__all__ = ["ACTION_PENALTY", "Scored", "score"]
+__all__ = ["ACTION_PENALTY", "Scored", "safety_score_risk", "score"]
 
 #: Safety penalty of the gate's softer actions (DROP never reaches ranking).
 ACTION_PENALTY = np.array([0.0, 0.3, 0.5, 0.4, 1.0])
@@ -71,6 +73,20 @@ def _per_creator(
     values = np.array([known[int(k)] for k in keys], dtype=np.float64)
     at = np.minimum(np.searchsorted(keys, creators), len(keys) - 1)
     return np.where(keys[at] == creators, values[at], 0.0)
+
+
+def safety_score_risk(
+    view: CatalogView, rows: npt.NDArray[np.int64], config: FeedConfig, surface: SurfaceConfig
+) -> tuple[Floats, npt.NDArray[np.bool_]]:
+    """The graded risk of each row's safety score, and which rows it holds (see
+    `safefeed.feed.config.SafetyScoreSettings`)."""
+    settings = config.safety_score
+    value = view.columns["safety_score"][rows].astype(np.float64)
+    graded = np.clip((value - settings.floor) / (settings.hold - settings.floor), 0.0, 1.0)
+    ceiling = settings.hold
+    if surface.max_safety_score is not None:
+        ceiling = min(ceiling, surface.max_safety_score)
+    return graded * settings.penalty, value >= ceiling
 
 
 def score(
@@ -126,6 +142,10 @@ def score(
     disliked = np.minimum(features["topic_match"], 0.0) + np.minimum(features["creator_match"], 0.0)
     p_hide = np.clip(est["p_hide"] * (1.0 - 3.0 * disliked), 0.0, 1.0)
     p_report = est["p_report"]
+    flagged = np.zeros(n)
+    if ranker.safety_score:
+        flagged, score_held = safety_score_risk(view, rows, config, surface)
+        held |= score_held
     cc = view.creator_columns
     creators = c["creator"][rows]
     # Follows the creator gained per trust-weighted impression, smoothed and capped:
@@ -157,7 +177,7 @@ def score(
     )
     tasks = predictor.adjust(inputs, smoothed) if predictor is not None else smoothed
     p_open, p_hide, p_report = tasks["open"], tasks["hide"], tasks["report"]
-    risk = 10.0 * p_report + p_hide + ACTION_PENALTY[actions]
+    risk = 10.0 * p_report + p_hide + ACTION_PENALTY[actions] + flagged
     values = {
         "open": p_open,
         "dwell": tasks["dwell"],

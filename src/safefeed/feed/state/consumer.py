@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,9 +29,11 @@ from safefeed.events.models import (
     Hide,
     Impression,
     Like,
+    ModerationFlag,
     MuteCreator,
     NotInterested,
     Open,
+    PolicyChanged,
     Report,
     Save,
     ScrollPast,
@@ -41,7 +43,7 @@ from safefeed.events.models import (
 )
 from safefeed.events.parsing import ParsedEvent
 from safefeed.feed.catalog.dwell import dwell_ratio
-from safefeed.feed.config import FeedConfig
+from safefeed.feed.config import FeedConfig, SafetyScoreSettings
 from safefeed.feed.state.session import SessionState
 from safefeed.feed.state.text_embeddings import embed_published_text
 from safefeed.feed.state.trust import LOW_TRUST, trust_weights
@@ -84,6 +86,10 @@ AFFINITY_DELTAS: dict[type[Engagement], float] = {
     Report: -3.0,
 }
 _ITEM_STAT_NAMES = tuple(c.name for c in _items.columns if c.name not in ("content_id", "revision"))
+#: Flag sources whose score is a model's or a rule's estimate, not a human decision.
+_SCORED_SOURCES = frozenset({"classifier", "rule"})
+#: ``review_status`` of a policy change a moderator decided (`safefeed.risk.interventions`).
+_MODERATOR_DECISION = "moderator_decision"
 
 
 @dataclass(slots=True)
@@ -124,7 +130,8 @@ class FeedStateConsumer:
         catalog_changed = any(
             isinstance(p.event, (ContentPublished, ContentDeleted, Follow)) for p in events
         )
-        if not engagements and not catalog_changed:
+        scores = _safety_scores((p.event for p in events), self.config.safety_score)
+        if not engagements and not catalog_changed and not scores:
             return
         if catalog_changed and self.config.text_embeddings:
             self.embedder = self.embedder or load_sentence_embedder()
@@ -139,6 +146,11 @@ class FeedStateConsumer:
                 batch.creators.setdefault(event.creator_id, {})["w_follows"] = (
                     batch.creators.get(event.creator_id, {}).get("w_follows", 0.0) + 1.0
                 )
+        for content_id, (reset, score) in scores.items():
+            delta = batch.items.setdefault(content_id, {})
+            delta["_safety_score"] = score
+            if reset:
+                delta["_safety_reset"] = 1.0
         if engagements:
             self._engagements(conn, engagements, batch)
         self._write_items(conn, batch, revision)
@@ -288,6 +300,9 @@ class FeedStateConsumer:
             for name, value in delta.items():
                 if not name.startswith("_"):
                     row[name] = float(row[name]) + value
+            if "_safety_score" in delta:
+                before = 0.0 if "_safety_reset" in delta else float(row["safety_score"])
+                row["safety_score"] = max(before, delta["_safety_score"])
             if "_velocity" in delta:
                 at = int(delta["_velocity_us"])
                 decay = 0.5 ** (max(0, at - int(row["velocity_us"])) / half_life)
@@ -441,3 +456,35 @@ def _load_sessions(conn: Connection, users: Sequence[str]) -> dict[str, SessionS
         for r in rows:
             found[r.user_id] = SessionState.from_document(r.session_id, r.state, r.updated_us)
     return found
+
+
+def _safety_scores(
+    events: Iterable[object], settings: SafetyScoreSettings
+) -> dict[str, tuple[bool, float]]:
+    """Per content id the batch touches: whether a moderator's decision reset its safety
+    score, and the highest classifier or rule score flagged after that (times its
+    category's weight).
+
+    A flag is evidence that the item may be harmful before anyone has decided; a
+    moderator's decision on the item's policy is the verdict (the gate applies the
+    policy state from then on), so the score stops counting. Events apply in order: a
+    flag raised after a decision counts again.
+    """
+    out: dict[str, tuple[bool, float]] = {}
+    for event in events:
+        if isinstance(event, ModerationFlag):
+            if (
+                event.subject_type == "content"
+                and event.source in _SCORED_SOURCES
+                and event.score is not None
+            ):
+                reset, score = out.get(event.subject_id, (False, 0.0))
+                weighted = settings.weight(event.category) * float(event.score)
+                out[event.subject_id] = (reset, max(score, weighted))
+        elif (
+            isinstance(event, PolicyChanged)
+            and event.subject_type == "content"
+            and event.review_status == _MODERATOR_DECISION
+        ):
+            out[event.subject_id] = (True, 0.0)
+    return out
