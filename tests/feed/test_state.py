@@ -83,6 +83,28 @@ def test_engagement_of_unknown_users_counts_less(runtime: Runtime) -> None:
     assert rows["c1"].n_opens == 1.0
 
 
+def test_a_looped_item_counts_one_trusted_view_per_viewer(runtime: Runtime) -> None:
+    setup(runtime)
+
+    def loop(n: int, start: int) -> list[dict[str, Any]]:
+        return [
+            {"type": kind, "user_id": "u1", "content_id": "c0", **extra,
+             "ts": f"2026-05-01T11:{(start + k) // 60:02d}:{(start + k) % 60:02d}Z"}
+            for k in range(n)
+            for kind, extra in (("impression", {}), ("open", {}), ("dwell", {"dwell_ms": 9000.0}))
+        ]  # fmt: skip
+
+    send(runtime, loop(1, 0), "first")
+    send(runtime, loop(5, 30), "again")  # a later batch: the stored views count too
+    send(runtime, [{"type": "hide", "user_id": "u1", "content_id": "c0"}], "h")
+    stats = table_of(FeedItemStats)
+    with runtime.database.read() as conn:
+        row = conn.execute(select(stats).where(stats.c.content_id == "c0")).one()
+    assert (row.w_impressions, row.w_opens, row.w_dwells) == (1.0, 1.0, 1.0)
+    assert (row.n_impressions, row.n_opens) == (6.0, 6.0)  # raw counts keep every loop
+    assert row.w_hides == 1.0  # negative feedback always counts
+
+
 def test_session_follows_positive_engagement_and_ends(runtime: Runtime) -> None:
     setup(runtime)
     send(runtime, [{"type": "open", "user_id": "u1", "content_id": "c2", "session_id": "s1"}], "o")

@@ -89,6 +89,9 @@ class FeedUserItem(Base):
     seen_us: Mapped[int | None] = mapped_column(BigInteger)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     reported: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Impressions of the item this user had: only a first view's engagement counts
+    #: toward the trust-weighted statistics.
+    views: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class FeedMute(Base):

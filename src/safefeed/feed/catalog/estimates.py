@@ -59,7 +59,8 @@ def probability(events: npt.ArrayLike, exposures: npt.ArrayLike, prior: str) -> 
 
 def estimates(view: CatalogView, rows: Rows, *, trust_weighting: bool = True) -> dict[str, Floats]:
     """Per-row estimates: p_open, sat_dwell, p_save, p_like, p_hide, p_report, and
-    expected watch seconds (what the engagement-only baseline maximizes)."""
+    expected watch seconds per impression (what the engagement-only baseline maximizes;
+    from raw dwell seconds without trust weighting, from trusted dwell with it)."""
     c = view.columns
     w = "w_" if trust_weighting else "n_"
     impressions = c[f"{w}impressions"][rows]
@@ -67,10 +68,15 @@ def estimates(view: CatalogView, rows: Rows, *, trust_weighting: bool = True) ->
     p_open = probability(opens, impressions, "open")
     sat_dwell = smoothed(c["w_dwell_ratio"][rows], c["w_dwells"][rows], "dwell")
     duration = c["duration"][rows]
-    # Raw seconds watched per open, smoothed toward the expected dwell of the length.
-    seconds_per_open = (c["n_dwell_s"][rows] + 5.0 * expected_dwell_s(duration)) / (
-        c["n_opens"][rows] + 5.0
-    )
+    if trust_weighting:
+        # Seconds per open from the trust-weighted normalized dwell: a watch farm looping
+        # an item in full inflates raw seconds, not what trusted viewers spend on it.
+        seconds_per_open = sat_dwell * expected_dwell_s(duration)
+    else:
+        # Raw seconds watched per open, smoothed toward the expected dwell of the length.
+        seconds_per_open = (c["n_dwell_s"][rows] + 5.0 * expected_dwell_s(duration)) / (
+            c["n_opens"][rows] + 5.0
+        )
     return {
         "p_open": p_open,
         "sat_dwell": sat_dwell,

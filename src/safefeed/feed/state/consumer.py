@@ -106,6 +106,8 @@ class _Batch:
     items: dict[str, dict[str, float]] = field(default_factory=dict)
     creators: dict[str, dict[str, float]] = field(default_factory=dict)
     user_items: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    #: The stored rows of the user-item pairs the batch's engagement touches.
+    stored_user_items: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     mutes: dict[tuple[str, str], int] = field(default_factory=dict)
     affinity: dict[tuple[str, str, str], list[tuple[int, float]]] = field(
         default_factory=lambda: defaultdict(list)
@@ -171,6 +173,9 @@ class FeedStateConsumer:
         weights = trust_weights(times, created, now_us)
         sessions = batch.sessions
         sessions.update(_load_sessions(conn, users))
+        batch.stored_user_items = _load_user_items(
+            conn, sorted({(e.user_id, e.content_id) for e in events if e.content_id})
+        )
         for e in events:
             weight = weights[e.user_id]
             ts = to_us(e.ts)
@@ -210,34 +215,52 @@ class FeedStateConsumer:
             add("_velocity_low", low * value)
             stats["_velocity_us"] = max(stats.get("_velocity_us", 0.0), float(ts))
 
-        user_item = batch.user_items.setdefault(
-            (e.user_id, e.content_id), {"seen_us": None, "hidden": False, "reported": False}
-        )
+        key = (e.user_id, e.content_id)
+        user_item = batch.user_items.get(key)
+        if user_item is None:
+            stored = batch.stored_user_items.get(key, {})
+            user_item = batch.user_items[key] = {
+                "seen_us": None,
+                "hidden": False,
+                "reported": False,
+                "views": int(stored.get("views") or 0),
+            }
+        if isinstance(e, Impression):
+            user_item["views"] += 1
+        # One viewer, one vote: what a user does on an item they were shown before (a
+        # watch farm looping it, a re-watch) adds to the raw counts only, so volume from
+        # a few accounts cannot outweigh their trust weight. Negative feedback always counts.
+        first = user_item["views"] <= 1
         delta = AFFINITY_DELTAS.get(type(e), 0.0)
         if isinstance(e, (Impression, ViewableImpression)):
-            add("w_impressions", weight)
+            if first:
+                add("w_impressions", weight)
+                self._creator(batch, item.creator_id, "w_impressions", weight)
             add("n_impressions")
             user_item["seen_us"] = ts
-            self._creator(batch, item.creator_id, "w_impressions", weight)
         elif isinstance(e, Open):
-            add("w_opens", weight)
+            if first:
+                add("w_opens", weight)
+                velocity(1.0)
             add("n_opens")
-            velocity(1.0)
         elif isinstance(e, Dwell):
             ratio = float(dwell_ratio(e.dwell_ms / 1000.0, item.duration_s))
-            add("w_dwell_ratio", weight * ratio)
-            add("w_dwells", weight)
+            if first:
+                add("w_dwell_ratio", weight * ratio)
+                add("w_dwells", weight)
             add("n_dwell_s", e.dwell_ms / 1000.0)
             delta = ratio - 0.5  # a short dwell is a mild negative: a skip
             session.dwell(ratio)
         elif isinstance(e, Completion):
             delta = e.ratio
         elif isinstance(e, (Like, Share)):
-            add("w_likes", weight)
-            velocity(1.0)
+            if first:
+                add("w_likes", weight)
+                velocity(1.0)
         elif isinstance(e, Save):
-            add("w_saves", weight)
-            velocity(2.0)
+            if first:
+                add("w_saves", weight)
+                velocity(2.0)
         elif isinstance(e, (Hide, NotInterested)):
             add("w_hides", weight)
             add("n_hides")
@@ -332,15 +355,7 @@ class FeedStateConsumer:
     def _write_users(self, conn: Connection, batch: _Batch) -> None:
         if batch.user_items:
             keys = sorted(batch.user_items)
-            current: dict[tuple[str, str], dict[str, Any]] = {}
-            for start in range(0, len(keys), _CHUNK):
-                chunk = keys[start : start + _CHUNK]
-                for r in conn.execute(
-                    select(_user_items).where(
-                        tuple_(_user_items.c.user_id, _user_items.c.content_id).in_(chunk)
-                    )
-                ).mappings():
-                    current[(r["user_id"], r["content_id"])] = dict(r)
+            current = batch.stored_user_items
             rows = []
             for key in keys:
                 new, old = batch.user_items[key], current.get(key, {})
@@ -351,6 +366,7 @@ class FeedStateConsumer:
                         "seen_us": new["seen_us"] or old.get("seen_us"),
                         "hidden": bool(new["hidden"] or old.get("hidden")),
                         "reported": bool(new["reported"] or old.get("reported")),
+                        "views": new["views"],
                     }
                 )
             upsert(conn, _user_items, rows, keys=["user_id", "content_id"])
@@ -488,3 +504,19 @@ def _safety_scores(
         ):
             out[event.subject_id] = (True, 0.0)
     return out
+
+
+def _load_user_items(
+    conn: Connection, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """The stored ``feed_user_items`` rows of ``keys`` (user id, content id)."""
+    current: dict[tuple[str, str], dict[str, Any]] = {}
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        for r in conn.execute(
+            select(_user_items).where(
+                tuple_(_user_items.c.user_id, _user_items.c.content_id).in_(chunk)
+            )
+        ).mappings():
+            current[(r["user_id"], r["content_id"])] = dict(r)
+    return current
