@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import networkx as nx  # type: ignore[import-untyped]
 
@@ -137,12 +138,13 @@ class CategoryBaseline:
 
 @dataclass(slots=True)
 class SessionState:
-    """A live session in progress: creator, category, local clock, audience counts."""
+    """A live session in progress: creator, category, local start hour, audience counts."""
 
     creator_id: str
     category: str | None
     start_t: float
-    offset: float | None
+    #: The session's start in the creator's local time; None when the zone is unknown.
+    local_hour: float | None
     audience: AudienceSnapshot = field(default_factory=AudienceSnapshot)
     tokens: list[str] = field(default_factory=list)
 
@@ -151,6 +153,9 @@ class ContextEnricher:
     """Fills observations with context and keeps the shared baselines up to date."""
 
     version = "context-2"
+    #: Signal kinds whose `learn` reads fields that `enrich` fills: these are
+    #: enriched even when no detector reads them.
+    learns_from_context: ClassVar[frozenset[str]] = frozenset({"flag", "report", "violation"})
 
     def __init__(
         self,
@@ -218,10 +223,9 @@ class ContextEnricher:
             obs.creator_id = session.creator_id
             obs.category = session.category
             obs.audience = session.audience
-            if session.offset is not None:
-                # The session's hour, not the event's: a viewer joining after midnight
-                # does not make an evening live a late-night one.
-                obs.local_hour = local_hour(session.start_t, session.offset)
+            # The session's hour, not the event's: a viewer joining after midnight
+            # does not make an evening live a late-night one.
+            obs.local_hour = session.local_hour
             self._creator_context(obs, session.creator_id)
             if kind == "chat":
                 obs.author_is_creator = obs.user_id == session.creator_id
@@ -261,7 +265,11 @@ class ContextEnricher:
     # ------------------------------------------------------------ learn
 
     def learn(self, obs: Observation) -> None:
-        """Fold ``obs`` into the shared state, after the detectors have seen it."""
+        """Fold ``obs`` into the shared state, after the detectors have seen it.
+
+        Only kinds in `learns_from_context` need ``obs`` enriched first; the others
+        are folded in from the signal's own fields.
+        """
         kind, t = obs.kind, obs.t
         if kind == "account":
             info = self.accounts_.touch(obs.user_id or "", AccountInfo)
@@ -275,16 +283,16 @@ class ContextEnricher:
             creator = obs.creator_id or ""
             account = self.accounts_.touch(creator, AccountInfo)
             account.is_creator = True
-            self.sessions_[obs.session_id or ""] = SessionState(
-                creator, obs.category, t, self._offset(account, t)
-            )
+            offset = self._offset(account, t)
+            hour = None if offset is None else local_hour(t, offset)
+            self.sessions_[obs.session_id or ""] = SessionState(creator, obs.category, t, hour)
             baseline = self.creators_.touch(creator, CreatorBaseline)
             if baseline.first_t is None:
                 baseline.first_t = t
-            if obs.local_hour is not None:
+            if hour is not None:
                 # Decay the hour histogram so a changed schedule becomes the new normal.
                 baseline.hours = [h * 0.9 for h in baseline.hours]
-                baseline.hours[int(obs.local_hour) % 24] += 1.0
+                baseline.hours[int(hour) % 24] += 1.0
         elif kind in ("join", "leave"):
             self._audience(obs)
         elif kind == "interaction":
