@@ -271,14 +271,22 @@ class ContextEnricher:
         are folded in from the signal's own fields.
         """
         kind, t = obs.kind, obs.t
-        if kind == "account":
-            info = self.accounts_.touch(obs.user_id or "", AccountInfo)
-            info.band = obs.age_band or "unknown"
-            info.created_t = t
-            info.offset_zone = zone_for(obs.timezone, obs.region)
-            info.is_creator = info.is_creator or obs.author_is_creator
-        elif kind == "content":
-            self.content_[obs.subject_id or ""] = (obs.creator_id or "", obs.tokens)
+        # The kinds in the order a live log is made of them: viewers, chat, interactions.
+        if kind in ("join", "leave"):
+            self._audience(obs)
+        elif kind == "chat":
+            session = self.sessions_.get(obs.session_id or "")
+            if session is not None and obs.tokens:
+                session.tokens.extend(obs.tokens)
+                del session.tokens[:-16]
+        elif kind == "interaction":
+            session = self.sessions_.get(obs.session_id or "")
+            if session is not None:
+                session.audience.interactions += 1
+                performer = session.creator_id in (obs.from_user, obs.to_user)
+                if not performer and is_adult(obs.from_band) and is_minor(obs.to_band):
+                    session.audience.adult_to_minor += 1
+                self._link(obs.from_user, session.creator_id)
         elif kind == "session_start":
             creator = obs.creator_id or ""
             account = self.accounts_.touch(creator, AccountInfo)
@@ -293,23 +301,16 @@ class ContextEnricher:
                 # Decay the hour histogram so a changed schedule becomes the new normal.
                 baseline.hours = [h * 0.9 for h in baseline.hours]
                 baseline.hours[int(hour) % 24] += 1.0
-        elif kind in ("join", "leave"):
-            self._audience(obs)
-        elif kind == "interaction":
-            session = self.sessions_.get(obs.session_id or "")
-            if session is not None:
-                session.audience.interactions += 1
-                performer = session.creator_id in (obs.from_user, obs.to_user)
-                if not performer and is_adult(obs.from_band) and is_minor(obs.to_band):
-                    session.audience.adult_to_minor += 1
-                self._link(obs.from_user, session.creator_id)
-        elif kind == "chat":
-            session = self.sessions_.get(obs.session_id or "")
-            if session is not None and obs.tokens:
-                session.tokens.extend(obs.tokens)
-                del session.tokens[:-16]
         elif kind == "session_end":
             self._end_session(obs)
+        elif kind == "account":
+            info = self.accounts_.touch(obs.user_id or "", AccountInfo)
+            info.band = obs.age_band or "unknown"
+            info.created_t = t
+            info.offset_zone = zone_for(obs.timezone, obs.region)
+            info.is_creator = info.is_creator or obs.author_is_creator
+        elif kind == "content":
+            self.content_[obs.subject_id or ""] = (obs.creator_id or "", obs.tokens)
         elif kind in ("flag", "report", "violation"):
             if kind == "report":
                 reporter = self.accounts_.get(obs.user_id or "")
@@ -332,13 +333,13 @@ class ContextEnricher:
             audience.present += 1
             if band == "unknown":
                 audience.unknown_joins += 1
-            elif is_minor(band):
+            elif band in _MINOR_BANDS:
                 audience.minor_joins += 1
                 audience.minors_present += 1
             self._link(obs.user_id, session.creator_id)
         else:
             audience.present = max(0, audience.present - 1)
-            if is_minor(band):
+            if band in _MINOR_BANDS:
                 audience.minors_present = max(0, audience.minors_present - 1)
 
     def _link(self, user: str | None, creator: str) -> None:
