@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pytest
 
 from safefeed.exceptions import ConfigError
 from safefeed.risk.cases import CaseBook
 from safefeed.risk.config import RiskConfig, load_risk_config
 from safefeed.risk.context import ContextEnricher
-from safefeed.risk.detectors import default_detectors
+from safefeed.risk.detectors import Detector, default_detectors
 from safefeed.risk.funnel import RiskFunnel
-from safefeed.risk.model import Assessment
+from safefeed.risk.model import SIGNAL_KINDS, Assessment, Category, Observation, SignalKind
 from safefeed.risk.routing import Router
 from safefeed.risk.tiers import TierAssigner
 from tests.risk.helpers import parsed, small_log
@@ -98,3 +100,39 @@ def test_decay_only_lowers_a_tier_never_raises_it() -> None:
         changes += book.decay(hour * 3600.0)
     assert [change for _, change, _ in changes] == ["lowered", "closed"]
     assert [case.tier for case, change, _ in changes if change == "lowered"] == ["low"]
+
+
+class _Recorder(Detector):
+    """Reads every kind of signal and assesses nothing: the funnel enriches them all."""
+
+    name = "recorder"
+    category: ClassVar[Category] = "vulnerability"
+    version = "recorder-1"
+    inputs = frozenset({"kind", "creator_id"})
+    consumes: ClassVar[frozenset[SignalKind]] = frozenset(SIGNAL_KINDS)
+
+    def __init__(self) -> None:
+        pass
+
+    def update(self, obs: Observation) -> Assessment | None:
+        self.seen_ = [*getattr(self, "seen_", []), (obs.kind, obs.creator_id)]
+        return None
+
+
+def test_enriching_only_what_a_detector_reads_changes_no_case_and_no_baseline() -> None:
+    events = parsed(small_log()[0])
+    lean = RiskFunnel(load_risk_config())
+    recorder = _Recorder()
+    full = RiskFunnel(load_risk_config(), detectors=[*default_detectors(), recorder])
+    assert [u.line for u in lean.observe_all(events)] == [u.line for u in full.observe_all(events)]
+    # The recorder reads leaves, so they were enriched for it (no default detector reads them).
+    assert any(kind == "leave" and creator for kind, creator in recorder.seen_)
+
+    def baselines(funnel: RiskFunnel) -> dict[str, object]:
+        return {
+            creator: (b.sessions, b.hours, b.minor_share.value, b.flags.value(funnel.now))
+            for creator, b in funnel.context.creators_.items()
+        }
+
+    assert baselines(lean) == baselines(full)
+    assert baselines(lean)

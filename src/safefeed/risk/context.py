@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import networkx as nx  # type: ignore[import-untyped]
 
@@ -137,12 +138,13 @@ class CategoryBaseline:
 
 @dataclass(slots=True)
 class SessionState:
-    """A live session in progress: creator, category, local clock, audience counts."""
+    """A live session in progress: creator, category, local start hour, audience counts."""
 
     creator_id: str
     category: str | None
     start_t: float
-    offset: float | None
+    #: The session's start in the creator's local time; None when the zone is unknown.
+    local_hour: float | None
     audience: AudienceSnapshot = field(default_factory=AudienceSnapshot)
     tokens: list[str] = field(default_factory=list)
 
@@ -151,6 +153,9 @@ class ContextEnricher:
     """Fills observations with context and keeps the shared baselines up to date."""
 
     version = "context-2"
+    #: Signal kinds whose `learn` reads fields that `enrich` fills: these are
+    #: enriched even when no detector reads them.
+    learns_from_context: ClassVar[frozenset[str]] = frozenset({"flag", "report", "violation"})
 
     def __init__(
         self,
@@ -218,10 +223,9 @@ class ContextEnricher:
             obs.creator_id = session.creator_id
             obs.category = session.category
             obs.audience = session.audience
-            if session.offset is not None:
-                # The session's hour, not the event's: a viewer joining after midnight
-                # does not make an evening live a late-night one.
-                obs.local_hour = local_hour(session.start_t, session.offset)
+            # The session's hour, not the event's: a viewer joining after midnight
+            # does not make an evening live a late-night one.
+            obs.local_hour = session.local_hour
             self._creator_context(obs, session.creator_id)
             if kind == "chat":
                 obs.author_is_creator = obs.user_id == session.creator_id
@@ -261,32 +265,20 @@ class ContextEnricher:
     # ------------------------------------------------------------ learn
 
     def learn(self, obs: Observation) -> None:
-        """Fold ``obs`` into the shared state, after the detectors have seen it."""
+        """Fold ``obs`` into the shared state, after the detectors have seen it.
+
+        Only kinds in `learns_from_context` need ``obs`` enriched first; the others
+        are folded in from the signal's own fields.
+        """
         kind, t = obs.kind, obs.t
-        if kind == "account":
-            info = self.accounts_.touch(obs.user_id or "", AccountInfo)
-            info.band = obs.age_band or "unknown"
-            info.created_t = t
-            info.offset_zone = zone_for(obs.timezone, obs.region)
-            info.is_creator = info.is_creator or obs.author_is_creator
-        elif kind == "content":
-            self.content_[obs.subject_id or ""] = (obs.creator_id or "", obs.tokens)
-        elif kind == "session_start":
-            creator = obs.creator_id or ""
-            account = self.accounts_.touch(creator, AccountInfo)
-            account.is_creator = True
-            self.sessions_[obs.session_id or ""] = SessionState(
-                creator, obs.category, t, self._offset(account, t)
-            )
-            baseline = self.creators_.touch(creator, CreatorBaseline)
-            if baseline.first_t is None:
-                baseline.first_t = t
-            if obs.local_hour is not None:
-                # Decay the hour histogram so a changed schedule becomes the new normal.
-                baseline.hours = [h * 0.9 for h in baseline.hours]
-                baseline.hours[int(obs.local_hour) % 24] += 1.0
-        elif kind in ("join", "leave"):
+        # The kinds in the order a live log is made of them: viewers, chat, interactions.
+        if kind in ("join", "leave"):
             self._audience(obs)
+        elif kind == "chat":
+            session = self.sessions_.get(obs.session_id or "")
+            if session is not None and obs.tokens:
+                session.tokens.extend(obs.tokens)
+                del session.tokens[:-16]
         elif kind == "interaction":
             session = self.sessions_.get(obs.session_id or "")
             if session is not None:
@@ -295,13 +287,30 @@ class ContextEnricher:
                 if not performer and is_adult(obs.from_band) and is_minor(obs.to_band):
                     session.audience.adult_to_minor += 1
                 self._link(obs.from_user, session.creator_id)
-        elif kind == "chat":
-            session = self.sessions_.get(obs.session_id or "")
-            if session is not None and obs.tokens:
-                session.tokens.extend(obs.tokens)
-                del session.tokens[:-16]
+        elif kind == "session_start":
+            creator = obs.creator_id or ""
+            account = self.accounts_.touch(creator, AccountInfo)
+            account.is_creator = True
+            offset = self._offset(account, t)
+            hour = None if offset is None else local_hour(t, offset)
+            self.sessions_[obs.session_id or ""] = SessionState(creator, obs.category, t, hour)
+            baseline = self.creators_.touch(creator, CreatorBaseline)
+            if baseline.first_t is None:
+                baseline.first_t = t
+            if hour is not None:
+                # Decay the hour histogram so a changed schedule becomes the new normal.
+                baseline.hours = [h * 0.9 for h in baseline.hours]
+                baseline.hours[int(hour) % 24] += 1.0
         elif kind == "session_end":
             self._end_session(obs)
+        elif kind == "account":
+            info = self.accounts_.touch(obs.user_id or "", AccountInfo)
+            info.band = obs.age_band or "unknown"
+            info.created_t = t
+            info.offset_zone = zone_for(obs.timezone, obs.region)
+            info.is_creator = info.is_creator or obs.author_is_creator
+        elif kind == "content":
+            self.content_[obs.subject_id or ""] = (obs.creator_id or "", obs.tokens)
         elif kind in ("flag", "report", "violation"):
             if kind == "report":
                 reporter = self.accounts_.get(obs.user_id or "")
@@ -324,13 +333,13 @@ class ContextEnricher:
             audience.present += 1
             if band == "unknown":
                 audience.unknown_joins += 1
-            elif is_minor(band):
+            elif band in _MINOR_BANDS:
                 audience.minor_joins += 1
                 audience.minors_present += 1
             self._link(obs.user_id, session.creator_id)
         else:
             audience.present = max(0, audience.present - 1)
-            if is_minor(band):
+            if band in _MINOR_BANDS:
                 audience.minors_present = max(0, audience.minors_present - 1)
 
     def _link(self, user: str | None, creator: str) -> None:

@@ -56,6 +56,12 @@ class RiskFunnel:
         self._by_kind: dict[str, list[Detector]] = {
             kind: [d for d in self.detectors if kind in d.consumes] for kind in SIGNAL_KINDS
         }
+        # Context is filled only where something reads it: most events of a live log
+        # (viewers leaving, sessions starting and ending) feed the baselines alone.
+        self._enriched = (
+            frozenset(kind for kind, readers in self._by_kind.items() if readers)
+            | self.context.learns_from_context
+        )
         self._next_sweep = 0.0
         self.overloaded = False
         self.counts: Counter[str] = Counter()
@@ -87,9 +93,12 @@ class RiskFunnel:
             updates.extend(self.sweep(t))
         if t > self.now:
             self.now = t
-        self.counts[obs.kind] += 1
-        self.context.enrich(obs)
-        for detector in self._by_kind[obs.kind]:
+        kind = obs.kind
+        self.counts[kind] += 1
+        context = self.context
+        if kind in self._enriched:
+            context.enrich(obs)
+        for detector in self._by_kind[kind]:
             assessment = detector.update(obs)
             if assessment is None:
                 continue
@@ -101,7 +110,7 @@ class RiskFunnel:
                 case, change, previous = changed
                 route = self.router.route(judgement, case.case_id, overloaded=self.overloaded)
                 updates.append(self._update(case, change, previous, route, t))
-        self.context.learn(obs)
+        context.learn(obs)
         return updates
 
     def observe_all(self, events: Iterable[Event]) -> list[CaseUpdate]:

@@ -116,11 +116,17 @@ class KeywordClassifier:
         if isinstance(texts, str):
             raise TypeError("score() takes a sequence of texts, not one string")
         miss = 1.0 - self.per_hit
+        clean = dict.fromkeys(self.categories, 0.0)
         results: list[dict[str, float]] = []
         for text in texts:
+            terms = self._pattern.findall(text.casefold())
+            if not terms:
+                # Most texts hit nothing: no counting, the same all-zero scores.
+                results.append(clean.copy())
+                continue
             hits = dict.fromkeys(self.categories, 0)
-            for match in self._pattern.finditer(text.casefold()):
-                for category in self._term_categories[" ".join(match.group().split())]:
+            for term in terms:
+                for category in self._term_categories[" ".join(term.split())]:
                     hits[category] += 1
             results.append({category: 1.0 - miss**count for category, count in hits.items()})
         return results
