@@ -16,6 +16,11 @@ every item, accounts, follows, topic affinities) — not through the HTTP API. T
 
 Prints a table and writes ``bench/results/feed.json``.
 
+Building the ANN index and writing the store take most of the set-up (some ten
+minutes at 1M items), so both are kept under ``bench/results/cache`` keyed by
+items, users and seed, and reused by the next run with the same ones (the catalog
+columns are generated again: seconds). ``--no-cache`` builds everything afresh.
+
     bench/feed                               # 1M items, 100k users
     bench/feed --items 100000 --users 10000  # a quick run
 """
@@ -32,6 +37,7 @@ import platform
 import random
 import resource
 import socket
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -49,6 +55,7 @@ sys.path.insert(0, str(ROOT))
 from safefeed.clock import SystemClock, to_us  # noqa: E402
 from safefeed.feed.catalog.columns import ItemBatch  # noqa: E402
 from safefeed.feed.catalog.embedding import topic_vector  # noqa: E402
+from safefeed.feed.catalog.index import AnnIndex  # noqa: E402
 from safefeed.feed.contracts import FeedRequest  # noqa: E402
 from safefeed.runtime import Runtime  # noqa: E402
 from safefeed.settings import Settings  # noqa: E402
@@ -69,12 +76,29 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def generate_catalog(runtime: Runtime, n_items: int, seed: int) -> dict[str, float]:
-    """Items straight into the in-memory catalog (and their statistics arrays)."""
+class _LoadedLater(AnnIndex):
+    """An index that takes no vectors: its graph is loaded from the cache instead."""
+
+    def add(self, rows: Any, vectors: Any) -> None:
+        pass
+
+    def tombstone(self, rows: Any) -> None:
+        pass
+
+
+def generate_catalog(
+    runtime: Runtime, n_items: int, seed: int, index_file: Path | None = None
+) -> dict[str, float]:
+    """Items straight into the in-memory catalog (and their statistics arrays). With
+    ``index_file``, the ANN graph is loaded from it when it exists (the same items,
+    seed and dimension made it) and saved to it otherwise."""
     rng = np.random.default_rng(seed)
     now_us = to_us(runtime.clock.now())
     catalog = runtime.feed.catalog
     dim = catalog.dim
+    cached = index_file is not None and index_file.exists()
+    if cached:
+        catalog.index = _LoadedLater(dim)
     n_creators = max(n_items // 50, 10)
     # Creator popularity and topic mix are skewed, as on a real platform.
     creator = (rng.zipf(1.3, n_items) - 1) % n_creators
@@ -123,8 +147,18 @@ def generate_catalog(runtime: Runtime, n_items: int, seed: int) -> dict[str, flo
             },
         )
         catalog.update_stats(rows, {"velocity_us": np.full(size, now_us, np.int64)})
+    if cached:
+        assert index_file is not None
+        catalog.index = AnnIndex(dim)
+        catalog.index.load(index_file)
+    elif index_file is not None:
+        catalog.index.save(index_file)
     catalog.publish(0)
-    return {"seconds": time.perf_counter() - started, "creators": float(n_creators)}
+    return {
+        "seconds": time.perf_counter() - started,
+        "creators": float(n_creators),
+        "index_cached": float(cached),
+    }
 
 
 def generate_store(runtime: Runtime, n_items: int, n_users: int, seed: int) -> float:
@@ -214,6 +248,14 @@ def generate_store(runtime: Runtime, n_items: int, n_users: int, seed: int) -> f
                 ],
             )
     return time.perf_counter() - started
+
+
+def copy_store(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite store (WAL included), by SQLite's backup API."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -373,22 +415,48 @@ def main() -> None:
         "--http-servers", type=int, default=os.cpu_count() or 1, help="server processes"
     )
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=ROOT / "bench" / "results" / "cache",
+        help="where the ANN index and the store are kept between runs",
+    )
+    parser.add_argument("--no-cache", action="store_true", help="build everything afresh")
     args = parser.parse_args()
     console = Console()
     workdir = Path(tempfile.mkdtemp(prefix="safefeed-bench-feed-"))
+    database = workdir / "bench.db"
+    cache: Path | None = None if args.no_cache else args.cache
+    store_file = None
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        store_file = cache / f"store-{args.items}-{args.users}-{args.seed}.db"
+    store_cached = store_file is not None and store_file.exists()
+    if store_cached:
+        assert store_file is not None
+        copy_store(store_file, database)
     settings = Settings(
-        data_dir=workdir, database_url=sqlite_url(workdir / "bench.db"), text_classifier="keyword"
+        data_dir=workdir, database_url=sqlite_url(database), text_classifier="keyword"
     )
     runtime = Runtime(settings, clock=SystemClock())
     runtime.migrate()
+    index_file = None
+    if cache is not None:
+        dim = runtime.feed.catalog.dim
+        index_file = cache / f"index-{args.items}-{args.seed}-d{dim}.usearch"
     gc.collect()
     rss_before = rss_mb()
     with console.status(f"generating {args.items:,} items into the catalog and index"):
-        made = generate_catalog(runtime, args.items, args.seed)
+        made = generate_catalog(runtime, args.items, args.seed, index_file)
     gc.collect()
     rss_catalog = rss_mb() - rss_before
-    with console.status(f"writing policy state and {args.users:,} users to the store"):
-        store_seconds = generate_store(runtime, args.items, args.users, args.seed)
+    store_seconds = 0.0
+    if not store_cached:
+        with console.status(f"writing policy state and {args.users:,} users to the store"):
+            store_seconds = generate_store(runtime, args.items, args.users, args.seed)
+        if store_file is not None:
+            runtime.database.engine.dispose()
+            copy_store(database, store_file)
     now = runtime.clock.now()
     runtime.feed.mark_catalog_fresh(now)
     with console.status("loading policy state, building derived lists and gate verdicts"):
@@ -410,7 +478,9 @@ def main() -> None:
         "items": args.items,
         "users": args.users,
         "generation_seconds": made["seconds"],
+        "index_cached": bool(made["index_cached"]),
         "store_seconds": store_seconds,
+        "store_cached": store_cached,
         "warm_seconds": warm_seconds,
         "rss_catalog_and_index_mb": rss_catalog,
         "rss_total_mb": rss_mb(),
