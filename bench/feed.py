@@ -5,8 +5,11 @@ straight into the in-memory catalog and, in bulk, into the store (policy state o
 every item, accounts, follows, topic affinities) — not through the HTTP API. Then:
 
 - in process: ``FeedEngine.serve`` for single home-page requests of random users
-  (20 items, the whole pipeline including the served-log write): p50 / p99 and the
-  number of candidates scored per request;
+  (20 items, the whole pipeline): p50 / p99 and the number of candidates scored per
+  request, with the engine as a server runs it (background mode: the served log is
+  written behind the response, and its writer's CPU is counted in the process CPU
+  time), and again with the log written before each call returns (the batch callers'
+  mode, where every commit waits for its fsync);
 - batch: pages per second for batches of 1,000 users;
 - HTTP: the real app under uvicorn on loopback, one forked server process per core
   sharing the listening socket, load from a separate process (concurrent keep-alive
@@ -268,16 +271,20 @@ def bench_in_process(runtime: Runtime, n_users: int, requests: int, seed: int) -
     engine = runtime.feed
     for _ in range(200):  # warm the gate memo and the connection pool, as a server would be
         engine.serve([FeedRequest(user_id=f"u{rng.randrange(n_users):07d}")])
-    latencies, cpu, scored, sizes = [], [], [], []
+    latencies, cpu, process, scored, sizes = [], [], [], [], []
     for _ in range(requests):
         request = FeedRequest(user_id=f"u{rng.randrange(n_users):07d}")
         started, started_cpu = time.perf_counter(), time.thread_time()
+        started_process = time.process_time()
         response = engine.serve([request])[0]
         latencies.append((time.perf_counter() - started) * 1000)
         # CPU time of the serving thread: what a busy, shared machine inflates least.
         cpu.append((time.thread_time() - started_cpu) * 1000)
+        # ... and of the whole process (a served-log writer thread included).
+        process.append((time.process_time() - started_process) * 1000)
         scored.append(sum(response.trace["candidates_by_source"].values()))
         sizes.append(len(response.items))
+    engine.flush()  # the log written behind these responses is part of their cost
     return {
         "requests": requests,
         "p50_ms": statistics.median(latencies),
@@ -285,6 +292,7 @@ def bench_in_process(runtime: Runtime, n_users: int, requests: int, seed: int) -
         "mean_ms": statistics.fmean(latencies),
         "cpu_p50_ms": statistics.median(cpu),
         "cpu_p99_ms": percentile(cpu, 0.99),
+        "process_cpu_mean_ms": statistics.fmean(process),
         "candidates_scored_mean": statistics.fmean(scored),
         "candidates_scored_min": min(scored),
         "page_items_mean": statistics.fmean(sizes),
@@ -465,10 +473,15 @@ def main() -> None:
         warm_seconds = time.perf_counter() - started
     gc.collect()
     gc.freeze()  # the catalog is long-lived: keep the collector from walking it
-    with console.status("in-process latency"):
-        in_process = bench_in_process(runtime, args.users, args.requests, args.seed)
+    with console.status("in-process latency, served log written before returning"):
+        in_process_sync = bench_in_process(runtime, args.users, args.requests, args.seed)
     with console.status("batch throughput"):
         batch = bench_batch(runtime, args.users, args.batches, args.seed)
+    # As a server runs it: the served log written behind the response (background mode).
+    runtime.feed.start_background(("home",)).join()
+    with console.status("in-process latency, served log written behind the response"):
+        in_process = bench_in_process(runtime, args.users, args.requests, args.seed + 1)
+    runtime.feed.close()  # its writer thread would not survive the fork below
     with console.status("HTTP on loopback"):
         http = bench_http(
             runtime, args.users, args.http_seconds, args.http_clients, args.http_servers
@@ -485,6 +498,7 @@ def main() -> None:
         "rss_catalog_and_index_mb": rss_catalog,
         "rss_total_mb": rss_mb(),
         "in_process": in_process,
+        "in_process_log_before_return": in_process_sync,
         "batch": batch,
         "http": http,
     }
@@ -497,8 +511,16 @@ def main() -> None:
     table.add_row("in-process p50", f"{in_process['p50_ms']:.1f} ms", "<= 10 ms")
     table.add_row("in-process p99", f"{in_process['p99_ms']:.1f} ms", "<= 30 ms")
     table.add_row(
-        "in-process CPU p50 / p99",
+        "in-process CPU p50 / p99 (serving thread)",
         f"{in_process['cpu_p50_ms']:.1f} / {in_process['cpu_p99_ms']:.1f} ms",
+        "",
+    )
+    table.add_row(
+        "in-process CPU mean (process)", f"{in_process['process_cpu_mean_ms']:.1f} ms", ""
+    )
+    table.add_row(
+        "in-process p50 / p99, log written before returning",
+        f"{in_process_sync['p50_ms']:.1f} / {in_process_sync['p99_ms']:.1f} ms",
         "",
     )
     table.add_row("HTTP req/s", f"{http['req_per_s']:.0f}", ">= 300")
