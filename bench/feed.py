@@ -11,9 +11,10 @@ every item, accounts, follows, topic affinities) — not through the HTTP API. T
   time), and again with the log written before each call returns (the batch callers'
   mode, where every commit waits for its fsync);
 - batch: pages per second for batches of 1,000 users;
-- HTTP: the real app under uvicorn on loopback, one forked server process per core
-  sharing the listening socket, load from a separate process (concurrent keep-alive
-  connections): requests/s and p99;
+- HTTP: the real app under uvicorn on loopback, one forked server process per core,
+  each on a listening socket of its own, load from a separate process (concurrent
+  keep-alive connections spread over the processes round-robin, as a load balancer
+  would): requests/s and p99;
 - memory: resident set size of the catalog and its ANN index (growth over the
   loaded process before generation).
 
@@ -336,15 +337,25 @@ async def _client(
     writer.close()
 
 
-def _load(port: int, token: str, n_users: int, seconds: float, clients: int, out: Any) -> None:
-    """The load generator process: ``clients`` concurrent connections."""
+def _load(
+    ports: list[int], token: str, n_users: int, seconds: float, clients: int, out: Any
+) -> None:
+    """The load generator process: ``clients`` concurrent connections, spread over the
+    server processes round-robin."""
 
     async def run() -> list[float]:
         latencies: list[float] = []
         deadline = time.perf_counter() + seconds
         await asyncio.gather(
             *(
-                _client(port, token, n_users, deadline, random.Random(seed), latencies)
+                _client(
+                    ports[seed % len(ports)],
+                    token,
+                    n_users,
+                    deadline,
+                    random.Random(seed),
+                    latencies,
+                )
                 for seed in range(clients)
             )
         )
@@ -371,35 +382,43 @@ def bench_http(
 ) -> dict[str, Any]:
     with runtime.database.write() as conn:
         token = runtime.keys.issue(conn, "bench", ["service"], actor="bench", reason="bench").token
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(1024)
-    port = sock.getsockname()[1]
+    # A listening socket per server process, as behind a load balancer: on one shared
+    # socket, the process that wakes first accepts every keep-alive connection the load
+    # generator opens at once, and the other serves nothing.
+    sockets = []
+    for _ in range(servers):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1024)
+        sockets.append(sock)
+    ports = [sock.getsockname()[1] for sock in sockets]
     fork = multiprocessing.get_context("fork")
-    workers = [fork.Process(target=_server, args=(runtime, sock)) for _ in range(servers)]
+    workers = [fork.Process(target=_server, args=(runtime, sock)) for sock in sockets]
     for worker in workers:
         worker.start()
-    for _ in range(600):  # until every server answers (each is ready once started)
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as probe:
-                probe.sendall(b"GET /healthz HTTP/1.1\r\nHost: bench\r\n\r\n")
-                if probe.recv(64).startswith(b"HTTP/1.1 200"):
-                    break
-        except OSError:
-            pass
-        time.sleep(0.1)
+    for port in ports:
+        for _ in range(600):  # until every server answers (each is ready once started)
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as probe:
+                    probe.sendall(b"GET /healthz HTTP/1.1\r\nHost: bench\r\n\r\n")
+                    if probe.recv(64).startswith(b"HTTP/1.1 200"):
+                        break
+            except OSError:
+                pass
+            time.sleep(0.1)
     time.sleep(1.0)
     spawn = multiprocessing.get_context("spawn")
     queue = spawn.Queue()
-    load = spawn.Process(target=_load, args=(port, token, n_users, seconds, clients, queue))
+    load = spawn.Process(target=_load, args=(ports, token, n_users, seconds, clients, queue))
     load.start()
     latencies = queue.get()
     load.join()
     for worker in workers:
         worker.terminate()
         worker.join()
-    sock.close()
+    for sock in sockets:
+        sock.close()
     return {
         "servers": servers,
         "clients": clients,
