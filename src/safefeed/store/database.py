@@ -22,12 +22,14 @@ from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
 from safefeed.exceptions import ConfigError, StoreError
 
-__all__ = ["Database", "sqlite_url"]
+__all__ = ["Database", "json_text", "sqlite_url"]
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def _json_dumps(value: Any) -> str:
+def json_text(value: Any) -> str:
+    """A JSON column's value as the store keeps it (what the engine's serializer
+    writes), for bulk inserts that bypass SQLAlchemy's per-row processing."""
     # orjson: several times faster than json for the JSON columns written on ingest.
     return orjson.dumps(value).decode()
 
@@ -58,7 +60,7 @@ class Database:
                 pool_pre_ping=True,
                 pool_size=10,
                 max_overflow=10,
-                json_serializer=_json_dumps,
+                json_serializer=json_text,
                 json_deserializer=orjson.loads,
             )
         else:
@@ -80,7 +82,7 @@ class Database:
             url,
             echo=echo,
             connect_args={"timeout": 30, "check_same_thread": False},
-            json_serializer=_json_dumps,
+            json_serializer=json_text,
             json_deserializer=orjson.loads,
             # Pooled, so each connection keeps its warm page cache across transactions.
             pool_size=8,

@@ -8,6 +8,7 @@ validation still re-checks whatever a search returns.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -47,6 +48,21 @@ class AnnIndex:
                 self._tombstones.add(key)
                 if self._index.contains(key):
                     self._index.remove(key)
+
+    def save(self, path: Path) -> None:
+        """Write the graph to ``path`` (removed rows are not in it, so `load` needs no
+        tombstones to leave them out)."""
+        with self._lock:
+            self._index.save(str(path))
+
+    def load(self, path: Path) -> None:
+        """Replace the graph with one `save` wrote (built for the same rows and
+        vectors: building one takes minutes on a large catalog)."""
+        with self._lock:
+            self._index.load(str(path))
+            if self._index.ndim != self.dim:
+                raise ValueError(f"{path} holds {self._index.ndim}-d vectors, not {self.dim}-d")
+            self._tombstones.clear()
 
     def search(self, query: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.int64]:
         """Up to ``k`` rows nearest to ``query``, nearest first, tombstones left out."""
