@@ -31,7 +31,7 @@ class Runtime:
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
-        self.database = Database(settings.database_url)
+        self.database = Database(settings.database_url, durable=settings.durable)
         self.audit = AuditLog(self.clock)
         self.policy = PolicyStore(self.database, self.audit, self.clock)
         self.keys = ApiKeyStore(self.audit, self.clock)

@@ -33,6 +33,9 @@ class Settings:
     risk_config: Path | None = None
     #: Overrides that file's rollout phase: ``shadow``, ``limited`` or ``expanded``.
     risk_phase: Literal["shadow", "limited", "expanded"] | None = None
+    #: False only for a scratch store that is deleted after its run (the simulator's):
+    #: a commit then waits for no fsync, and a crash may lose the store.
+    durable: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
