@@ -36,6 +36,9 @@ class Settings:
     #: False only for a scratch store that is deleted after its run (the simulator's):
     #: a commit then waits for no fsync, and a crash may lose the store.
     durable: bool = True
+    #: The same events give the same pages on every run (the simulator's need): the
+    #: feed builds its embedding index in one thread instead of one per core.
+    reproducible: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -60,6 +60,7 @@ class FeedEngineRecommender:
             text_classifier="keyword",
             max_batch_events=_CHUNK,
             durable=False,  # the scratch store goes with the run
+            reproducible=True,  # a seed gives the same run, however busy the machine
         )
         self.runtime = Runtime(settings, clock=self.clock)
         self.runtime.migrate()
