@@ -31,7 +31,7 @@ class Runtime:
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
-        self.database = Database(settings.database_url)
+        self.database = Database(settings.database_url, durable=settings.durable)
         self.audit = AuditLog(self.clock)
         self.policy = PolicyStore(self.database, self.audit, self.clock)
         self.keys = ApiKeyStore(self.audit, self.clock)
@@ -46,7 +46,11 @@ class Runtime:
         # The feed: its state consumer runs inside the ingest transaction (after the
         # catalog's); the engine reads the policy cache through this runtime.
         self.feed = FeedEngine(
-            self.database, lambda: self.policy_cache, self.clock, settings.data_dir
+            self.database,
+            lambda: self.policy_cache,
+            self.clock,
+            settings.data_dir,
+            reproducible=settings.reproducible,
         )
         self.ingestor.consumers.append(FeedStateConsumer(self.feed.config))
         # The risk funnel: a consumer too; it meets the feed only in policy state.

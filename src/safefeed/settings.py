@@ -33,6 +33,12 @@ class Settings:
     risk_config: Path | None = None
     #: Overrides that file's rollout phase: ``shadow``, ``limited`` or ``expanded``.
     risk_phase: Literal["shadow", "limited", "expanded"] | None = None
+    #: False only for a scratch store that is deleted after its run (the simulator's):
+    #: a commit then waits for no fsync, and a crash may lose the store.
+    durable: bool = True
+    #: The same events give the same pages on every run (the simulator's need): the
+    #: feed builds its embedding index in one thread instead of one per core.
+    reproducible: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -1,4 +1,5 @@
-"""The ANN index: a saved graph loads back to the same search results."""
+"""The ANN index: search by cosine similarity, tombstones, reproducible builds, and a
+saved graph that loads back to the same search results."""
 
 from __future__ import annotations
 
@@ -37,3 +38,35 @@ def test_an_index_of_another_dimension_is_refused(tmp_path: Path) -> None:
     index.save(tmp_path / "index.usearch")
     with pytest.raises(ValueError, match="8-d"):
         AnnIndex(16).load(tmp_path / "index.usearch")
+
+
+def _build(threads: int) -> AnnIndex:
+    rng = np.random.default_rng(7)
+    vectors = rng.random((3000, 32)).astype(np.float32)
+    index = AnnIndex(32, threads=threads)
+    for start in range(0, 3000, 150):  # batches, as catalog refreshes add them
+        rows = np.arange(start, start + 150, dtype=np.int64)
+        index.add(rows, vectors[rows])
+    again = np.arange(0, 1500, 7, dtype=np.int64)  # re-inserted, as updated items are
+    index.add(again, vectors[again])
+    return index
+
+
+def test_a_single_threaded_index_gives_the_same_neighbours_on_every_build() -> None:
+    queries = np.random.default_rng(8).random((100, 32)).astype(np.float32)
+    first, second = _build(threads=1), _build(threads=1)
+
+    assert [first.search(q, 20).tolist() for q in queries] == [
+        second.search(q, 20).tolist() for q in queries
+    ]
+    assert len(first) == 3000
+
+
+def test_search_leaves_tombstoned_rows_out() -> None:
+    index = _build(threads=1)
+    query = np.random.default_rng(9).random(32).astype(np.float32)
+    nearest = index.search(query, 5)
+
+    index.tombstone(nearest[:1])
+
+    assert nearest[0] not in index.search(query, 5).tolist()

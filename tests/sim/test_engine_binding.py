@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from safefeed.settings import Settings
 from safefeed.sim.config import SimConfig
 from safefeed.sim.engine import FeedEngineRecommender
 from safefeed.sim.rankers import close_recommender, resolve_recommender
@@ -36,6 +37,20 @@ def test_a_named_ranker_runs_the_world_through_the_real_engine() -> None:
     assert impressions > 0
     assert 0.0 <= result.totals["harmful_exposure_rate"] <= 1.0
     assert not workdir.exists()  # the scratch store is removed when the run is done
+
+
+def test_the_scratch_store_is_reproducible_and_not_durable_unlike_production() -> None:
+    recommender = FeedEngineRecommender("safety", TINY, 1)
+    try:
+        assert recommender.runtime.settings.durable is False
+        assert recommender.runtime.feed.catalog.index.threads == 1
+        with recommender.runtime.database.read() as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 0  # OFF
+    finally:
+        recommender.close()
+    production = Settings.from_env({})
+    assert production.durable is True
+    assert production.reproducible is False
 
 
 def test_seeds_run_in_process_leave_no_scratch_store(

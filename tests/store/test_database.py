@@ -140,6 +140,20 @@ def test_sqlite_is_durable_and_checks_foreign_keys(sqlite_database: Database) ->
     assert pragma == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1}  # 2 is FULL
 
 
+def test_a_scratch_sqlite_store_gives_up_fsync_only(tmp_path: Path) -> None:
+    scratch = Database(sqlite_url(tmp_path / "scratch.db"), durable=False)
+    try:
+        with scratch.read() as connection:
+            pragma = {
+                name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+                for name in ("journal_mode", "synchronous", "foreign_keys")
+            }
+    finally:
+        scratch.dispose()
+
+    assert pragma == {"journal_mode": "wal", "synchronous": 0, "foreign_keys": 1}  # 0 is OFF
+
+
 def test_a_sqlite_write_takes_the_write_lock_when_it_begins(sqlite_database: Database) -> None:
     path = sqlite_database.engine.url.database
     assert path is not None

@@ -121,7 +121,9 @@ class Ingestor:
             raise BatchTooLargeError(
                 f"batch of {len(items)} events exceeds the limit of {self.max_batch}"
             )
-        return self.ingest_parsed(validate_records(items), context)
+        with _gc_paused():
+            batch = validate_records(items)
+        return self.ingest_parsed(batch, context)
 
     def ingest_parsed(self, batch: ParsedBatch, context: IngestContext) -> IngestResult:
         """Store the valid events of a validated batch; the rejected lines are reported."""

@@ -59,6 +59,8 @@ class FeedEngineRecommender:
             database_url=sqlite_url(self.workdir / "sim.db"),
             text_classifier="keyword",
             max_batch_events=_CHUNK,
+            durable=False,  # the scratch store goes with the run
+            reproducible=True,  # a seed gives the same run, however busy the machine
         )
         self.runtime = Runtime(settings, clock=self.clock)
         self.runtime.migrate()

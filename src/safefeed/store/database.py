@@ -1,8 +1,10 @@
 """The database handle: one engine, SQLite or PostgreSQL, chosen by URL.
 
 SQLite runs in WAL mode with ``synchronous=FULL`` so that an acknowledged write
-survives a crash, and write transactions start with ``BEGIN IMMEDIATE`` so that
-two writers queue on the busy timeout instead of failing on a lock upgrade.
+survives a crash (a scratch store, deleted after its run, may give that up with
+``durable=False``: ``synchronous=OFF``, no fsync per commit), and write
+transactions start with ``BEGIN IMMEDIATE`` so that two writers queue on the busy
+timeout instead of failing on a lock upgrade.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def sqlite_url(path: Path | str) -> str:
 class Database:
     """An engine plus the two ways to use it: `read()` and `write()` transactions."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, durable: bool = True) -> None:
         try:
             parsed = make_url(url)
         except ArgumentError as exc:
@@ -50,7 +52,7 @@ class Database:
         self.url = url
         self.dialect = parsed.get_backend_name()
         if self.dialect == "sqlite":
-            self.engine = self._sqlite_engine(url, echo)
+            self.engine = self._sqlite_engine(url, echo, durable)
         elif self.dialect == "postgresql":
             if parsed.drivername == "postgresql":
                 parsed = parsed.set(drivername="postgresql+psycopg")
@@ -74,7 +76,7 @@ class Database:
         )
 
     @staticmethod
-    def _sqlite_engine(url: str, echo: bool) -> Engine:
+    def _sqlite_engine(url: str, echo: bool, durable: bool) -> Engine:
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -94,7 +96,7 @@ class Database:
             dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute(f"PRAGMA synchronous={'FULL' if durable else 'OFF'}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             # 64 MiB page cache: index inserts keyed by subject land on random pages.

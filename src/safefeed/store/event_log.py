@@ -14,7 +14,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 from safefeed.clock import from_us, to_us
 from safefeed.events.parsing import ParsedEvent
 from safefeed.store.tables import EventRow, EventSubject, table_of
-from safefeed.store.upsert import insert_rows
+from safefeed.store.upsert import insert_values
 from safefeed.types import SubjectKey
 
 __all__ = ["EventLog", "StoredEvent"]
@@ -22,6 +22,8 @@ __all__ = ["EventLog", "StoredEvent"]
 _events = table_of(EventRow)
 _subjects = table_of(EventSubject)
 
+_EVENT_COLUMNS = ("event_id", "type", "ts_us", "received_us", "payload")
+_SUBJECT_COLUMNS = ("subject_type", "subject_id", "ts_us", "event_id")
 # Bound on the number of parameters in one IN (...) list, well inside every back end's limit.
 _CHUNK = 900
 
@@ -74,28 +76,20 @@ class EventLog:
         if not fresh:
             return [], len(events)
         received_us = to_us(received_at)
-        rows = [
-            {
-                "event_id": p.event.event_id,
-                "type": p.event.type,
-                "ts_us": to_us(p.event.ts),
-                "received_us": received_us,
-                "payload": orjson.dumps(p.raw).decode(),
-            }
-            for p in fresh
-        ]
-        insert_rows(conn, _events, rows)
-        subject_rows = [
-            {
-                "subject_type": kind,
-                "subject_id": ident,
-                "ts_us": row["ts_us"],
-                "event_id": row["event_id"],
-            }
-            for parsed, row in zip(fresh, rows, strict=True)
-            for kind, ident in dict.fromkeys(parsed.event.subjects())
-        ]
-        insert_rows(conn, _subjects, subject_rows)
+        rows: list[tuple[str, str, int, int, str]] = []
+        subject_rows: list[tuple[str, str, int, str]] = []
+        for parsed in fresh:
+            event = parsed.event
+            ts_us = to_us(event.ts)
+            rows.append(
+                (event.event_id, event.type, ts_us, received_us, orjson.dumps(parsed.raw).decode())
+            )
+            subject_rows.extend(
+                (kind, ident, ts_us, event.event_id)
+                for kind, ident in dict.fromkeys(event.subjects())
+            )
+        insert_values(conn, _events, _EVENT_COLUMNS, rows)
+        insert_values(conn, _subjects, _SUBJECT_COLUMNS, subject_rows)
         return fresh, len(events) - len(fresh)
 
     @staticmethod

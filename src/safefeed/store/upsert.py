@@ -8,7 +8,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
-__all__ = ["insert_rows", "upsert"]
+__all__ = ["insert_rows", "insert_values", "upsert"]
 
 
 def _insert(connection: Connection, table: Table) -> Any:
@@ -41,7 +41,20 @@ def upsert(
 
 
 def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert many rows as fast as the back end allows.
+    """Insert many rows as fast as the back end allows (see `insert_values`)."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    insert_values(connection, table, columns, [tuple(row[c] for c in columns) for row in rows])
+
+
+def insert_values(
+    connection: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+) -> None:
+    """Insert many rows given as tuples of ``columns``' values.
 
     On SQLite, straight to the driver's ``executemany``: SQLAlchemy's per-row parameter
     processing costs more than SQLite's insert itself on the ingest path. On
@@ -50,7 +63,6 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, A
     """
     if not rows:
         return
-    columns = list(rows[0])
     if connection.dialect.name == "postgresql":
         _copy(connection, table, columns, rows)
         return
@@ -58,11 +70,14 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, A
         f'INSERT INTO "{table.name}" ({", ".join(columns)}) '
         f"VALUES ({', '.join('?' for _ in columns)})"
     )
-    connection.exec_driver_sql(sql, [tuple(row[c] for c in columns) for row in rows])
+    connection.exec_driver_sql(sql, list(rows))
 
 
 def _copy(
-    connection: Connection, table: Table, columns: list[str], rows: Sequence[dict[str, Any]]
+    connection: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
 ) -> None:
     import psycopg
     from psycopg import sql
@@ -73,4 +88,4 @@ def _copy(
     raw = cast("psycopg.Connection[Any]", connection.connection.dbapi_connection)
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row(tuple(row[c] for c in columns))
+            copy.write_row(row)

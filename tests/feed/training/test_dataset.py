@@ -43,7 +43,7 @@ def serve(runtime: Runtime, user: str) -> FeedResponse:
 def test_labels_come_from_the_outcomes_of_each_impression(
     runtime: Runtime, clock: ManualClock
 ) -> None:
-    load_demo(runtime, clock)
+    load_demo(runtime, clock, items=200)
     start = clock.now()
     page = serve(runtime, "u00001")
     a, b, c, d, e = page.items[:5]
@@ -93,7 +93,7 @@ def build_dataset_now(runtime: Runtime, clock: ManualClock, start: Any) -> Any:
 def test_the_logged_features_are_the_ones_the_ranker_scored(
     runtime: Runtime, clock: ManualClock
 ) -> None:
-    load_demo(runtime, clock)
+    load_demo(runtime, clock, items=200)
     start = clock.now()
     page = serve(runtime, "u00002")
     with runtime.database.read() as conn:

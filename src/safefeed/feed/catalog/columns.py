@@ -121,7 +121,7 @@ class CatalogView:
 class FeedCatalog:
     """The columnar catalog with its embedding index."""
 
-    def __init__(self, dim: int, capacity: int = 1024) -> None:
+    def __init__(self, dim: int, capacity: int = 1024, *, index_threads: int = 0) -> None:
         self.dim = dim
         self.ids: list[str] = []
         self.index_of: dict[str, int] = {}
@@ -136,7 +136,7 @@ class FeedCatalog:
         # read it); the oldest are dropped past `_EDIT_LOG`, counted in `_edits_dropped`.
         self._edits: list[IntArray] = []
         self._edits_dropped = 0
-        self.index = AnnIndex(dim)
+        self.index = AnnIndex(dim, threads=index_threads)
         self.revision = -1
         self.lock = threading.Lock()
         self._n = 0

@@ -18,10 +18,16 @@ __all__ = ["AnnIndex"]
 
 
 class AnnIndex:
-    """Cosine-similarity search keyed by catalog row number."""
+    """Cosine-similarity search keyed by catalog row number.
 
-    def __init__(self, dim: int) -> None:
+    ``threads`` is how many threads insert a batch (0: one per core). Inserting in
+    parallel builds a different graph on every run, so approximate searches can
+    differ; with 1, the same inserts always give the same graph and the same results.
+    """
+
+    def __init__(self, dim: int, threads: int = 0) -> None:
         self.dim = dim
+        self.threads = threads
         self._index = Index(ndim=dim, metric="cos", dtype="f32", connectivity=16)
         self._tombstones: set[int] = set()
         self._lock = threading.Lock()
@@ -37,7 +43,7 @@ class AnnIndex:
             present = np.array([self._index.contains(int(r)) for r in rows], dtype=bool)
             for row in rows[present]:
                 self._index.remove(int(row))
-            self._index.add(rows.astype(np.uint64), vectors, threads=0)
+            self._index.add(rows.astype(np.uint64), vectors, threads=self.threads)
             self._tombstones.difference_update(int(r) for r in rows)
 
     def tombstone(self, rows: npt.NDArray[np.int64]) -> None:

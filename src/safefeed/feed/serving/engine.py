@@ -105,11 +105,16 @@ class FeedEngine:
         clock: Clock,
         data_dir: Path,
         config: FeedConfig | None = None,
+        *,
+        reproducible: bool = False,
     ) -> None:
         self.database = database
         self.clock = clock
         self.config = config or default_feed_config()
-        self.catalog = FeedCatalog(self.config.embedding_dim)
+        # Reproducible: the embedding index is built in one thread (see `AnnIndex`).
+        self.catalog = FeedCatalog(
+            self.config.embedding_dim, index_threads=1 if reproducible else 0
+        )
         self.verdicts = VerdictArrays(self.catalog)
         self.sources = DEFAULT_SOURCES
         self._policy_cache = policy_cache
