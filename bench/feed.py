@@ -361,7 +361,9 @@ def _load(
         )
         return latencies
 
-    out.put(asyncio.run(run()))
+    started = time.process_time()
+    latencies = asyncio.run(run())
+    out.put((latencies, time.process_time() - started))
 
 
 def _server(runtime: Runtime, sock: socket.socket) -> None:
@@ -411,9 +413,11 @@ def bench_http(
     spawn = multiprocessing.get_context("spawn")
     queue = spawn.Queue()
     load = spawn.Process(target=_load, args=(ports, token, n_users, seconds, clients, queue))
+    servers_cpu = [_cpu_seconds(worker.pid) for worker in workers]
     load.start()
-    latencies = queue.get()
+    latencies, load_cpu = queue.get()
     load.join()
+    servers_cpu = [_cpu_seconds(w.pid) - cpu for w, cpu in zip(workers, servers_cpu, strict=True)]
     for worker in workers:
         worker.terminate()
         worker.join()
@@ -427,7 +431,18 @@ def bench_http(
         "req_per_s": len(latencies) / seconds,
         "p50_ms": statistics.median(latencies),
         "p99_ms": percentile(latencies, 0.99),
+        # Where the 2 cores went: each server's CPU seconds, and CPU per request.
+        "server_cpu_s": servers_cpu,
+        "server_cpu_per_request_ms": 1000 * sum(servers_cpu) / max(len(latencies), 1),
+        "load_generator_cpu_per_request_ms": 1000 * load_cpu / max(len(latencies), 1),
     }
+
+
+def _cpu_seconds(pid: int | None) -> float:
+    """User plus system CPU time of a process so far (from /proc)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -544,6 +559,12 @@ def main() -> None:
     )
     table.add_row("HTTP req/s", f"{http['req_per_s']:.0f}", ">= 300")
     table.add_row("HTTP p99", f"{http['p99_ms']:.1f} ms", "<= 100 ms")
+    table.add_row(
+        "HTTP CPU / request: servers, load generator",
+        f"{http['server_cpu_per_request_ms']:.1f}, "
+        f"{http['load_generator_cpu_per_request_ms']:.1f} ms",
+        "",
+    )
     table.add_row("batch pages/s (1,000 users)", f"{batch['pages_per_s']:.0f}", "")
     table.add_row("RSS catalog + index", f"{rss_catalog:.0f} MB", "<= 2,048 MB")
     console.print(table)

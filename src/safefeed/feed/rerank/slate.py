@@ -87,23 +87,26 @@ def rerank(
     remaining = explore_ok.copy()
     creator_count: dict[int, int] = {}
     topic_count: dict[int, int] = {}
-    # Masks kept up to date as picks are made (cheaper than recomputing per slot):
-    # rows whose creator or a topic is at its cap, rows of creators already picked.
-    capped = np.zeros(len(order), bool)
+    # Kept up to date as picks are made (cheaper than recomputing per slot): rows not
+    # yet picked whose creator and topics are under their caps, and rows of creators
+    # already picked. The rules' masks are negated once, not per slot.
+    available = remaining.copy()
     picked_creator = np.zeros(len(order), bool)
+    not_limited, not_sensitive, not_long = ~limited, ~sensitive, ~long_video
+    weighted_relevance = ranker.mmr_lambda * relevance
     n_limited = n_fresh = long_run = 0
     last_sensitive = False
     picks: list[int] = []
     fresh_target = min(surface.fresh_min, int((fresh & remaining).sum()))
     creator_target = min(surface.min_creators, length, len(set(creator[remaining].tolist())))
     while len(picks) < length:
-        feasible = remaining & ~capped
+        feasible = available
         if n_limited >= surface.limited_max:
-            feasible &= ~limited
+            feasible = feasible & not_limited
         if last_sensitive:
-            feasible &= ~sensitive
+            feasible = feasible & not_sensitive
         if long_run >= surface.long_run_max:
-            feasible &= ~long_video
+            feasible = feasible & not_long
         slots = length - len(picks)
         if slots <= creator_target - len(creator_count):
             new = feasible & ~picked_creator
@@ -116,25 +119,26 @@ def rerank(
         if not feasible.any():
             break
         if ranker.diversity and picks:
-            best = float(relevance[feasible].max())
+            best = float(np.max(relevance, where=feasible, initial=-np.inf))
             floor = best - surface.relevance_floor
             candidates = feasible & (relevance >= floor)
-            mmr = ranker.mmr_lambda * relevance - (1 - ranker.mmr_lambda) * similarity
-            pick = int(np.flatnonzero(candidates)[np.argmax(mmr[candidates])])
+            mmr = weighted_relevance - (1 - ranker.mmr_lambda) * similarity
+            # The first candidate with the highest MMR (every MMR value is finite).
+            pick = int(np.argmax(np.where(candidates, mmr, -np.inf)))
         else:
-            pick = int(np.flatnonzero(feasible)[0])  # `order` is by utility already
+            pick = int(np.argmax(feasible))  # the first: `order` is by utility already
         picks.append(pick)
-        remaining[pick] = False
+        available[pick] = False
         key = int(creator[pick])
         creator_count[key] = creator_count.get(key, 0) + 1
         same_creator = creator == key
         picked_creator |= same_creator
         if creator_count[key] >= surface.per_creator:
-            capped |= same_creator
+            available &= ~same_creator
         for t in topics[pick][topics[pick] >= 0].tolist():
             topic_count[t] = topic_count.get(t, 0) + 1
             if topic_count[t] >= surface.per_topic:
-                capped |= (topics == t).any(axis=1)
+                available &= ~(topics == t).any(axis=1)
         n_limited += int(limited[pick])
         n_fresh += int(fresh[pick])
         last_sensitive = bool(sensitive[pick])
