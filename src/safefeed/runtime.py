@@ -10,6 +10,7 @@ from safefeed.audit import AuditLog
 from safefeed.catalog.consumer import CatalogConsumer
 from safefeed.clock import Clock, SystemClock
 from safefeed.feed import FeedEngine, FeedStateConsumer
+from safefeed.feed.config import FeedConfig
 from safefeed.ingest.pipeline import Ingestor
 from safefeed.policy.consumer import PolicyEventConsumer
 from safefeed.policy.snapshot import PolicyCache
@@ -28,7 +29,13 @@ __all__ = ["Runtime"]
 class Runtime:
     """One safefeed engine over one store."""
 
-    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock | None = None,
+        *,
+        feed_config: FeedConfig | None = None,
+    ) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.database = Database(settings.database_url, durable=settings.durable)
@@ -50,6 +57,7 @@ class Runtime:
             lambda: self.policy_cache,
             self.clock,
             settings.data_dir,
+            feed_config,
             reproducible=settings.reproducible,
         )
         self.ingestor.consumers.append(FeedStateConsumer(self.feed.config))

@@ -6,12 +6,16 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from safefeed.exceptions import ConfigError
 from safefeed.settings import Settings
 from safefeed.sim.config import SimConfig
 from safefeed.sim.engine import FeedEngineRecommender
 from safefeed.sim.rankers import close_recommender, resolve_recommender
 from safefeed.sim.runner import run_seeds, run_simulation
+from safefeed.store.feed_tables import FeedRequestRow
+from safefeed.store.tables import table_of
 
 TINY = SimConfig(
     users=30, steps=2, creators=20, initial_items=200, items_per_step=10, new_creators_per_step=0
@@ -60,3 +64,31 @@ def test_seeds_run_in_process_leave_no_scratch_store(
     (result,) = run_seeds("safety", TINY.with_overrides(steps=1), [4], workers=1)
     assert result.totals["impressions"] > 0
     assert not list(tmp_path.glob("safefeed-sim-*"))
+
+
+def test_overrides_tune_the_named_ranker_and_are_stamped_on_every_page() -> None:
+    recommender = FeedEngineRecommender(
+        "safety", TINY, 2, overrides={"weights": {"watch_time": 2.0}, "mmr_lambda": 0.5}
+    )
+    try:
+        config = recommender.runtime.feed.config
+        ranker = config.rankers["safety"]
+        assert (ranker.weights["watch_time"], ranker.mmr_lambda) == (2.0, 0.5)
+        assert ranker.weights["report"] == -12.0  # the rest of the weights are kept
+        assert config.version.startswith("feed-")
+        assert "+" in config.version
+        run_simulation(recommender, TINY.with_overrides(steps=1), 2)
+        requests = table_of(FeedRequestRow)
+        with recommender.runtime.database.read() as conn:
+            versions = [
+                v["feed_config"] for v in conn.execute(select(requests.c.versions)).scalars()
+            ]
+        assert versions
+        assert set(versions) == {config.version}
+    finally:
+        recommender.close()
+
+
+def test_a_bad_override_fails_before_any_run() -> None:
+    with pytest.raises(ConfigError, match="mmr_lambda"):
+        FeedEngineRecommender("safety", TINY, 2, overrides={"mmr_lambda": 3.0})

@@ -19,6 +19,7 @@ from typing import Any
 
 from safefeed.clock import ManualClock
 from safefeed.exceptions import ConfigError
+from safefeed.feed.config import default_feed_config, with_ranker_overrides
 from safefeed.feed.contracts import FeedRequest
 from safefeed.ingest.pipeline import IngestContext
 from safefeed.runtime import Runtime
@@ -46,10 +47,12 @@ class FeedEngineRecommender:
         overrides: Mapping[str, Any] | None = None,
         workdir: Path | None = None,
     ) -> None:
-        if overrides:
-            raise ConfigError(
-                f"ranker {ranker!r}: feed configuration overrides are not supported yet"
-            )
+        # Overrides change the named ranker's fields (a weight, the MMR lambda, a
+        # mechanism switched off) in a copy of the shipped configuration, validated and
+        # versioned like it: how `safefeed gate` tries a proposed change before it ships.
+        feed_config = (
+            with_ranker_overrides(default_feed_config(), ranker, overrides) if overrides else None
+        )
         self._name = ranker
         self._owned = workdir is None
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="safefeed-sim-"))
@@ -62,7 +65,7 @@ class FeedEngineRecommender:
             durable=False,  # the scratch store goes with the run
             reproducible=True,  # a seed gives the same run, however busy the machine
         )
-        self.runtime = Runtime(settings, clock=self.clock)
+        self.runtime = Runtime(settings, clock=self.clock, feed_config=feed_config)
         self.runtime.migrate()
         self.renderer = EventRenderer(config, seed)
         self.context = IngestContext(actor=f"sim:{ranker}:{seed}")
