@@ -98,6 +98,7 @@ def rerank(
     # Per-pick reads from Python lists: a numpy scalar read and a masked slice per
     # pick cost more than the list lookups.
     creator_of, topics_of = creator.tolist(), topics.tolist()
+    relevance_of, negated_relevance = relevance.tolist(), -relevance
     n_limited = n_fresh = long_run = 0
     last_sensitive = False
     picks: list[int] = []
@@ -120,17 +121,18 @@ def rerank(
             fresh_ok = feasible & fresh
             if fresh_ok.any():
                 feasible = fresh_ok
-        if not feasible.any():
+        first = int(np.argmax(feasible))  # the first: `order` is by utility already
+        if not feasible[first]:
             break
+        pick = first
         if ranker.diversity and picks:
-            best = float(np.max(relevance, where=feasible, initial=-np.inf))
-            floor = best - surface.relevance_floor
-            candidates = feasible & (relevance >= floor)
-            mmr = weighted_relevance - dissimilarity_weight * similarity
+            # Relevance never rises along `order`: the best feasible relevance is the
+            # first feasible row's, and the rows within the floor of it are a prefix.
+            floor = relevance_of[first] - surface.relevance_floor
+            within = int(np.searchsorted(negated_relevance, -floor, side="right"))
+            mmr = weighted_relevance[:within] - dissimilarity_weight * similarity[:within]
             # The first candidate with the highest MMR (every MMR value is finite).
-            pick = int(np.argmax(np.where(candidates, mmr, -np.inf)))
-        else:
-            pick = int(np.argmax(feasible))  # the first: `order` is by utility already
+            pick = int(np.argmax(np.where(feasible[:within], mmr, -np.inf)))
         picks.append(pick)
         available[pick] = False
         key = creator_of[pick]
