@@ -402,6 +402,10 @@ def evaluate(
     # region restriction, a known creator the user has not blocked, no expiry): the
     # same shared outcomes each rule's own function returns in that case.
     ordinary = tuple(_ORDINARY[name] for name in request_rules)
+    # An otherwise ordinary item with an audience requirement differs only in the
+    # audience rule, whose outcome reads the requirement and the user's age band:
+    # the request outcomes are built once per requirement in the batch.
+    by_audience: dict[str, tuple[tuple[RuleOutcome, ...], Action]] = {}
     unwanted = context.blocked_creators | context.muted_creators
     revision, version = snapshot.revision, snapshot.config.version
     decisions = []
@@ -411,13 +415,25 @@ def evaluate(
         request: tuple[RuleOutcome, ...]
         if (
             fresh is _FRESH
-            and verdict.audience is None
             and not verdict.region_restricted
             and candidate.expires_at is None
             and candidate.creator_id is not None
             and candidate.creator_id not in unwanted
         ):
-            request = ordinary
+            audience = verdict.audience
+            if audience is None:
+                request = ordinary
+            else:
+                found = by_audience.get(audience)
+                if found is None:
+                    check = _audience_check(audience, context)
+                    found = by_audience[audience] = (
+                        tuple(check if o.rule == "audience_age" else o for o in ordinary),
+                        check.action,
+                    )
+                request, audience_action = found
+                if audience_action > action:
+                    action = audience_action
         else:
             request = tuple(
                 _request_outcome(name, candidate, context, snapshot, verdict, fresh)

@@ -12,7 +12,7 @@ weights say.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,9 +55,20 @@ def _sigmoid(x: Floats) -> Floats:
     return np.asarray(1.0 / (1.0 + np.exp(-x)), dtype=np.float64)
 
 
-def _affinity(weights: dict[str, float], names: list[str], ids: npt.NDArray[np.int32]) -> Floats:
-    """tanh-squashed affinity of each id (ids index ``names``; -1 is padding)."""
-    table = np.array([np.tanh(weights.get(n, 0.0) / 3.0) for n in names] + [0.0])
+def _affinity(
+    weights: dict[str, float],
+    names: Sequence[str],
+    topic_of: Mapping[str, int],
+    ids: npt.NDArray[np.int32],
+) -> Floats:
+    """tanh-squashed affinity of each id (ids index ``names``, whose positions
+    ``topic_of`` gives; -1 is padding)."""
+    # Filled from the user's few weights, not per catalog topic: tanh(0) is 0.
+    table = np.zeros(len(names) + 1)
+    for name, weight in weights.items():
+        at = topic_of.get(name)
+        if at is not None and at < len(names):
+            table[at] = np.tanh(weight / 3.0)
     return np.asarray(table[ids], dtype=np.float64)
 
 
@@ -113,7 +124,7 @@ def score(
     features = dict.fromkeys(_FEATURE_NAMES, zeros)
     if personalized and n:
         item_topics = c["topics"][rows]
-        topic_aff = _affinity(user.topic_affinity, list(topics), item_topics)
+        topic_aff = _affinity(user.topic_affinity, topics, view.catalog.topic_of, item_topics)
         counted = np.maximum((item_topics >= 0).sum(axis=1), 1)
         creators = c["creator"][rows]
         creator_aff = np.tanh(_per_creator(view, user.creator_affinity, creators) / 3.0)

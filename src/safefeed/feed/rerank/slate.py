@@ -80,7 +80,7 @@ def rerank(
     )
     exploration = pool.source[order] == _EXPLORATION
     explore_ok = ~exploration | (c["quality"][rows] >= surface.exploration_quality_floor)
-    held["exploration_quality_floor"] = int((~explore_ok).sum())
+    held["exploration_quality_floor"] = len(order) - int(np.count_nonzero(explore_ok))
     fresh = (now_us - c["published_us"][rows]) < surface.fresh_hours * _HOUR_US
     embedding = c["embedding"][rows]
     similarity = np.zeros(len(order))
@@ -94,10 +94,15 @@ def rerank(
     picked_creator = np.zeros(len(order), bool)
     not_limited, not_sensitive, not_long = ~limited, ~sensitive, ~long_video
     weighted_relevance = ranker.mmr_lambda * relevance
+    dissimilarity_weight = 1 - ranker.mmr_lambda
+    # Per-pick reads from Python lists: a numpy scalar read and a masked slice per
+    # pick cost more than the list lookups.
+    creator_of, topics_of = creator.tolist(), topics.tolist()
+    relevance_of, negated_relevance = relevance.tolist(), -relevance
     n_limited = n_fresh = long_run = 0
     last_sensitive = False
     picks: list[int] = []
-    fresh_target = min(surface.fresh_min, int((fresh & remaining).sum()))
+    fresh_target = min(surface.fresh_min, int(np.count_nonzero(fresh & remaining)))
     creator_target = min(surface.min_creators, length, len(set(creator[remaining].tolist())))
     while len(picks) < length:
         feasible = available
@@ -116,26 +121,29 @@ def rerank(
             fresh_ok = feasible & fresh
             if fresh_ok.any():
                 feasible = fresh_ok
-        if not feasible.any():
+        first = int(np.argmax(feasible))  # the first: `order` is by utility already
+        if not feasible[first]:
             break
+        pick = first
         if ranker.diversity and picks:
-            best = float(np.max(relevance, where=feasible, initial=-np.inf))
-            floor = best - surface.relevance_floor
-            candidates = feasible & (relevance >= floor)
-            mmr = weighted_relevance - (1 - ranker.mmr_lambda) * similarity
+            # Relevance never rises along `order`: the best feasible relevance is the
+            # first feasible row's, and the rows within the floor of it are a prefix.
+            floor = relevance_of[first] - surface.relevance_floor
+            within = int(np.searchsorted(negated_relevance, -floor, side="right"))
+            mmr = weighted_relevance[:within] - dissimilarity_weight * similarity[:within]
             # The first candidate with the highest MMR (every MMR value is finite).
-            pick = int(np.argmax(np.where(candidates, mmr, -np.inf)))
-        else:
-            pick = int(np.argmax(feasible))  # the first: `order` is by utility already
+            pick = int(np.argmax(np.where(feasible[:within], mmr, -np.inf)))
         picks.append(pick)
         available[pick] = False
-        key = int(creator[pick])
+        key = creator_of[pick]
         creator_count[key] = creator_count.get(key, 0) + 1
         same_creator = creator == key
         picked_creator |= same_creator
         if creator_count[key] >= surface.per_creator:
             available &= ~same_creator
-        for t in topics[pick][topics[pick] >= 0].tolist():
+        for t in topics_of[pick]:
+            if t < 0:
+                continue
             topic_count[t] = topic_count.get(t, 0) + 1
             if topic_count[t] >= surface.per_topic:
                 available &= ~(topics == t).any(axis=1)

@@ -92,11 +92,14 @@ def prefilter(
             on_topic = np.isin(c["topics"][rows], topics).any(axis=1)
             checks.append(("excluded_topic", np.asarray(~on_topic, dtype=bool)))
     keep = np.ones(len(rows), dtype=bool)
+    left = len(rows)
     for name, ok in checks:
-        dropped = int((keep & ~ok).sum())
-        if dropped:
-            removed[name] = removed.get(name, 0) + dropped
+        # What each check drops, counted from the rows still kept (no temporaries).
         keep &= ok
+        now_left = int(np.count_nonzero(keep))
+        if now_left < left:
+            removed[name] = removed.get(name, 0) + left - now_left
+        left = now_left
     return rows[keep]
 
 
@@ -211,7 +214,7 @@ def _gate(
     eligible = action < int(Action.DROP)
     positions = np.flatnonzero(eligible)
     cutoff = int(positions[quota - 1]) + 1 if len(positions) >= quota else len(candidates)
-    dropped = int((~eligible[:cutoff]).sum())
+    dropped = cutoff - int(np.count_nonzero(eligible[:cutoff]))
     if dropped:
         removed["gate"] = removed.get("gate", 0) + dropped
     take = positions[:quota]
