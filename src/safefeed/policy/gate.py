@@ -406,6 +406,7 @@ def evaluate(
     # audience rule, whose outcome reads the requirement and the user's age band:
     # the request outcomes are built once per requirement in the batch.
     by_audience: dict[str, tuple[tuple[RuleOutcome, ...], Action]] = {}
+    audience_rule = "audience_age" in request_rules
     unwanted = context.blocked_creators | context.muted_creators
     revision, version = snapshot.revision, snapshot.config.version
     decisions = []
@@ -421,7 +422,9 @@ def evaluate(
             and candidate.creator_id not in unwanted
         ):
             audience = verdict.audience
-            if audience is None:
+            # With the audience rule disabled on this surface, nothing reads the
+            # requirement, exactly as in the general path below.
+            if audience is None or not audience_rule:
                 request = ordinary
             else:
                 found = by_audience.get(audience)
