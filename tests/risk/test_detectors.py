@@ -160,3 +160,37 @@ def test_adult_contact_across_sessions_is_found_at_a_known_index() -> None:
         found = fan.update(obs)
         assert found is not None
         assert found.score < MEDIUM
+
+
+def _token_stream(name: str, carriers: int, flagged: bool) -> list[Observation]:
+    """``carriers`` creators each post ``name`` a few times in a day; with ``flagged``
+    a classifier flags every other post that carries it."""
+    opening = Observation("content", 0.0)  # the log begins: later tokens are new ones
+    opening.creator_id, opening.tokens = "c0", ("#everyday",)
+    stream, t = [opening], 2 * DAY
+    for c in range(carriers):
+        for k in range(4):
+            t += 600.0
+            post = Observation("content", t)
+            post.creator_id, post.tokens = f"c{c}", (name,)
+            stream.append(post)
+            if flagged and k % 2:
+                flag = Observation("flag", t + 60.0)
+                flag.subject_type, flag.subject_id, flag.creator_id = "content", f"p{c}{k}", f"c{c}"
+                flag.flag_source, flag.severity, flag.tokens = "classifier", 2, (name,)
+                stream.append(flag)
+    return stream
+
+
+def _best_trend_score(stream: list[Observation]) -> float:
+    from safefeed.risk.detectors import TrendDetector
+
+    detector = TrendDetector()
+    scores = [a.score for obs in stream if (a := detector.update(obs)) is not None]
+    return max(scores, default=0.0)
+
+
+def test_a_narrow_trend_whose_posts_draw_flags_reaches_medium_and_a_clean_one_stays_low() -> None:
+    # Four carriers: too few for spread alone, enough when the token's own posts are flagged.
+    assert _best_trend_score(_token_stream("#narrow", 4, flagged=True)) >= MEDIUM
+    assert _best_trend_score(_token_stream("#clean", 4, flagged=False)) < MEDIUM

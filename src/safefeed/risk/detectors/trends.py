@@ -3,10 +3,11 @@ sessions, in the company of earlier harmful signals, spreading along the creator
 interaction graph.
 
 A token is scored once it spreads (several creators within days of its first
-appearance). Spread alone is not risk — benign trends spread too — so the score
-is gated on *harm association*: flags and violations on content and sessions
-that carry the token, the share of its uses by creators with recent flags, and
-closeness (cosine of token vectors) to tokens already associated with harm.
+appearance; fewer count for more when its own content draws flags). Spread alone
+is not risk — benign trends spread too — so the score is gated on *harm
+association*: flags and violations on content and sessions that carry the token,
+the share of its uses by creators with recent flags, and closeness (cosine of
+token vectors) to tokens already associated with harm.
 Propagation along the graph (networkx) raises a harmful token's score.
 """
 
@@ -47,7 +48,7 @@ class TrendDetector(Detector):
 
     name = "emerging_trend"
     category: ClassVar[Category] = "emerging_trend"
-    version = "emerging-trend-2"
+    version = "emerging-trend-3"
     inputs = frozenset(
         {
             "kind",
@@ -145,9 +146,13 @@ class TrendDetector(Detector):
         # Tokens already in use when the log began are established, not emerging.
         if self.start_t_ is not None and token.first_t - self.start_t_ < self.warmup_days * _DAY:
             novelty = 0.0
-        burst = novelty * saturate((spread - self.min_creators + 1) / 2.0)
         # Harm per use: a common token collects stray flags by sheer volume.
         direct = saturate(1.5 * token.harm.value(obs.t) / max(1.0, token.count / 10.0))
+        # Content that draws flags needs fewer carriers to be a concern: harm on the
+        # token's own posts and lives speeds how fast its spread counts (up to 2x), so a
+        # narrow harmful trend is not held at `low` for want of adopters. A benign
+        # trend, whose posts draw no flags, spreads as before.
+        burst = novelty * saturate((spread - self.min_creators + 1) / 2.0 * (1.0 + direct))
         share = token.flagged_uses / max(1, token.count)
         company = share * min(1.0, token.flagged_uses / 3.0)
         # Company is circumstantial (creators are flagged for many reasons): it counts less.
