@@ -12,6 +12,7 @@ __all__ = [
     "DENYLIST_KINDS",
     "GLOBAL_SCOPES",
     "KILL_SWITCH_SCOPES",
+    "MODERATOR_DECISION",
     "TARGETED_SCOPES",
     "DenylistKind",
     "DenylistRecord",
@@ -39,6 +40,9 @@ KILL_SWITCH_SCOPES: tuple[KillSwitchScope, ...] = get_args(KillSwitchScope)
 TARGETED_SCOPES: frozenset[str] = frozenset({"item", "creator", "topic", "category", "source"})
 #: Scopes that switch a whole mechanism off; their target is always ``"*"``.
 GLOBAL_SCOPES: frozenset[str] = frozenset(KILL_SWITCH_SCOPES) - TARGETED_SCOPES
+#: ``review_status`` of a policy state a moderator decided (the review queue sets it;
+#: the feed's safety score stops counting once it is there).
+MODERATOR_DECISION = "moderator_decision"
 
 
 @dataclass(frozen=True, slots=True)

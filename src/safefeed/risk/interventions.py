@@ -21,6 +21,7 @@ from sqlalchemy import Connection, select, update
 from safefeed.audit import AuditLog
 from safefeed.clock import to_us
 from safefeed.exceptions import InputError, NotFoundError
+from safefeed.policy.records import MODERATOR_DECISION
 from safefeed.policy.store import PolicyStore, StateChange
 from safefeed.risk.model import TIER_RANK
 from safefeed.store.risk_tables import RiskIntervention
@@ -291,7 +292,7 @@ class InterventionLedger:
                 state=state,
                 policy_version=self.config_version,
                 reasons=(f"review:{kind}", case_id),
-                review_status="moderator_decision",
+                review_status=MODERATOR_DECISION,
             ),
             actor=actor,
             reason=reason,

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from safefeed.policy.records import MODERATOR_DECISION
 from safefeed.sim.config import SimConfig
 from safefeed.sim.feedback import StepFeedback, item_id, user_id
 
@@ -140,7 +141,7 @@ class EventRenderer:
             "reasons": [f"{source}:{self.config.harm_category}"],
         }
         if source == "moderator":
-            event["review_status"] = "moderator_decision"
+            event["review_status"] = MODERATOR_DECISION
         return event
 
     def _engagement(

@@ -48,6 +48,7 @@ from safefeed.feed.state.session import SessionState
 from safefeed.feed.state.text_embeddings import embed_published_text
 from safefeed.feed.state.trust import LOW_TRUST, trust_weights
 from safefeed.ingest.pipeline import IngestContext
+from safefeed.policy.records import MODERATOR_DECISION
 from safefeed.signals.embeddings import SentenceEmbedder, load_sentence_embedder
 from safefeed.store.feed_tables import (
     FeedAffinity,
@@ -88,8 +89,6 @@ AFFINITY_DELTAS: dict[type[Engagement], float] = {
 _ITEM_STAT_NAMES = tuple(c.name for c in _items.columns if c.name not in ("content_id", "revision"))
 #: Flag sources whose score is a model's or a rule's estimate, not a human decision.
 _SCORED_SOURCES = frozenset({"classifier", "rule"})
-#: ``review_status`` of a policy change a moderator decided (`safefeed.risk.interventions`).
-_MODERATOR_DECISION = "moderator_decision"
 
 
 @dataclass(slots=True)
@@ -521,7 +520,7 @@ def _safety_scores(
         elif (
             isinstance(event, PolicyChanged)
             and event.subject_type == "content"
-            and event.review_status == _MODERATOR_DECISION
+            and event.review_status == MODERATOR_DECISION
         ):
             out[event.subject_id] = (True, 0.0)
     return out
