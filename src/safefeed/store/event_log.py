@@ -13,6 +13,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 
 from safefeed.clock import from_us, to_us
 from safefeed.events.parsing import ParsedEvent
+from safefeed.store.database import json_text
 from safefeed.store.tables import EventRow, EventSubject, table_of
 from safefeed.store.upsert import insert_values
 from safefeed.types import SubjectKey
@@ -81,9 +82,7 @@ class EventLog:
         for parsed in fresh:
             event = parsed.event
             ts_us = to_us(event.ts)
-            rows.append(
-                (event.event_id, event.type, ts_us, received_us, orjson.dumps(parsed.raw).decode())
-            )
+            rows.append((event.event_id, event.type, ts_us, received_us, json_text(parsed.raw)))
             subject_rows.extend(
                 (kind, ident, ts_us, event.event_id)
                 for kind, ident in dict.fromkeys(event.subjects())
