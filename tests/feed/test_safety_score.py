@@ -22,6 +22,14 @@ def _flag(content_id: str, score: float, source: str = "classifier") -> dict[str
     }
 
 
+def _one_viewer_twelve_creators(client: TestClient, api_keys: dict[str, str]) -> Platform:
+    """A viewer ``u1`` and items ``c0``..``c11``, one per creator (no per-creator cap bites)."""
+    p = Platform(client, api_keys["service"])
+    p.user("u1")
+    p.items(12, creators=12)
+    return p
+
+
 def _served(p: Platform, user: str, **params: Any) -> list[str]:
     return ids(p.feed(user_id=user, page_size=20, **params))
 
@@ -29,9 +37,7 @@ def _served(p: Platform, user: str, **params: Any) -> list[str]:
 def test_a_flag_at_the_hold_keeps_an_item_out_until_a_moderator_decides(
     client: TestClient, api_keys: dict[str, str]
 ) -> None:
-    p = Platform(client, api_keys["service"])
-    p.user("u1")
-    p.items(12, creators=12)
+    p = _one_viewer_twelve_creators(client, api_keys)
     assert "c0" in _served(p, "u1")
     p.send([_flag("c0", 0.5), _flag("c0", 0.85)])
     assert "c0" not in _served(p, "u1")
@@ -48,9 +54,7 @@ def test_a_flag_at_the_hold_keeps_an_item_out_until_a_moderator_decides(
 def test_the_penalty_grows_with_the_score_and_reports_do_not_set_it(
     client: TestClient, api_keys: dict[str, str]
 ) -> None:
-    p = Platform(client, api_keys["service"])
-    p.user("u1")
-    p.items(12, creators=12)
+    p = _one_viewer_twelve_creators(client, api_keys)
     p.send([_flag("c1", 0.45), _flag("c2", 0.7), _flag("c3", 0.99, source="viewer_report")])
     page = p.feed(user_id="u1", page_size=20)
     safety = {item["content_id"]: item["components"]["safety"] for item in page["items"]}
