@@ -8,6 +8,7 @@ commands, so ``safefeed --help`` stays fast.
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -26,10 +27,14 @@ from safefeed.cli.common import (
 from safefeed.exceptions import ConfigError, InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from safefeed.sim.config import SimConfig
     from safefeed.sim.gate import GateReport
+    from safefeed.sim.runner import SimResult
 
 __all__ = [
+    "Backend",
     "gate",
     "load_sim_config",
     "paths",
@@ -38,6 +43,13 @@ __all__ = [
     "register_paths_command",
     "simulate",
 ]
+
+
+class Backend(StrEnum):
+    """Where a sweep's (objective, seed) runs go: local processes or Ray tasks."""
+
+    local = "local"
+    ray = "ray"
 
 
 def load_sim_config(
@@ -74,7 +86,16 @@ def simulate(
     steps: Annotated[int | None, typer.Option(min=1)] = None,
     users: Annotated[int | None, typer.Option(min=2)] = None,
     config: Annotated[Path | None, typer.Option(help="YAML of world parameters")] = None,
-    workers: Annotated[int, typer.Option(min=1, help="parallel processes")] = 2,
+    workers: Annotated[
+        int, typer.Option(min=1, help="parallel processes (with ray: CPUs of a local Ray)")
+    ] = 2,
+    backend: Annotated[
+        Backend, typer.Option(help="local processes, or Ray tasks (pip install 'safefeed[ray]')")
+    ] = Backend.local,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(help="with --backend ray: join this cluster (auto, HOST:PORT, ray://…)"),
+    ] = None,
     path_audit: Annotated[bool, typer.Option("--paths/--no-paths")] = True,
     hops: Annotated[int, typer.Option(min=1)] = 10,
     walks: Annotated[int, typer.Option(min=1)] = 1000,
@@ -86,7 +107,9 @@ def simulate(
     """Run the simulator; write metrics.json and report.html under OUT.
 
     One ranker: OUT/metrics.json. Several: OUT/NAME/metrics.json each. The report
-    (OUT/report.html) puts them side by side with 95% intervals over seeds.
+    (OUT/report.html) puts them side by side with 95% intervals over seeds. Seeds run
+    in local processes, or with --backend ray every (ranker, seed) as a Ray task on a
+    local Ray instance or the cluster at --ray-address; the outputs are the same.
     """
     from safefeed.sim.document import write_metrics
     from safefeed.sim.rankers import check_ranker, close_recommender, resolve_recommender
@@ -101,30 +124,40 @@ def simulate(
         raise InputError("each --ranker once")
     for name in ranker:
         check_ranker(name)  # every name, before any run starts
+    if events is not None and (seeds != 1 or len(ranker) != 1 or backend is not Backend.local):
+        raise InputError("--events needs exactly one ranker, one seed and --backend local")
+    if ray_address is not None and backend is not Backend.ray:
+        raise InputError("--ray-address needs --backend ray")
+    progress = None if quiet else err_console
+    runs: Iterable[list[SimResult]]
+    if events is not None:
+        emitting = world.with_overrides(emit_events=True)
+        recommender = resolve_recommender(ranker[0], seed, config=emitting)
+        try:
+            with JsonlSink(events) as sink:
+                runs = [[run_simulation(recommender, emitting, seed, sink=sink, paths=settings)]]
+        finally:
+            close_recommender(recommender)
+    elif backend is Backend.ray:
+        from safefeed.sim.cluster import run_on_ray
+
+        runs = run_on_ray(
+            [(name, {}) for name in ranker],
+            world,
+            seed_list,
+            settings,
+            ray_address,
+            workers,
+            console=progress,
+        )
+    else:
+        runs = (  # one ranker after another, each written as soon as it is done
+            run_seeds(name, world, seed_list, workers=workers, paths=settings, console=progress)
+            for name in ranker
+        )
     documents: dict[str, dict[str, Any]] = {}
-    for name in ranker:
+    for name, results in zip(ranker, runs, strict=True):
         target = out / "metrics.json" if len(ranker) == 1 else out / name / "metrics.json"
-        if events is not None:
-            if seeds != 1 or len(ranker) != 1:
-                raise InputError("--events needs exactly one ranker and one seed")
-            emitting = world.with_overrides(emit_events=True)
-            recommender = resolve_recommender(name, seed, config=emitting)
-            try:
-                with JsonlSink(events) as sink:
-                    results = [
-                        run_simulation(recommender, emitting, seed, sink=sink, paths=settings)
-                    ]
-            finally:
-                close_recommender(recommender)
-        else:
-            results = run_seeds(
-                name,
-                world,
-                seed_list,
-                workers=workers,
-                paths=settings,
-                console=None if quiet else err_console,
-            )
         documents[name] = write_metrics(target, results)
     report = write_report(out / "report.html", documents, title="safefeed simulation")
     _print_totals(documents)

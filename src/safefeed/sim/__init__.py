@@ -3,11 +3,13 @@
 The world (`World`) is vectorized over users and deterministic by seed. It meets
 a ranker only through the `Recommender` seam (batch `SimRequest` in, content ids
 out, `StepFeedback` observed); `rankers.resolve_recommender` binds names to the
-feed engine. `run_simulation` / `run_seeds` run it, `metrics_document` and
-`write_report` turn runs into ``metrics.json`` and an HTML report, `audit_paths`
-walks related recommendations, and `run_gate` checks a release candidate.
+feed engine. `run_simulation` / `run_seeds` run it (`run_on_ray`: a sweep as Ray
+tasks), `metrics_document` and `write_report` turn runs into ``metrics.json`` and
+an HTML report, `audit_paths` walks related recommendations, and `run_gate`
+checks a release candidate.
 """
 
+from safefeed.sim.cluster import run_on_ray
 from safefeed.sim.config import SimConfig
 from safefeed.sim.document import metrics_document, write_metrics
 from safefeed.sim.feedback import Interactions, LabelChange, PublishedItem, StepFeedback
@@ -47,6 +49,7 @@ __all__ = [
     "metrics_document",
     "resolve_recommender",
     "run_gate",
+    "run_on_ray",
     "run_seeds",
     "run_simulation",
     "write_metrics",

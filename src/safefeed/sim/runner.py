@@ -3,9 +3,10 @@
 `run_simulation` drives a `World` with a recommender step by step, hands every
 `StepFeedback` to the recommender and (rendered as v1 events) to an optional
 sink, and can finish with a path audit of the recommender's related surface over
-the final catalog. `run_seeds` runs one named ranker over several seeds in a
-process pool (each worker resolves the ranker by name, so nothing unpicklable
-crosses processes) with a Rich progress bar per seed.
+the final catalog. `run_seed` is one (ranker, seed) unit from picklable values: it
+resolves the ranker by name, so nothing unpicklable crosses processes. `run_seeds`
+runs one named ranker over several seeds with it, in this process or a process
+pool, with a Rich progress bar per seed; `sim.cluster` runs it as Ray tasks.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import queue
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from rich.console import Console
@@ -37,7 +39,15 @@ from safefeed.sim.recommender import Recommender
 from safefeed.sim.sinks import EventSink
 from safefeed.sim.world import World
 
-__all__ = ["PathSettings", "SimResult", "StepCallback", "run_seeds", "run_simulation"]
+__all__ = [
+    "PathSettings",
+    "SimResult",
+    "StepCallback",
+    "progress_bars",
+    "run_seed",
+    "run_seeds",
+    "run_simulation",
+]
 
 #: Called after each step with (steps done, steps in total).
 StepCallback = Callable[[int, int], None]
@@ -125,25 +135,31 @@ def _init_worker(progress_queue: Any) -> None:
     _progress_queue = progress_queue
 
 
-def _run_named(
+def run_seed(
     ranker: str,
-    overrides: dict[str, Any],
-    config: dict[str, Any],
+    overrides: Mapping[str, Any],
+    config: Mapping[str, Any],
     seed: int,
     paths: PathSettings | None,
+    progress: StepCallback | None = None,
 ) -> SimResult:
+    """One (objective, seed) unit: resolve ``ranker`` by name, run it, close it.
+
+    Takes only picklable values (the world as ``SimConfig.model_dump()``), so the same
+    function runs in this process, in a pool worker or as a Ray task.
+    """
     sim_config = SimConfig.model_validate(config)
-    recommender = resolve_recommender(ranker, seed, overrides or None, config=sim_config)
-
-    def report(done: int, total: int) -> None:
-        if _progress_queue is not None:
-            _progress_queue.put((seed, done, total))
-
+    recommender = resolve_recommender(ranker, seed, dict(overrides) or None, config=sim_config)
     try:
-        result = run_simulation(recommender, sim_config, seed, progress=report, paths=paths)
+        result = run_simulation(recommender, sim_config, seed, progress=progress, paths=paths)
     finally:
-        close_recommender(recommender)
-    return SimResult(**{**result.__dict__, "ranker": ranker, "overrides": dict(overrides)})
+        close_recommender(recommender)  # the engine's scratch store goes with the run
+    return replace(result, ranker=ranker, overrides=dict(overrides))
+
+
+def _queue_progress(seed: int, done: int, total: int) -> None:
+    if _progress_queue is not None:  # set in pool workers: the parent draws the bars
+        _progress_queue.put((seed, done, total))
 
 
 def run_seeds(
@@ -165,14 +181,15 @@ def run_seeds(
     context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
     updates = context.Queue()
     with (
-        _progress(console) as bars,
+        progress_bars(console) as bars,
         ProcessPoolExecutor(
             max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(updates,)
         ) as pool,
     ):
         tasks = {s: bars.add_task(f"{ranker} seed {s}", total=config.steps) for s in seeds}
         futures: list[Future[SimResult]] = [
-            pool.submit(_run_named, *spec, seed, paths) for seed in seeds
+            pool.submit(run_seed, *spec, seed, paths, partial(_queue_progress, seed))
+            for seed in seeds
         ]
         while not all(f.done() for f in futures):
             try:
@@ -194,30 +211,20 @@ def _run_in_process(
     console: Console | None,
 ) -> list[SimResult]:
     ranker, overrides, config = spec
-    steps = int(config["steps"])
     results = []
-    with _progress(console) as bars:
+    with progress_bars(console) as bars:
         for seed in seeds:
-            task = bars.add_task(f"{ranker} seed {seed}", total=steps)
+            task = bars.add_task(f"{ranker} seed {seed}", total=int(config["steps"]))
 
             def advance(done: int, _total: int, task: TaskID = task) -> None:
                 bars.update(task, completed=done)
 
-            sim_config = SimConfig.model_validate(config)
-            recommender = resolve_recommender(ranker, seed, overrides or None, config=sim_config)
-            try:
-                result = run_simulation(
-                    recommender, sim_config, seed, progress=advance, paths=paths
-                )
-            finally:
-                close_recommender(recommender)  # the engine's scratch store goes with the run
-            results.append(
-                SimResult(**{**result.__dict__, "ranker": ranker, "overrides": overrides})
-            )
+            results.append(run_seed(ranker, overrides, config, seed, paths, progress=advance))
     return results
 
 
-def _progress(console: Console | None) -> Progress:
+def progress_bars(console: Console | None) -> Progress:
+    """Rich progress bars on ``console`` (none without one): one per run, counting steps."""
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
