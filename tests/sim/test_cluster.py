@@ -1,9 +1,9 @@
-"""A sweep as Ray tasks: the same files as local processes, on a real local Ray."""
+"""A sweep as Ray tasks writes the same files as local processes, on a real local Ray."""
 
 from __future__ import annotations
 
+import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,37 +12,32 @@ from typer.testing import CliRunner
 from safefeed.cli.main import app, main
 from safefeed.sim.cluster import import_ray
 
-TINY = ["--seeds", "2", "--seed", "1", "--users", "60", "--steps", "2", "--walks", "30"]
-RANKERS = ["--ranker", "safety", "--ranker", "popularity"]  # the real engine and a seam
+# Two rankers (the real engine and a seam) x two seeds: four units, two at a time.
+SWEEP = ["simulate", "--ranker", "safety", "--ranker", "popularity", "--seeds", "2", "--seed", "1"]
+TINY = ["--users", "60", "--steps", "2", "--walks", "30"]
 
 
-@pytest.fixture
-def local_ray() -> Iterator[None]:
-    """A Ray instance of two CPUs on loopback, started by this test and stopped after it.
+def test_a_sweep_on_ray_writes_what_local_processes_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ray = import_ray()  # Ray is a dev dependency: without it this fails, it never skips
+    # Ray binds the node's routable address on Linux unless told to stay on loopback.
+    monkeypatch.setenv("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 
-    Only one test starts one (about 4 s and 0.8 GB here), so pytest-xdist never runs two.
-    """
-    ray = import_ray()  # Ray is a dev dependency: without it this errors, it never skips
-    with pytest.MonkeyPatch.context() as env:
-        # Ray binds the node's routable address on Linux unless told to stay on loopback.
-        env.setenv("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
-        ray.init(num_cpus=2, include_dashboard=False, object_store_memory=200 * 2**20)
-        try:
-            yield
-        finally:
-            ray.shutdown()
-
-
-def test_a_sweep_on_ray_writes_what_local_processes_write(local_ray: None, tmp_path: Path) -> None:
-    runner = CliRunner()
-    for backend in ("local", "ray"):
-        args = ["simulate", *RANKERS, *TINY, "--backend", backend, "--quiet"]
-        result = runner.invoke(app, [*args, "--workers", "1", "--out", str(tmp_path / backend)])
+    def simulate(*args: str) -> str:
+        result = CliRunner().invoke(app, [*SWEEP, *TINY, *args])
         assert result.exit_code == 0, result.output
+        return result.stderr
+
+    simulate("--workers", "1", "--quiet", "--out", str(tmp_path / "local"))
+    # A local Ray of two CPUs (~4 s, ~0.8 GB here), started by the command and stopped after.
+    progress = simulate("--backend", "ray", "--workers", "2", "--out", str(tmp_path / "ray"))
+    assert "safety seed 2 (ray)" in progress  # each unit ran as a Ray task
+    assert not ray.is_initialized()
     for name in ("safety/metrics.json", "popularity/metrics.json", "report.html"):
-        local = (tmp_path / "local" / name).read_bytes()
-        assert (tmp_path / "ray" / name).read_bytes() == local, name
-    assert b'"seeds": [\n    1,\n    2\n  ]' in (tmp_path / "ray/safety/metrics.json").read_bytes()
+        expected = (tmp_path / "local" / name).read_bytes()
+        assert (tmp_path / "ray" / name).read_bytes() == expected, name
+    assert json.loads((tmp_path / "ray/safety/metrics.json").read_text())["seeds"] == [1, 2]
 
 
 def test_without_ray_the_backend_fails_in_one_line(

@@ -55,8 +55,9 @@ def run_on_ray(
 
     A process already connected to Ray (``ray.init`` called before) uses that
     connection. Otherwise ``address`` names the cluster to join (``auto``,
-    ``HOST:PORT`` of its head, or ``ray://HOST:10001``); without one a local Ray
-    instance with ``num_cpus`` CPUs is started, and shut down afterwards.
+    ``HOST:PORT`` of its head, or ``ray://HOST:10001``); without one a new local
+    Ray instance with ``num_cpus`` CPUs is started, and shut down afterwards — never
+    a cluster found by Ray's own look-up (``RAY_ADDRESS``, a ``ray start`` here).
     """
     ray = import_ray()
     connected_here = not ray.is_initialized()
@@ -89,7 +90,7 @@ def run_on_ray(
 def _connect(ray: ModuleType, address: str | None, num_cpus: int | None) -> None:
     try:
         if address is None:
-            ray.init(num_cpus=num_cpus, include_dashboard=False)
+            ray.init(address="local", num_cpus=num_cpus, include_dashboard=False)
         else:
             ray.init(address=address)
     except (ConnectionError, RuntimeError, ValueError) as exc:
