@@ -10,7 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from safefeed.cli.main import app, main
-from safefeed.sim.cluster import import_ray
+from safefeed.exceptions import ConfigError
+from safefeed.sim.cluster import import_ray, run_on_ray
+from safefeed.sim.config import SimConfig
 
 # Two rankers (the real engine and a seam) x two seeds: four units, two at a time.
 SWEEP = ["simulate", "--ranker", "safety", "--ranker", "popularity", "--seeds", "2", "--seed", "1"]
@@ -38,6 +40,15 @@ def test_a_sweep_on_ray_writes_what_local_processes_write(
         expected = (tmp_path / "local" / name).read_bytes()
         assert (tmp_path / "ray" / name).read_bytes() == expected, name
     assert json.loads((tmp_path / "ray/safety/metrics.json").read_text())["seeds"] == [1, 2]
+
+
+def test_a_failing_unit_raises_its_own_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not Ray's wrapper with the remote traceback: the CLI prints it in one line."""
+    monkeypatch.setenv("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    with pytest.raises(ConfigError, match=r"^unknown ranker 'nope'") as raised:
+        run_on_ray([("nope", {})], SimConfig(users=10, steps=1), [0], num_cpus=1)
+    assert type(raised.value) is ConfigError
+    assert not import_ray().is_initialized()
 
 
 def test_without_ray_the_backend_fails_in_one_line(

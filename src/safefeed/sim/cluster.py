@@ -17,7 +17,7 @@ from typing import Any
 
 from rich.console import Console
 
-from safefeed.exceptions import ConfigError
+from safefeed.exceptions import ConfigError, SafefeedError
 from safefeed.sim.config import SimConfig
 from safefeed.sim.runner import PathSettings, SimResult, progress_bars, run_seed
 
@@ -77,7 +77,7 @@ def run_on_ray(
             pending = list(refs)
             while pending:
                 done, pending = ray.wait(pending, num_returns=1)
-                finished[done[0]] = ray.get(done[0])  # a failed unit raises here, at once
+                finished[done[0]] = _result(ray, done[0])  # a failed unit raises at once
                 bars.update(tasks[done[0]], completed=config.steps)
     finally:
         if connected_here:
@@ -85,6 +85,16 @@ def run_on_ray(
     results = [finished[ref] for ref in refs]
     n = len(seeds)
     return [results[i * n : (i + 1) * n] for i in range(len(objectives))]
+
+
+def _result(ray: ModuleType, ref: Any) -> SimResult:
+    try:
+        result: SimResult = ray.get(ref)
+    except ray.exceptions.RayTaskError as exc:
+        if isinstance(exc.cause, SafefeedError):  # as the local backend raises it: one line
+            raise exc.cause from None
+        raise
+    return result
 
 
 def _connect(ray: ModuleType, address: str | None, num_cpus: int | None) -> None:
