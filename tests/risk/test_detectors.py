@@ -172,7 +172,7 @@ def _token_stream(name: str, carriers: int, flagged: bool) -> list[Observation]:
         for k in range(4):
             t += 600.0
             post = Observation("content", t)
-            post.creator_id, post.tokens = f"c{c}", (name,)
+            post.subject_id, post.creator_id, post.tokens = f"p{c}{k}", f"c{c}", (name,)
             stream.append(post)
             if flagged and k % 2:
                 flag = Observation("flag", t + 60.0)
@@ -194,3 +194,59 @@ def test_a_narrow_trend_whose_posts_draw_flags_reaches_medium_and_a_clean_one_st
     # Four carriers: too few for spread alone, enough when the token's own posts are flagged.
     assert _best_trend_score(_token_stream("#narrow", 4, flagged=True)) >= MEDIUM
     assert _best_trend_score(_token_stream("#clean", 4, flagged=False)) < MEDIUM
+
+
+def _live_platform(name: str, flagged: list[int], severity: int, background_every: int) -> list:
+    """Twelve lives by flagged creators carry ``name`` (three chat lines each); the lives
+    in ``flagged`` draw a classifier flag of ``severity``. Before them, 300 lives carry
+    an everyday token, every ``background_every``-th drawing a stray low flag (0: none)."""
+    opening = Observation("content", 0.0)  # the log begins: later tokens are new ones
+    opening.subject_id, opening.creator_id, opening.tokens = "p0", "c0", ("#everyday",)
+    stream, t = [opening], DAY
+
+    def live(sid: str, creator: str, token: str, flag_severity: int) -> None:
+        nonlocal t
+        for _ in range(3):
+            t += 60.0
+            chat = Observation("chat", t)
+            chat.session_id, chat.creator_id, chat.tokens = sid, creator, (token,)
+            chat.creator_flag_mass = 0.5  # company: every carrier has recent flags
+            stream.append(chat)
+        if flag_severity:
+            flag = Observation("flag", t + 30.0)
+            flag.subject_type, flag.subject_id, flag.creator_id = "live_session", sid, creator
+            flag.session_id, flag.flag_source = sid, "classifier"
+            flag.severity, flag.tokens = flag_severity, (token,)
+            stream.append(flag)
+
+    for i in range(300):
+        stray = 1 if background_every and i % background_every == 0 else 0
+        live(f"b{i}", f"b{i % 60}", "#everyday", stray)
+    t = 2 * DAY
+    for i in range(12):
+        live(f"s{i}", f"c{i}", name, severity if i in flagged else 0)
+        t += 3600.0
+    return stream
+
+
+def test_stray_flags_at_the_platform_rate_are_not_a_tokens_harm() -> None:
+    # Two of twelve lives flagged low: alarming where lives are never flagged,
+    # ordinary where one live in six draws a stray low flag whatever it carries.
+    chance = [3, 8]
+    assert _best_trend_score(_live_platform("#chance", chance, 1, background_every=0)) >= MEDIUM
+    assert _best_trend_score(_live_platform("#chance", chance, 1, background_every=6)) < MEDIUM
+    # Half the lives flagged medium stays a concern on the noisy platform.
+    half = list(range(0, 12, 2))
+    assert _best_trend_score(_live_platform("#harm", half, 2, background_every=6)) >= MEDIUM
+
+
+def test_a_flag_on_a_live_counts_once_for_a_token_its_chat_repeated() -> None:
+    context = ContextEnricher()
+    start = Observation("session_start", 0.0)
+    start.session_id, start.creator_id = "s1", "c1"
+    context.learn(start)
+    for i in range(6):
+        chat = Observation("chat", 10.0 + i)
+        chat.session_id, chat.tokens = "s1", ("#x", "#y") if i % 2 else ("#x",)
+        context.learn(chat)
+    assert context.tokens_of("live_session", "s1") == ("#x", "#y")

@@ -24,7 +24,7 @@ def test_memory_stays_within_the_caps_however_many_subjects() -> None:
     )
     detectors = default_detectors()
     for detector in detectors:
-        for name in ("max_accounts", "max_creators", "max_tokens"):
+        for name in ("max_accounts", "max_creators", "max_tokens", "max_carriers"):
             if hasattr(detector, name):
                 setattr(detector, name, 7)
     funnel = RiskFunnel(load_risk_config(), detectors=detectors, enricher=enricher)

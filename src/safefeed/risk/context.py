@@ -152,7 +152,7 @@ class SessionState:
 class ContextEnricher:
     """Fills observations with context and keeps the shared baselines up to date."""
 
-    version = "context-2"
+    version = "context-3"
     #: Signal kinds whose `learn` reads fields that `enrich` fills: these are
     #: enriched even when no detector reads them.
     learns_from_context: ClassVar[frozenset[str]] = frozenset({"flag", "report", "violation"})
@@ -277,7 +277,12 @@ class ContextEnricher:
         elif kind == "chat":
             session = self.sessions_.get(obs.session_id or "")
             if session is not None and obs.tokens:
-                session.tokens.extend(obs.tokens)
+                # Distinct tokens: a flag on the session counts once for each token it
+                # carried, however often the chat repeated it.
+                for token in obs.tokens:
+                    if token in session.tokens:
+                        session.tokens.remove(token)
+                    session.tokens.append(token)
                 del session.tokens[:-16]
         elif kind == "interaction":
             session = self.sessions_.get(obs.session_id or "")

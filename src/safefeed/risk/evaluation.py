@@ -164,7 +164,10 @@ def evaluate(cases: Iterable[Mapping[str, Any]], truth: Mapping[str, Any]) -> di
     f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
     penalties = [f_latency_penalty(k, median_k) for t, d, k in decisions if t and d]
     speed = 1.0 - statistics.median(penalties) if penalties else 0.0
+    # The acceptance is about benign creators: one that also carried a harmful trend
+    # (labelled "involved", maybe with a violation of its own) is counted apart.
     brigaded = [k for k, s in subjects.items() if s["scenario"].startswith("brigaded")]
+    brigaded_benign = [k for k in brigaded if subjects[k]["label"] == "benign"]
     return {
         "harmful_subjects": len(harmful),
         "benign_subjects": len(benign),
@@ -177,7 +180,10 @@ def evaluate(cases: Iterable[Mapping[str, Any]], truth: Mapping[str, Any]) -> di
         else None,
         "benign_fp_rate_high": round(len(fp_high) / len(benign), 4) if benign else None,
         "benign_false_positives": sorted(fp_medium),
-        "brigaded_reaching_high": sum(1 for k in brigaded if 3 in first_at[k]),
+        "brigaded_reaching_high": sum(1 for k in brigaded_benign if 3 in first_at[k]),
+        "brigaded_not_benign_reaching_high": sum(
+            1 for k in brigaded if k not in brigaded_benign and 3 in first_at[k]
+        ),
         "ndcg_queue_order": ndcg(relevance, ideal),
         "fp_rate_ratio": groups,
         "erde_5": erde(decisions, 5, positives_share),

@@ -9,8 +9,10 @@ intensity*, and with a change point in intensity found by river's Page-Hinkley
 test. A steady stream of flags, however large, is the account's normal: only a
 change counts, so escalation velocity outranks absolute strength.
 
-Reports alone never make a case more than ``medium``: a brigade can ask for a
-human look, not trigger the highest tier.
+A surge made mostly of viewer reports (over the same two-day window as the
+velocity) never makes a case more than ``medium``: a brigade can ask for a human
+look, not trigger the highest tier — also against an account with a flag or two
+of its own.
 """
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ class _History:
     fast: DecayedSum = field(default_factory=lambda: DecayedSum(2 * _DAY))
     slow: DecayedSum = field(default_factory=lambda: DecayedSum(30 * _DAY))
     corroborated: DecayedSum = field(default_factory=lambda: DecayedSum(7 * _DAY))
+    #: The corroborated part of ``fast``, over the same window, so the share says
+    #: what the recent surge is made of.
+    corroborated_fast: DecayedSum = field(default_factory=lambda: DecayedSum(2 * _DAY))
     episodes: DecayedSum = field(default_factory=lambda: DecayedSum(10 * _DAY))
     intensity_fast: DecayedMean = field(default_factory=lambda: DecayedMean(2.0))
     intensity_slow: DecayedMean = field(default_factory=lambda: DecayedMean(12.0))
@@ -74,7 +79,7 @@ class EscalationDetector(Detector):
 
     name = "escalation"
     category: ClassVar[Category] = "escalation"
-    version = "escalation-2"
+    version = "escalation-3"
     inputs = frozenset(
         {
             "kind",
@@ -176,6 +181,7 @@ class EscalationDetector(Detector):
         h.slow.add(t, weight)
         if corroborating:
             h.corroborated.add(t, weight)
+            h.corroborated_fast.add(t, weight)
         if t - h.last_episode_t > self.episode_gap_hours * 3600.0:
             h.episodes.add(t, 1.0 if corroborating else min(1.0, 3.0 * weight))
             h.last_episode_t = t
@@ -212,7 +218,10 @@ class EscalationDetector(Detector):
         # however many, stays at the base share and never surfaces on its own.
         trend = 0.45 * velocity + 0.15 * shortening + 0.15 * rising + 0.1 * changed
         score = min(1.0, recurrence * (0.3 + trend))
-        uncorroborated = h.corroborated.value(t) < 0.25 * h.fast.value(t)
+        # When most of the recent surge is viewer reports, the reports are what makes it
+        # a surge: an account with a flag or two of its own, then mass-reported, is not
+        # escalating on its own evidence.
+        uncorroborated = h.corroborated_fast.value(t) < 0.5 * h.fast.value(t)
         rationale = [
             f"{h.count} flag(s) in {episodes:.1f} recent episode(s) over {history_days:.0f} day(s)"
         ]

@@ -7,12 +7,16 @@ appearance; fewer count for more when its own content draws flags). Spread alone
 is not risk — benign trends spread too — so the score is gated on *harm
 association*: flags and violations on content and sessions that carry the token,
 the share of its uses by creators with recent flags, and closeness (cosine of
-token vectors) to tokens already associated with harm.
+token vectors) to tokens already associated with harm. Flags count per carrying
+session or post and only beyond the platform's background rate: every live draws
+stray low-severity flags, and a benign token used in many of them would otherwise
+collect a chance cluster.
 Propagation along the graph (networkx) raises a harmful token's score.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -38,6 +42,10 @@ class _Token:
     count: int = 0
     flagged_uses: int = 0
     scored_at: int = 0
+    #: Live sessions and posts that carried the token (decayed like ``harm``), and
+    #: the most recent of them, so a session's many chat lines count once.
+    carriers: DecayedSum = field(default_factory=lambda: DecayedSum(7 * _DAY))
+    recent_carriers: dict[str, None] = field(default_factory=dict)
     vector: dict[int, float] | None = None
     related_harmful: str | None = None
     similarity: float = 0.0
@@ -48,7 +56,7 @@ class TrendDetector(Detector):
 
     name = "emerging_trend"
     category: ClassVar[Category] = "emerging_trend"
-    version = "emerging-trend-3"
+    version = "emerging-trend-4"
     inputs = frozenset(
         {
             "kind",
@@ -60,6 +68,8 @@ class TrendDetector(Detector):
             "severity",
             "flag_source",
             "reporter_trust",
+            "session_id",
+            "subject_id",
         }
     )
     consumes: ClassVar[frozenset[SignalKind]] = frozenset(
@@ -75,6 +85,7 @@ class TrendDetector(Detector):
         flagged_creator_mass: float = 0.3,
         company_only_harm: float = 0.35,
         max_tokens: int = 50_000,
+        max_carriers: int = 20_000,
     ) -> None:
         self.embedder = embedder
         self.novelty_days = novelty_days
@@ -83,6 +94,7 @@ class TrendDetector(Detector):
         self.flagged_creator_mass = flagged_creator_mass
         self.company_only_harm = company_only_harm
         self.max_tokens = max_tokens
+        self.max_carriers = max_carriers
 
     def _state(self) -> BoundedDict[str, _Token]:
         state: BoundedDict[str, _Token] | None = getattr(self, "tokens_", None)
@@ -92,6 +104,12 @@ class TrendDetector(Detector):
             self.harmful_: BoundedDict[str, dict[int, float]] = BoundedDict(256)
             self.embedder_: Embedder = self.embedder or HashingEmbedder()
             self.start_t_: float | None = None
+            # The platform's background: flag weight per token-carrying session or
+            # post, over the same window as a token's own harm.
+            self.carriers_ = DecayedSum(7 * _DAY)
+            self.flag_mass_ = DecayedSum(7 * _DAY)
+            self.flag_count_ = DecayedSum(7 * _DAY)
+            self.seen_carriers_: BoundedDict[str, None] = BoundedDict(self.max_carriers)
         return state
 
     def versions(self) -> dict[str, str]:
@@ -105,16 +123,25 @@ class TrendDetector(Detector):
         if self.start_t_ is None:
             self.start_t_ = obs.t
         best: Assessment | None = None
+        flagging = obs.kind in ("flag", "report", "violation")
+        weight = 0.0
+        if flagging:
+            weight = obs.severity / 3.0
+            if obs.kind == "report":
+                weight *= 0.3 * obs.reporter_trust
+            elif obs.kind == "violation":
+                weight *= 2.0
+            self.flag_mass_.add(obs.t, weight)
+            self.flag_count_.add(obs.t, 1.0)
+        carrier = obs.session_id or obs.subject_id or ""
+        if not flagging and carrier and carrier not in self.seen_carriers_:
+            self.seen_carriers_[carrier] = None
+            self.carriers_.add(obs.t, 1.0)
         for name in obs.tokens:
             token = tokens.get(name)
-            if obs.kind in ("flag", "report", "violation"):
+            if flagging:
                 if token is None:
                     continue
-                weight = obs.severity / 3.0
-                if obs.kind == "report":
-                    weight *= 0.3 * obs.reporter_trust
-                elif obs.kind == "violation":
-                    weight *= 2.0
                 token.harm.add(obs.t, weight)
             else:
                 if token is None:
@@ -123,6 +150,11 @@ class TrendDetector(Detector):
                     tokens.move_to_end(name)
                 token.count += 1
                 token.uses.add(obs.t, 1.0)
+                if carrier and carrier not in token.recent_carriers:
+                    token.recent_carriers[carrier] = None
+                    if len(token.recent_carriers) > 16:
+                        del token.recent_carriers[next(iter(token.recent_carriers))]
+                    token.carriers.add(obs.t, 1.0)
                 creator = obs.creator_id
                 if creator and creator not in token.creators and len(token.creators) < 64:
                     token.creators[creator] = obs.t
@@ -146,8 +178,11 @@ class TrendDetector(Detector):
         # Tokens already in use when the log began are established, not emerging.
         if self.start_t_ is not None and token.first_t - self.start_t_ < self.warmup_days * _DAY:
             novelty = 0.0
-        # Harm per use: a common token collects stray flags by sheer volume.
-        direct = saturate(1.5 * token.harm.value(obs.t) / max(1.0, token.count / 10.0))
+        # Harm per carrying session or post, beyond the platform's background: a
+        # widely used token collects stray flags by sheer volume, and a session's
+        # flag is one piece of evidence however many chat lines repeated the token.
+        per_carrier = self._excess_harm(token, obs.t) / max(1.0, token.carriers.value(obs.t) / 4.0)
+        direct = saturate(4.0 * per_carrier)
         # Content that draws flags needs fewer carriers to be a concern: harm on the
         # token's own posts and lives speeds how fast its spread counts (up to 2x), so a
         # narrow harmful trend is not held at `low` for want of adopters. A benign
@@ -200,6 +235,27 @@ class TrendDetector(Detector):
             },
             related=tuple(f"creator:{c}" for c in list(token.creators)[:3]),
         )
+
+    def _excess_harm(self, token: _Token, t: float) -> float:
+        """The token's harm beyond what its carriers would draw at the platform's rate.
+
+        Lives draw stray low-severity flags whatever they carry; a token used in many
+        of them collects a few by chance. The background is the flag weight per
+        carrying session or post of every *other* token (a trend that dominates the
+        platform's flags must not become its own baseline), and only harm above the
+        expected background plus one standard deviation (a compound Poisson count)
+        is evidence about the token itself.
+        """
+        harm = token.harm.value(t)
+        own = token.carriers.value(t)
+        carriers = self.carriers_.value(t) - own
+        flags = self.flag_count_.value(t)
+        mass = self.flag_mass_.value(t) - harm
+        if carriers <= 1.0 or flags <= 0.0 or mass <= 0.0:
+            return harm
+        expected = mass / carriers * own
+        mean_weight = self.flag_mass_.value(t) / flags
+        return max(0.0, harm - expected - math.sqrt(expected * mean_weight))
 
     def _vector(self, name: str, token: _Token) -> dict[int, float]:
         if token.vector is None:
