@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,20 @@ def test_key_is_created_once_per_data_dir_and_private(tmp_path: Path) -> None:
     assert len(key) == 32
     assert (tmp_path / "feed_cursor.key").stat().st_mode & 0o077 == 0
     assert load_cursor_key(tmp_path / "other") != key
+
+
+def test_processes_racing_to_create_the_key_all_read_the_same_whole_key(
+    tmp_path: Path,
+) -> None:
+    # Server processes forked over one data directory make the key on their first
+    # page, at the same moment; none may read it before it is written.
+    dirs = [tmp_path / str(n) for n in range(30)]
+    with ThreadPoolExecutor(8) as pool:
+        for data_dir in dirs:
+            keys = list(pool.map(load_cursor_key, [data_dir] * 8))
+            assert len(set(keys)) == 1
+            assert len(keys[0]) == 32
+    assert all(sorted(p.name for p in d.iterdir()) == ["feed_cursor.key"] for d in dirs)
 
 
 def test_round_trip_and_served_hashes(tmp_path: Path) -> None:

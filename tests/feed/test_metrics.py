@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from prometheus_client import CollectorRegistry
 
 from safefeed.clock import ManualClock, to_us
@@ -43,3 +45,31 @@ def test_prometheus_counts_responses_by_ranker_and_model(
         counters.observe(response)
     labels = {"ranker": "learned", "model": "smoothed-estimates-1"}
     assert registry.get_sample_value("safefeed_feed_ranker_model_total", labels) == 1.0
+
+
+def test_prometheus_counts_every_served_item_by_source_and_limited_action(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    load_demo(runtime, clock, items=300)
+    registry = CollectorRegistry()
+    counters = FeedPrometheus(registry)
+    pages = runtime.feed.serve([FeedRequest(user_id=u) for u in ("u00001", "u00002", "u00001")])
+    for page in pages:
+        counters.observe(page)
+    items = [item for page in pages for item in page.items]
+    by_source = Counter(item.source for item in items)
+    assert len(by_source) > 1
+    for source, count in by_source.items():
+        labels = {"surface": "home", "source": source}
+        assert registry.get_sample_value("safefeed_feed_items_served_total", labels) == count
+    limited = Counter(item.action for item in items if item.action != "allow")
+    for action, count in limited.items():
+        labels = {"surface": "home", "action": action}
+        value = registry.get_sample_value("safefeed_feed_limited_items_served_total", labels)
+        assert value == count
+    assert (
+        registry.get_sample_value(
+            "safefeed_feed_limited_items_served_total", {"surface": "home", "action": "allow"}
+        )
+        is None
+    )

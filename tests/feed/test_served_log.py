@@ -9,11 +9,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from safefeed.api.app import create_app
 from safefeed.clock import ManualClock
 from safefeed.feed.contracts import FeedRequest
+from safefeed.feed.serving.served_log import ServedLogWriter
 from safefeed.runtime import Runtime
 from safefeed.settings import Settings
 from safefeed.store.database import Database
@@ -129,3 +130,27 @@ def test_the_next_page_in_another_process_never_repeats_the_first_pages_items(
     runtime.feed.flush()
     for page in (first, second, third):
         assert logged(runtime.database, page["request_id"]) == 1 + len(page["items"])
+
+
+def test_pages_served_within_the_linger_are_written_in_one_transaction(runtime: Runtime) -> None:
+    pages = [runtime.feed.serve([FeedRequest(user_id="u1")], record=False)[0] for _ in range(3)]
+    commits: list[int] = []
+    event.listen(runtime.database.engine, "commit", lambda _: commits.append(1))
+    # A linger no test outlives: only the flush below can end it.
+    writer = ServedLogWriter(runtime.database, linger_seconds=3600, timeout_seconds=20)
+    try:
+        for page in pages:
+            assert writer.put([page], 0)
+        writer.flush()
+        assert len(commits) == 1
+        assert all(logged(runtime.database, page.request_id) for page in pages)
+    finally:
+        writer.close()
+
+
+def test_close_writes_what_lingers(runtime: Runtime) -> None:
+    writer = ServedLogWriter(runtime.database, linger_seconds=3600, timeout_seconds=20)
+    page = runtime.feed.serve([FeedRequest(user_id="u1")], record=False)[0]
+    assert writer.put([page], 0)
+    writer.close()
+    assert logged(runtime.database, page.request_id) == 1 + len(page.items)

@@ -9,10 +9,12 @@ change to the token breaks the signature and the request is refused.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import os
 import secrets
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,15 +69,17 @@ def load_cursor_key(data_dir: Path) -> bytes:
     path = data_dir / _KEY_FILE
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_bytes(32)
-        # O_EXCL: when two processes race, one writes and both then read that one.
+        # Written whole under a name of its own, then linked into place: when two
+        # processes race, one link wins and both read that key. (Created in place,
+        # the loser could read the file between its creation and the write: empty.)
+        fd, draft = tempfile.mkstemp(prefix=f".{_KEY_FILE}.", dir=data_dir)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(key)
+                handle.write(secrets.token_bytes(32))
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, path)
+        finally:
+            os.unlink(draft)
     key = path.read_bytes()
     if len(key) < 32:
         raise InputError(f"the cursor key {path} is too short")

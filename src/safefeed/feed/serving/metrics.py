@@ -80,10 +80,13 @@ class FeedPrometheus:
         self.requests.labels(response.surface, response.mode).inc()
         versions = response.versions
         self.models.labels(versions.get("ranker", ""), versions.get("model", "")).inc()
-        for item in response.items:
-            self.items.labels(response.surface, item.source).inc()
-            if item.action != "allow":
-                self.limited.labels(response.surface, item.action).inc()
+        # One increment per source and per action, not per item: each `labels` call
+        # takes the metric's lock and builds its key, twenty-odd times a page.
+        for source, count in Tally(item.source for item in response.items).items():
+            self.items.labels(response.surface, source).inc(count)
+        limited = Tally(item.action for item in response.items if item.action != "allow")
+        for action, count in limited.items():
+            self.limited.labels(response.surface, action).inc(count)
 
 
 def summarize(conn: Connection, since_us: int, until_us: int) -> dict[str, Any]:
