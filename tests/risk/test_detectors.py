@@ -250,3 +250,34 @@ def test_a_flag_on_a_live_counts_once_for_a_token_its_chat_repeated() -> None:
         chat.session_id, chat.tokens = "s1", ("#x", "#y") if i % 2 else ("#x",)
         context.learn(chat)
     assert context.tokens_of("live_session", "s1") == ("#x", "#y")
+
+
+def test_a_variant_keeps_its_kinship_and_does_not_pass_it_on() -> None:
+    from safefeed.risk.detectors import TrendDetector
+
+    stream = _token_stream("#skullchallenge", 4, flagged=True)
+    t = stream[-1].t
+    for c in range(6):  # a variant with no flags of its own, on other creators
+        for _ in range(4):
+            t += 600.0
+            post = Observation("content", t)
+            post.subject_id, post.creator_id, post.tokens = (
+                f"v{c}{t}",
+                f"v{c}",
+                ("#skullchallenge2",),
+            )
+            stream.append(post)
+    detector = TrendDetector()
+    variant = [
+        a
+        for obs in stream
+        if (a := detector.update(obs)) is not None and a.subject_id == "#skullchallenge2"
+    ]
+    assert len(variant) >= 5
+    # Its resemblance to the flagged trend holds at every assessment (it used to fall
+    # back to the company-only cap once the variant itself was counted as harmful) ...
+    assert all(a.signals["harm_association"] >= 0.6 for a in variant)
+    assert [a.score for a in variant] == sorted(a.score for a in variant)
+    # ... and resemblance alone does not make it a source of kinship for others.
+    assert "#skullchallenge" in detector.harmful_
+    assert "#skullchallenge2" not in detector.harmful_

@@ -56,7 +56,7 @@ class TrendDetector(Detector):
 
     name = "emerging_trend"
     category: ClassVar[Category] = "emerging_trend"
-    version = "emerging-trend-4"
+    version = "emerging-trend-5"
     inputs = frozenset(
         {
             "kind",
@@ -198,7 +198,10 @@ class TrendDetector(Detector):
             # draw no flags — can ask for a look (low), never for intervention.
             harm = min(harm, self.company_only_harm)
         harm = max(harm, kinship)
-        if harm >= 0.5 and burst > 0.0:
+        # Only a token with harm of its own becomes a source of kinship: one that is
+        # harmful by resemblance alone would pass it on, and two benign look-alikes
+        # near one weak case would raise each other.
+        if direct >= 0.5 and harm >= 0.5 and burst > 0.0:
             self.harmful_[name] = self._vector(name, token)
         propagation = _propagation(token.creators, obs.neighbours) if harm > 0.2 else 0.0
         score = burst * (0.15 + 0.65 * harm + 0.2 * harm * propagation)
@@ -263,14 +266,18 @@ class TrendDetector(Detector):
         return token.vector
 
     def _kinship(self, name: str, token: _Token) -> float:
-        """Closeness to a token already associated with harm (variants inherit some)."""
-        if not self.harmful_ or name in self.harmful_:
-            return 0.0
-        vector = self._vector(name, token)
-        for other, other_vector in self.harmful_.items():
-            similarity = cosine(vector, other_vector)
-            if similarity > token.similarity:
-                token.similarity, token.related_harmful = similarity, other
+        """Closeness to another token already associated with harm (variants inherit
+        some). A variant keeps what it inherited once it counts among the harmful
+        tokens itself: before, joining them dropped its kinship to 0 at the next
+        assessment, and a variant with no flags of its own fell back to `low`."""
+        if self.harmful_:
+            vector = self._vector(name, token)
+            for other, other_vector in self.harmful_.items():
+                if other == name:
+                    continue
+                similarity = cosine(vector, other_vector)
+                if similarity > token.similarity:
+                    token.similarity, token.related_harmful = similarity, other
         return 0.7 * token.similarity if token.similarity >= 0.8 else 0.0
 
 
