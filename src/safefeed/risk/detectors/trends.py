@@ -181,8 +181,10 @@ class TrendDetector(Detector):
         # Harm per carrying session or post, beyond the platform's background: a
         # widely used token collects stray flags by sheer volume, and a session's
         # flag is one piece of evidence however many chat lines repeated the token.
-        per_carrier = self._excess_harm(token, obs.t) / max(1.0, token.carriers.value(obs.t) / 4.0)
-        direct = saturate(4.0 * per_carrier)
+        # Carriers count from a floor of four, so a new token's first flags are not
+        # divided away; a medium flag on every other live saturates it.
+        carriers = max(4.0, token.carriers.value(obs.t))
+        direct = saturate(16.0 * self._excess_harm(token, obs.t) / carriers)
         # Content that draws flags needs fewer carriers to be a concern: harm on the
         # token's own posts and lives speeds how fast its spread counts (up to 2x), so a
         # narrow harmful trend is not held at `low` for want of adopters. A benign
