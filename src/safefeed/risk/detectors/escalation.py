@@ -53,10 +53,9 @@ def flag_weight(severity: int, score: float | None, source: str | None, trust: f
 class _History:
     fast: DecayedSum = field(default_factory=lambda: DecayedSum(2 * _DAY))
     slow: DecayedSum = field(default_factory=lambda: DecayedSum(30 * _DAY))
-    corroborated: DecayedSum = field(default_factory=lambda: DecayedSum(7 * _DAY))
     #: The corroborated part of ``fast``, over the same window, so the share says
     #: what the recent surge is made of.
-    corroborated_fast: DecayedSum = field(default_factory=lambda: DecayedSum(2 * _DAY))
+    corroborated: DecayedSum = field(default_factory=lambda: DecayedSum(2 * _DAY))
     episodes: DecayedSum = field(default_factory=lambda: DecayedSum(10 * _DAY))
     intensity_fast: DecayedMean = field(default_factory=lambda: DecayedMean(2.0))
     intensity_slow: DecayedMean = field(default_factory=lambda: DecayedMean(12.0))
@@ -181,7 +180,6 @@ class EscalationDetector(Detector):
         h.slow.add(t, weight)
         if corroborating:
             h.corroborated.add(t, weight)
-            h.corroborated_fast.add(t, weight)
         if t - h.last_episode_t > self.episode_gap_hours * 3600.0:
             h.episodes.add(t, 1.0 if corroborating else min(1.0, 3.0 * weight))
             h.last_episode_t = t
@@ -221,7 +219,8 @@ class EscalationDetector(Detector):
         # When most of the recent surge is viewer reports, the reports are what makes it
         # a surge: an account with a flag or two of its own, then mass-reported, is not
         # escalating on its own evidence.
-        uncorroborated = h.corroborated_fast.value(t) < 0.5 * h.fast.value(t)
+        corroborated_share = h.corroborated.value(t) / max(1e-9, h.fast.value(t))
+        uncorroborated = corroborated_share < 0.5
         rationale = [
             f"{h.count} flag(s) in {episodes:.1f} recent episode(s) over {history_days:.0f} day(s)"
         ]
@@ -253,9 +252,7 @@ class EscalationDetector(Detector):
                 "shortening": round(shortening, 2),
                 "rising_intensity": round(rising, 2),
                 "change_point": bool(changed),
-                "corroborated_share": round(
-                    h.corroborated.value(t) / max(1e-9, h.fast.value(t)), 2
-                ),
+                "corroborated_share": round(corroborated_share, 2),
             },
             uncorroborated=uncorroborated,
         )

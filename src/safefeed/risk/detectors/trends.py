@@ -133,8 +133,8 @@ class TrendDetector(Detector):
                 weight *= 2.0
             self.flag_mass_.add(obs.t, weight)
             self.flag_count_.add(obs.t, 1.0)
-        carrier = obs.session_id or obs.subject_id or ""
-        if not flagging and carrier and carrier not in self.seen_carriers_:
+        carrier = "" if flagging else obs.session_id or obs.subject_id or ""
+        if carrier and carrier not in self.seen_carriers_:
             self.seen_carriers_[carrier] = None
             self.carriers_.add(obs.t, 1.0)
         for name in obs.tokens:
@@ -255,11 +255,12 @@ class TrendDetector(Detector):
         own = token.carriers.value(t)
         carriers = self.carriers_.value(t) - own
         flags = self.flag_count_.value(t)
-        mass = self.flag_mass_.value(t) - harm
+        total = self.flag_mass_.value(t)
+        mass = total - harm
         if carriers <= 1.0 or flags <= 0.0 or mass <= 0.0:
             return harm
         expected = mass / carriers * own
-        mean_weight = self.flag_mass_.value(t) / flags
+        mean_weight = total / flags
         return max(0.0, harm - expected - math.sqrt(expected * mean_weight))
 
     def _vector(self, name: str, token: _Token) -> dict[int, float]:
