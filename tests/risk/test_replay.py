@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import orjson
@@ -15,7 +16,7 @@ from safefeed.risk.evaluation import evaluate
 from safefeed.risk.replay import replay
 from safefeed.risk.scenarios import ScenarioParams, generate_scenarios
 from safefeed.signals.text import KeywordClassifier
-from tests.risk.helpers import small_log
+from tests.risk.helpers import SMALL, small_log
 
 
 def _write(path: Path, events: tuple[dict[str, object], ...] | list[dict[str, object]]) -> Path:
@@ -112,6 +113,22 @@ def test_cli_generates_replays_and_evaluates(
     assert main(["replay", str(tmp_path / "missing.jsonl"), "--out", str(tmp_path)]) == 2
 
 
+def test_no_two_trends_share_a_tag() -> None:
+    # Seed 1 drew one tag for a harmful and a benign trend before tags were kept apart.
+    params = replace(
+        SMALL,
+        harmful_trends=6,
+        benign_trends=30,
+        viewers=120,
+        small_creators=0,
+        ordinary_creators=12,
+    )
+    _, truth = generate_scenarios(1, params)
+    trends = [s["subject_id"] for s in truth["subjects"] if s["subject_type"] == "trend"]
+    assert len(trends) == 6 * 4 + 30  # each harmful trend: its tag and three variants
+    assert len(set(trends)) == len(trends)
+
+
 VARIANTS = {
     "reference": ScenarioParams(),
     "busier": ScenarioParams(
@@ -125,9 +142,9 @@ VARIANTS = {
 
 
 @pytest.mark.slow
-# Seed 1 of the reference mix misses the ratio band on one benign-trend false
-# positive (docs/risk.md, "Results"); the test holds the seeds that meet every target.
-@pytest.mark.parametrize(("seed", "variant"), [(2, "reference"), (2, "busier")])
+# Seed 1 is the one that missed the ratio band (a benign trend carried by the harmful
+# trend's creators) until flags counted per carrier beyond the background.
+@pytest.mark.parametrize(("seed", "variant"), [(1, "reference"), (2, "reference"), (2, "busier")])
 def test_acceptance_targets_on_generated_scenarios(tmp_path: Path, seed: int, variant: str) -> None:
     events, truth = generate_scenarios(seed, VARIANTS[variant])
     log = _write(tmp_path / "events.jsonl", events)

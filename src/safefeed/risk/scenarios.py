@@ -132,6 +132,7 @@ class _Builder:
         self.minors: list[_Account] = []
         self.creators: list[_Creator] = []
         self.trend_adopters: list[_Creator] = []
+        self.used_tags: set[str] = set()
         self.cycle: Counter[str] = Counter()
 
     # ------------------------------------------------------------ basics
@@ -695,7 +696,20 @@ class _Builder:
             self.benign(c, "small_creator")
 
     def new_tag(self) -> str:
-        return "#" + "".join(self.rng.choice(_SYLLABLES) for _ in range(3)) + "challenge"
+        """A trend tag no earlier trend used (numbered variants end in a digit, so
+        they cannot meet a new tag).
+
+        Tags are three of twelve syllables: over many seeds two trends draw the same
+        tag, and one token labelled both harmful and benign makes the truth
+        contradict itself (the benign one counted as a false positive).
+        """
+        if len(self.used_tags) >= len(_SYLLABLES) ** 3:
+            raise ValueError("more trends than distinct trend tags")
+        while True:
+            tag = "#" + "".join(self.rng.choice(_SYLLABLES) for _ in range(3)) + "challenge"
+            if tag not in self.used_tags:
+                self.used_tags.add(tag)
+                return tag
 
     def trends(self, harmful: bool) -> None:
         count = self.p.harmful_trends if harmful else self.p.benign_trends
