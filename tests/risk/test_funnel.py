@@ -114,7 +114,7 @@ class _Recorder(Detector):
     def __init__(self) -> None:
         pass
 
-    def update(self, obs: Observation) -> Assessment | None:
+    def update_one(self, obs: Observation) -> Assessment | None:
         self.seen_ = [*getattr(self, "seen_", []), (obs.kind, obs.creator_id)]
         return None
 

@@ -99,17 +99,15 @@ class RiskFunnel:
         if kind in self._enriched:
             context.enrich(obs)
         for detector in self._by_kind[kind]:
-            assessment = detector.update(obs)
-            if assessment is None:
-                continue
-            judgement = self.tiers.judge(assessment)
-            if judgement.abstained:
-                self.counts["abstained"] += 1
-            changed = self.cases.judge(judgement)
-            if changed is not None:
-                case, change, previous = changed
-                route = self.router.route(judgement, case.case_id, overloaded=self.overloaded)
-                updates.append(self._update(case, change, previous, route, t))
+            for assessment in detector.update(obs):
+                judgement = self.tiers.judge(assessment)
+                if judgement.abstained:
+                    self.counts["abstained"] += 1
+                changed = self.cases.judge(judgement)
+                if changed is not None:
+                    case, change, previous = changed
+                    route = self.router.route(judgement, case.case_id, overloaded=self.overloaded)
+                    updates.append(self._update(case, change, previous, route, t))
         context.learn(obs)
         return updates
 

@@ -113,7 +113,7 @@ class AgeExposureDetector(Detector):
         self.min_audience = min_audience
         self.max_accounts = max_accounts
 
-    def update(self, obs: Observation) -> Assessment | None:
+    def update_one(self, obs: Observation) -> Assessment | None:
         if obs.kind == "interaction":
             return self._interaction(obs)
         return self._audience(obs)

@@ -12,6 +12,7 @@ field it did not declare.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from safefeed.risk.model import OBSERVATION_FIELDS, Assessment, Category, Observation, SignalKind
@@ -52,8 +53,18 @@ class Detector:
         names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
         return {name: getattr(self, name) for name in names}
 
-    def update(self, obs: Observation) -> Assessment | None:
-        """Learn from one observation; the subject's new assessment when it changed."""
+    def update(self, obs: Observation) -> Sequence[Assessment]:
+        """Learn from one observation; the new assessments of the subjects it touched.
+
+        One observation can bear on several subjects (a post with three hashtags is
+        evidence about three trends); a detector with one subject per observation
+        implements `update_one` instead.
+        """
+        found = self.update_one(obs)
+        return () if found is None else (found,)
+
+    def update_one(self, obs: Observation) -> Assessment | None:
+        """Learn from one observation; its one subject's new assessment, if any."""
         raise NotImplementedError
 
     def versions(self) -> dict[str, str]:

@@ -142,7 +142,7 @@ class EscalationDetector(Detector):
         mass = h.slow.value(t)
         return (mass + prior * self.prior_days) / (exposed_days + self.prior_days)
 
-    def update(self, obs: Observation) -> Assessment | None:
+    def update_one(self, obs: Observation) -> Assessment | None:
         if obs.kind == "chat":
             # The creator's own chat lines, scored by the text classifier, are a weak flag.
             if not obs.author_is_creator or (obs.text_score or 0.0) < self.chat_score_threshold:

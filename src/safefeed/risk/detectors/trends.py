@@ -17,6 +17,7 @@ Propagation along the graph (networkx) raises a harmful token's score.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -42,6 +43,7 @@ class _Token:
     count: int = 0
     flagged_uses: int = 0
     scored_at: int = 0
+    scored_t: float = 0.0
     #: Live sessions and posts that carried the token (decayed like ``harm``), and
     #: the most recent of them, so a session's many chat lines count once.
     carriers: DecayedSum = field(default_factory=lambda: DecayedSum(7 * _DAY))
@@ -56,7 +58,7 @@ class TrendDetector(Detector):
 
     name = "emerging_trend"
     category: ClassVar[Category] = "emerging_trend"
-    version = "emerging-trend-5"
+    version = "emerging-trend-6"
     inputs = frozenset(
         {
             "kind",
@@ -86,6 +88,7 @@ class TrendDetector(Detector):
         company_only_harm: float = 0.35,
         max_tokens: int = 50_000,
         max_carriers: int = 20_000,
+        rescore_hours: float = 6.0,
     ) -> None:
         self.embedder = embedder
         self.novelty_days = novelty_days
@@ -95,6 +98,7 @@ class TrendDetector(Detector):
         self.company_only_harm = company_only_harm
         self.max_tokens = max_tokens
         self.max_carriers = max_carriers
+        self.rescore_hours = rescore_hours
 
     def _state(self) -> BoundedDict[str, _Token]:
         state: BoundedDict[str, _Token] | None = getattr(self, "tokens_", None)
@@ -116,13 +120,13 @@ class TrendDetector(Detector):
         embedder = self.embedder or HashingEmbedder()
         return {f"detector.{self.name}": self.version, "trend_embedder": embedder.version}
 
-    def update(self, obs: Observation) -> Assessment | None:
+    def update(self, obs: Observation) -> Sequence[Assessment]:
         if not obs.tokens:
-            return None
+            return ()
         tokens = self._state()
         if self.start_t_ is None:
             self.start_t_ = obs.t
-        best: Assessment | None = None
+        found: list[Assessment] = []
         flagging = obs.kind in ("flag", "report", "violation")
         weight = 0.0
         if flagging:
@@ -160,14 +164,19 @@ class TrendDetector(Detector):
                     token.creators[creator] = obs.t
                 if obs.creator_flag_mass >= self.flagged_creator_mass:
                     token.flagged_uses += 1
-                # Score at spread milestones only: a popular token is not rescored per use.
-                if token.count - token.scored_at < max(1, token.count // 8):
+                # Score at spread milestones only, so a popular token is not rescored
+                # per use — and after a quiet spell, so a token that turned harmful by
+                # kinship while unused is judged as it stands when it is used again.
+                if (
+                    token.count - token.scored_at < max(1, token.count // 8)
+                    and obs.t - token.scored_t < self.rescore_hours * 3600.0
+                ):
                     continue
-            token.scored_at = token.count
+            token.scored_at, token.scored_t = token.count, obs.t
             assessment = self._assess(name, token, obs)
-            if assessment is not None and (best is None or assessment.score > best.score):
-                best = assessment
-        return best
+            if assessment is not None:
+                found.append(assessment)
+        return found
 
     def _assess(self, name: str, token: _Token, obs: Observation) -> Assessment | None:
         spread = len(token.creators)
