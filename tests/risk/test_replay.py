@@ -15,6 +15,7 @@ from safefeed.risk.config import load_risk_config
 from safefeed.risk.evaluation import evaluate
 from safefeed.risk.replay import replay
 from safefeed.risk.scenarios import ScenarioParams, generate_scenarios
+from safefeed.risk.signals import CONSUMED_TYPES
 from safefeed.signals.text import KeywordClassifier
 from tests.risk.helpers import SMALL, small_log
 
@@ -69,6 +70,26 @@ def test_replay_reports_bad_lines_and_goes_on(tmp_path: Path) -> None:
     result, _ = replay(log, tmp_path / "out", load_risk_config())
     assert [r["line"] for r in result.rejected] == [51, 102]
     assert result.consumed + result.skipped == 100
+
+
+def test_a_re_sent_event_is_a_no_op(tmp_path: Path) -> None:
+    events, _ = small_log()
+    once = _write(tmp_path / "once.jsonl", events)
+    # At-least-once delivery: every tenth event sent twice in a row, and a stretch of
+    # the log re-sent later (its events out of time order, as a retry would be).
+    twice = [e for i, e in enumerate(events) for _ in range(2 if i % 10 == 0 else 1)]
+    twice[len(twice) // 2 : len(twice) // 2] = events[100:400]
+    resent = _write(tmp_path / "twice.jsonl", twice)
+    first, _ = replay(once, tmp_path / "a", load_risk_config())
+    second, summary = replay(resent, tmp_path / "b", load_risk_config())
+    assert (tmp_path / "a" / "cases.jsonl").read_bytes() == (
+        tmp_path / "b" / "cases.jsonl"
+    ).read_bytes()
+    assert first.cases  # the log surfaces cases, so a double count would show
+    assert second.consumed == first.consumed
+    extra = [e for i, e in enumerate(events) if i % 10 == 0] + list(events[100:400])
+    assert second.duplicates == sum(e["type"] in CONSUMED_TYPES for e in extra) > 0
+    assert summary["events_duplicate"] == second.duplicates
 
 
 def test_cli_generates_replays_and_evaluates(

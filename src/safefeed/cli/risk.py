@@ -48,7 +48,8 @@ def register(app: typer.Typer) -> None:
         result, summary = run(events, out, settings, classifier=load_classifier(classifier))
         rate = result.lines / result.seconds if result.seconds else 0.0
         console.print(
-            f"{result.lines} lines ({result.consumed} consumed, {result.skipped} skipped, "
+            f"{result.lines} lines ({result.consumed} consumed, {result.duplicates} re-sent, "
+            f"{result.skipped} skipped, "
             f"{len(result.rejected)} rejected) in {result.seconds:.2f}s ({rate:,.0f} lines/s); "
             f"{summary['cases']} cases {summary['cases_by_peak_tier']} -> {out}"
         )
