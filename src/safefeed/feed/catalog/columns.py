@@ -33,6 +33,7 @@ __all__ = [
     "CatalogView",
     "FeedCatalog",
     "ItemBatch",
+    "RowColumns",
     "id_hash",
 ]
 
@@ -116,6 +117,52 @@ class CatalogView:
 
     def ccol(self, name: str) -> np.ndarray:
         return self.creator_columns[name]
+
+    def at(self, rows: IntArray) -> RowColumns:
+        """The columns at ``rows``, each gathered when first read (see `RowColumns`)."""
+        return RowColumns(self, rows)
+
+
+class RowColumns:
+    """Catalog columns at some rows (one request's candidate pool), each gathered from
+    the catalog once, when a stage first reads it, and shared by every later stage.
+
+    A gather is a random read over the whole catalog (about 12 µs per column at 1M
+    rows); the estimates, the creator prior, the model inputs and reranking read many
+    of the same columns. The arrays are read-only: they are shared.
+
+    >>> catalog = FeedCatalog(dim=4)
+    >>> columns = catalog.view.at(np.empty(0, np.int64))
+    >>> len(columns), columns["quality"].tolist(), columns["quality"] is columns["quality"]
+    (0, [], True)
+    """
+
+    __slots__ = ("_creators", "_items", "rows", "view")
+
+    def __init__(self, view: CatalogView, rows: IntArray) -> None:
+        self.view = view
+        self.rows = rows
+        self._items: dict[str, np.ndarray] = {}
+        self._creators: dict[str, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        """Item column ``name`` at the rows."""
+        found = self._items.get(name)
+        if found is None:
+            found = self._items[name] = self.view.columns[name][self.rows]
+            found.flags.writeable = False
+        return found
+
+    def creator(self, name: str) -> np.ndarray:
+        """Creator column ``name`` at the creators of the rows."""
+        found = self._creators.get(name)
+        if found is None:
+            found = self._creators[name] = self.view.creator_columns[name][self["creator"]]
+            found.flags.writeable = False
+        return found
 
 
 class FeedCatalog:

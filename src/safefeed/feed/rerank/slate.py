@@ -66,23 +66,25 @@ def rerank(
     if len(index) == 0:
         return SlateResult([], held)
     order = index[np.argsort(-scored.utility[index], kind="stable")][: max(300, 15 * length)]
-    c = view.columns
-    rows = pool.rows[order]
+    # The pool's columns as scoring gathered them, at the rows in `order`: a gather
+    # from the small pool arrays instead of the catalog.
+    c = scored.columns
     utility = scored.utility[order]
     spread = float(utility.max() - utility.min())
     relevance = (utility - utility.min()) / spread if spread > 0 else np.ones(len(order))
-    creator = c["creator"][rows]
-    topics = c["topics"][rows]
+    creator = c["creator"][order]
+    topics = c["topics"][order]
     limited = actions[order] == int(Action.LIMIT)
     sensitive = actions[order] == int(Action.LABEL)
-    long_video = np.isin(c["format"][rows], _VIDEO_FORMATS) & (
-        c["duration"][rows] > surface.long_video_seconds
+    formats = c["format"][order]
+    long_video = ((formats == _VIDEO_FORMATS[0]) | (formats == _VIDEO_FORMATS[1])) & (
+        c["duration"][order] > surface.long_video_seconds
     )
     exploration = pool.source[order] == _EXPLORATION
-    explore_ok = ~exploration | (c["quality"][rows] >= surface.exploration_quality_floor)
+    explore_ok = ~exploration | (c["quality"][order] >= surface.exploration_quality_floor)
     held["exploration_quality_floor"] = len(order) - int(np.count_nonzero(explore_ok))
-    fresh = (now_us - c["published_us"][rows]) < surface.fresh_hours * _HOUR_US
-    embedding = c["embedding"][rows]
+    fresh = (now_us - c["published_us"][order]) < surface.fresh_hours * _HOUR_US
+    embedding = view.columns["embedding"][pool.rows[order]]
     similarity = np.zeros(len(order))
     remaining = explore_ok.copy()
     creator_count: dict[int, int] = {}
