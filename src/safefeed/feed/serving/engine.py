@@ -557,7 +557,8 @@ class FeedEngine:
                 checked[index] = verdict
                 verdicts.append(verdict)
                 if verdict.decision is not None:
-                    # Ordinary items reached the pool on the memoized verdict alone:
+                    # Ordinary items (and those ordinary but for an audience
+                    # requirement) reached the pool on the memoized verdict alone:
                     # the trace shows final validation's rule outcomes for them.
                     pool.decisions.setdefault(verdict.row, verdict.decision)
                 if not verdict.ok:

@@ -30,7 +30,7 @@ from safefeed.feed.sources.profile import (
     SessionTopicSource,
 )
 from safefeed.feed.sources.similar import SimilarSource
-from safefeed.policy.gate import RequestContext, evaluate, request_rules
+from safefeed.policy.gate import RequestContext, RequestRules, evaluate, request_rules
 from safefeed.policy.rules import Action, GateDecision
 from safefeed.policy.snapshot import PolicySnapshot
 
@@ -154,7 +154,7 @@ def generate(
             fresh = proposed[~known]
         candidates = prefilter(ctx, fresh.astype(np.int64), excluded, served, removed)
         kept, action = _gate(
-            ctx.view, candidates, quota, gate_context, snapshot, verdicts, rules.fresh,
+            ctx.view, candidates, quota, gate_context, snapshot, verdicts, rules,
             unwanted, decisions, removed,
         )  # fmt: skip
         rows.append(kept)
@@ -187,23 +187,30 @@ def _gate(
     context: RequestContext,
     snapshot: PolicySnapshot,
     verdicts: VerdictArrays,
-    fresh: bool,
+    rules: RequestRules,
     unwanted: Rows,
     decisions: dict[int, GateDecision],
     removed: dict[str, int],
 ) -> tuple[Rows, npt.NDArray[np.int8]]:
     """The gate over one source's candidates (each row gated once per request): the
     first ``quota`` eligible rows and their actions. Ordinary items take the item
-    rules' memoized action (the request rules can only allow them); the others —
-    restricted audience or region, an expiry, a blocked or muted creator, stale
+    rules' memoized action (the request rules can only allow them), items ordinary but
+    for an audience requirement that action and the audience rule's for this request;
+    the others — region restrictions, an expiry, a blocked or muted creator, stale
     policy — go through the whole gate, whose decisions are kept."""
     if not len(candidates):
         return candidates, np.empty(0, np.int8)
     known = verdicts.lookup(candidates, context.surface, snapshot, context.now)
     action = known.actions.astype(np.int8)
-    plain = known.ordinary & fresh
+    plain = known.ordinary & rules.fresh
+    audience = known.audience_only & rules.fresh
     if len(unwanted):
-        plain &= ~np.isin(view.col("creator")[candidates], unwanted)
+        wanted = ~np.isin(view.col("creator")[candidates], unwanted)
+        plain &= wanted
+        audience &= wanted
+    if rules.audience_action != Action.ALLOW:
+        action[audience] = np.maximum(action[audience], int(rules.audience_action))
+    plain |= audience
     special = np.flatnonzero(~plain)
     found: dict[int, GateDecision] = {}
     if len(special):
