@@ -331,4 +331,5 @@ def test_property_item_verdicts_decide_ordinary_items_as_evaluate_does(
     assert not (found.ordinary[0] and found.audience_only[0])
     if candidate.expires_at is not None:
         # Expiry is checked per request, never memoized.
-        assert not found.ordinary[0] and not found.audience_only[0]
+        assert not found.ordinary[0]
+        assert not found.audience_only[0]

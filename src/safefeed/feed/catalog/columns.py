@@ -152,7 +152,9 @@ class RowColumns:
         """Item column ``name`` at the rows."""
         found = self._items.get(name)
         if found is None:
-            found = self._items[name] = self.view.columns[name][self.rows]
+            # `take`, not fancy indexing: the same values, and ten times faster on
+            # the two-dimensional columns (topics).
+            found = self._items[name] = self.view.columns[name].take(self.rows, axis=0)
             found.flags.writeable = False
         return found
 
@@ -160,7 +162,8 @@ class RowColumns:
         """Creator column ``name`` at the creators of the rows."""
         found = self._creators.get(name)
         if found is None:
-            found = self._creators[name] = self.view.creator_columns[name][self["creator"]]
+            found = self.view.creator_columns[name].take(self["creator"])
+            self._creators[name] = found
             found.flags.writeable = False
         return found
 

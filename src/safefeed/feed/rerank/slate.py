@@ -66,25 +66,26 @@ def rerank(
     if len(index) == 0:
         return SlateResult([], held)
     order = index[np.argsort(-scored.utility[index], kind="stable")][: max(300, 15 * length)]
-    # The pool's columns as scoring gathered them, at the rows in `order`: a gather
-    # from the small pool arrays instead of the catalog.
+    # The pool's columns as scoring gathered them, at the rows in `order`: gathered
+    # from the small pool arrays instead of the catalog (`take`: fancy indexing costs
+    # several times more, most on two-dimensional columns).
     c = scored.columns
-    utility = scored.utility[order]
+    utility = scored.utility.take(order)
     spread = float(utility.max() - utility.min())
     relevance = (utility - utility.min()) / spread if spread > 0 else np.ones(len(order))
-    creator = c["creator"][order]
-    topics = c["topics"][order]
-    limited = actions[order] == int(Action.LIMIT)
-    sensitive = actions[order] == int(Action.LABEL)
-    formats = c["format"][order]
+    creator = c["creator"].take(order)
+    topics = c["topics"].take(order, axis=0)
+    limited = actions.take(order) == int(Action.LIMIT)
+    sensitive = actions.take(order) == int(Action.LABEL)
+    formats = c["format"].take(order)
     long_video = ((formats == _VIDEO_FORMATS[0]) | (formats == _VIDEO_FORMATS[1])) & (
-        c["duration"][order] > surface.long_video_seconds
+        c["duration"].take(order) > surface.long_video_seconds
     )
-    exploration = pool.source[order] == _EXPLORATION
-    explore_ok = ~exploration | (c["quality"][order] >= surface.exploration_quality_floor)
+    exploration = pool.source.take(order) == _EXPLORATION
+    explore_ok = ~exploration | (c["quality"].take(order) >= surface.exploration_quality_floor)
     held["exploration_quality_floor"] = len(order) - int(np.count_nonzero(explore_ok))
-    fresh = (now_us - c["published_us"][order]) < surface.fresh_hours * _HOUR_US
-    embedding = view.columns["embedding"][pool.rows[order]]
+    fresh = (now_us - c["published_us"].take(order)) < surface.fresh_hours * _HOUR_US
+    embedding = view.columns["embedding"].take(pool.rows.take(order), axis=0)
     similarity = np.zeros(len(order))
     remaining = explore_ok.copy()
     creator_count: dict[int, int] = {}

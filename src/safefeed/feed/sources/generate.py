@@ -89,7 +89,7 @@ def prefilter(
     if ctx.user.controls.exclude_topics:
         topics = ctx.view.catalog.topic_ids(list(ctx.user.controls.exclude_topics))
         if len(topics):
-            on_topic = np.isin(c["topics"][rows], topics).any(axis=1)
+            on_topic = np.isin(c["topics"].take(rows, axis=0), topics).any(axis=1)
             checks.append(("excluded_topic", np.asarray(~on_topic, dtype=bool)))
     keep = np.ones(len(rows), dtype=bool)
     left = len(rows)
