@@ -38,6 +38,23 @@ class SlateResult:
     held_back: dict[str, int] = field(default_factory=dict)
 
 
+def _best(keys: npt.NDArray[np.float64], count: int) -> npt.NDArray[np.intp]:
+    """The positions of the ``count`` smallest ``keys``, in ascending order, ties in
+    position order: the head of a stable sort, without sorting what is cut.
+
+    >>> _best(np.array([3.0, 1.0, 2.0, 1.0, 5.0]), 3).tolist()
+    [1, 3, 2]
+    """
+    if len(keys) > count:
+        kth = np.partition(keys, count - 1)[count - 1]
+        if not np.isnan(kth):
+            # Every key up to the count-th (ties included), in position order, then
+            # sorted stably: the stable sort's head restricted to them.
+            chosen = np.flatnonzero(keys <= kth)
+            return chosen[np.argsort(keys[chosen], kind="stable")][:count]
+    return np.argsort(keys, kind="stable")[:count]
+
+
 def rerank(
     pool: CandidatePool,
     scored: Scored,
@@ -65,7 +82,7 @@ def rerank(
     index = np.flatnonzero(ok)
     if len(index) == 0:
         return SlateResult([], held)
-    order = index[np.argsort(-scored.utility[index], kind="stable")][: max(300, 15 * length)]
+    order = index[_best(-scored.utility[index], max(300, 15 * length))]
     # The pool's columns as scoring gathered them, at the rows in `order`: gathered
     # from the small pool arrays instead of the catalog (`take`: fancy indexing costs
     # several times more, most on two-dimensional columns).

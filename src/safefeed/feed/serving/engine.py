@@ -712,9 +712,12 @@ def _trace(
         )
     sources: dict[str, int] = {}
     if pool is not None and len(pool.source):
-        codes, first, counts = np.unique(pool.source, return_index=True, return_counts=True)
-        for at in np.argsort(first, kind="stable").tolist():  # in the order sources ran
-            sources[SOURCE_NAMES[int(codes[at])]] = int(counts[at])
+        # Counted per run of equal codes, in the order sources ran (each source's rows
+        # are one run), where `np.unique` sorted the whole pool.
+        ends = (np.flatnonzero(pool.source[1:] != pool.source[:-1]) + 1).tolist()
+        for start, end in zip([0, *ends], [*ends, len(pool.source)], strict=True):
+            name = SOURCE_NAMES[int(pool.source[start])]
+            sources[name] = sources.get(name, 0) + end - start
     return {
         "mode": plan.mode,
         "mode_reason": plan.mode_reason,

@@ -165,7 +165,7 @@ def generate(
     source_codes = np.concatenate(codes) if codes else np.empty(0, np.int8)
     provenance = np.left_shift(1, source_codes.astype(np.int32))
     if also:
-        order = np.argsort(all_rows, kind="stable")
+        order = np.argsort(all_rows)  # the rows are distinct: no ties to keep stable
         keys = np.fromiter(also, np.int64, len(also))
         at = order[np.searchsorted(all_rows[order], keys)]
         provenance[at] |= np.fromiter(also.values(), np.int32, len(also))
