@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from safefeed.feed.catalog.columns import FORMATS, RowColumns
+from safefeed.feed.catalog.columns import FORMATS, RowColumns, row_sums
 from safefeed.feed.catalog.dwell import expected_dwell_s
 
 __all__ = ["PRIORS", "estimates", "freshness", "probability", "smoothed"]
@@ -102,7 +102,7 @@ def freshness(
     table = np.array([half_life_hours.get(f, 72.0) for f in FORMATS], dtype=np.float64)
     half_life = table[c["format"]]
     if news_topic is not None and "news" in half_life_hours:
-        is_news = (c["topics"] == news_topic).any(axis=1)
+        is_news = row_sums(c["topics"] == news_topic) > 0
         half_life = np.where(is_news, half_life_hours["news"], half_life)
     age_h = np.maximum(0, now_us - c["published_us"]) / 3.6e9
     return np.asarray(0.5 ** (age_h / half_life), dtype=np.float64)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from safefeed.feed.catalog.columns import CatalogView, RowColumns
+from safefeed.feed.catalog.columns import CatalogView, RowColumns, row_sums
 from safefeed.feed.catalog.estimates import Floats, estimates, freshness
 from safefeed.feed.config import FeedConfig, RankerConfig, SurfaceConfig
 from safefeed.feed.ranking.features import TaskPredictor, model_inputs
@@ -127,7 +127,7 @@ def score(
     if personalized and n:
         item_topics = c["topics"]
         topic_aff = _affinity(user.topic_affinity, topics, view.catalog.topic_of, item_topics)
-        counted = np.maximum((item_topics >= 0).sum(axis=1), 1)
+        counted = np.maximum(row_sums(item_topics >= 0), 1)
         creators = c["creator"]
         creator_aff = np.tanh(_per_creator(view, user.creator_affinity, creators) / 3.0)
         session = view.catalog.topic_ids(user.session.topics)
@@ -135,9 +135,9 @@ def score(
         # reads its last entry, which no topic sets.
         in_session = np.zeros(max(len(topics), int(session.max(initial=-1)) + 1) + 1, bool)
         in_session[session] = True
-        session_match = in_session[item_topics].sum(axis=1) / counted
+        session_match = row_sums(in_session[item_topics]) / counted
         features = {
-            "topic_match": topic_aff.sum(axis=1) / counted,
+            "topic_match": row_sums(topic_aff) / counted,
             "creator_match": creator_aff,
             "session_match": session_match.astype(np.float64),
             "followed": _per_creator(view, dict.fromkeys(user.follows, 1.0), creators),
