@@ -71,7 +71,8 @@ class VerdictArrays:
         with self._lock:
             self._sync(snapshot, now)
             actions, ordinary, audience_only = self._arrays(surface)
-            unknown = rows[actions[rows] == _UNKNOWN]
+            found_actions = actions.take(rows)
+            unknown = rows[found_actions == _UNKNOWN]
             if len(unknown):
                 unknown = np.unique(unknown)
                 catalog = self._catalog
@@ -83,7 +84,8 @@ class VerdictArrays:
                 audience_only[unknown] = found.audience_only
                 if found.until is not None and (self._until is None or found.until < self._until):
                     self._until = found.until
-            return RowVerdicts(actions[rows], ordinary[rows], audience_only[rows])
+                found_actions = actions.take(rows)
+            return RowVerdicts(found_actions, ordinary.take(rows), audience_only.take(rows))
 
     def warm(self, surface: Surface, snapshot: PolicySnapshot, now: datetime) -> int:
         """Ask the gate about every row not yet known on ``surface`` (at start-up, so
@@ -122,6 +124,13 @@ class VerdictArrays:
 
     def _sync(self, snapshot: PolicySnapshot, now: datetime) -> None:
         catalog = self._catalog
+        if (
+            catalog.edit_mark == self._edit_mark
+            and snapshot.generation == self._generation
+            and snapshot.revision <= self._revision
+            and (self._until is None or now < self._until)
+        ):
+            return  # nothing they read has changed since the last call (most calls)
         edited = catalog.edited_since(self._edit_mark)
         self._edit_mark = catalog.edit_mark
         if edited is None:

@@ -74,18 +74,18 @@ def prefilter(
     already served in this session, from muted creators, on excluded topics."""
     c = ctx.view.columns
     checks: list[tuple[str, npt.NDArray[np.bool_]]] = [
-        ("deleted", c["live"][rows]),
-        ("expired", c["expires_us"][rows] > ctx.now_us),
-        ("quality_floor", c["quality"][rows] >= ctx.surface.quality_floor),
+        ("deleted", c["live"].take(rows)),
+        ("expired", c["expires_us"].take(rows) > ctx.now_us),
+        ("quality_floor", c["quality"].take(rows) >= ctx.surface.quality_floor),
     ]
     # Skipped when empty (a first page, a new user): `isin` costs even then.
     if len(excluded):
         checks.append(("seen_or_feedback", ~np.isin(rows, excluded)))
     if len(served):
-        checks.append(("served_on_earlier_page", ~np.isin(c["id_hash"][rows], served)))
-    muted = ctx.view.catalog.creator_rows(sorted(ctx.user.muted))
+        checks.append(("served_on_earlier_page", ~np.isin(c["id_hash"].take(rows), served)))
+    muted = ctx.view.catalog.creator_rows(sorted(ctx.user.muted)) if ctx.user.muted else rows[:0]
     if len(muted):
-        checks.append(("muted_creator", np.asarray(~np.isin(c["creator"][rows], muted))))
+        checks.append(("muted_creator", np.asarray(~np.isin(c["creator"].take(rows), muted))))
     if ctx.user.controls.exclude_topics:
         topics = ctx.view.catalog.topic_ids(list(ctx.user.controls.exclude_topics))
         if len(topics):
