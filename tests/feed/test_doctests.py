@@ -15,6 +15,7 @@ MODULES = [
     "safefeed.feed.ranking.learned",
     "safefeed.feed.training.metrics",
     "safefeed.feed.ranking.prior_risk",
+    "safefeed.feed.rerank.slate",
     "safefeed.feed.serving.explain",
     "safefeed.feed.serving.metrics",
     "safefeed.feed.sources.base",

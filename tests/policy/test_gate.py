@@ -300,7 +300,9 @@ def test_property_item_verdicts_decide_ordinary_items_as_evaluate_does(
     world, expiry, muted
 ) -> None:  # type: ignore[no-untyped-def]
     """Where the feed's array memo decides alone (an ordinary item, fresh policy, a
-    creator the user has not blocked or muted), its action is the whole gate's."""
+    creator the user has not blocked or muted), its action is the whole gate's; so is
+    the memo's action with the request's audience action for an item ordinary but for
+    an audience requirement."""
     from dataclasses import replace
 
     from safefeed.policy.gate import item_verdicts, request_rules
@@ -319,5 +321,15 @@ def test_property_item_verdicts_decide_ordinary_items_as_evaluate_does(
     decision = evaluate_one(candidate, context, snap)
     if decides:
         assert found.actions[0] == int(decision.action)
+    audience = (
+        found.audience_only[0]
+        and rules.fresh
+        and candidate.creator_id not in rules.unwanted_creators
+    )
+    if audience:
+        assert max(found.actions[0], int(rules.audience_action)) == int(decision.action)
+    assert not (found.ordinary[0] and found.audience_only[0])
     if candidate.expires_at is not None:
-        assert not found.ordinary[0]  # expiry is checked per request, never memoized
+        # Expiry is checked per request, never memoized.
+        assert not found.ordinary[0]
+        assert not found.audience_only[0]

@@ -312,6 +312,10 @@ class ItemVerdicts:
     actions: tuple[int, ...]
     ordinary: tuple[bool, ...]
     until: datetime | None
+    #: True where an audience requirement is all that keeps a candidate from being
+    #: ordinary: its request rules then say only what the audience rule says for the
+    #: user's age band (`RequestRules.audience_action`).
+    audience_only: tuple[bool, ...]
 
 
 def item_verdicts(
@@ -322,15 +326,20 @@ def item_verdicts(
     context = RequestContext(surface=surface, now=now)
     actions: list[int] = []
     ordinary: list[bool] = []
+    audience_only: list[bool] = []
     for candidate in candidates:
         actions.append(int(_item_outcomes(candidate, context, snapshot)[1]))
-        ordinary.append(
+        plain = (
             candidate.creator_id is not None
             and candidate.expires_at is None
-            and _audience_requirement(candidate, snapshot) is None
             and not _region_requirement(candidate, snapshot)
         )
-    return ItemVerdicts(tuple(actions), tuple(ordinary), snapshot.next_switch_expiry(now))
+        audience = _audience_requirement(candidate, snapshot) is not None
+        ordinary.append(plain and not audience)
+        audience_only.append(plain and audience)
+    return ItemVerdicts(
+        tuple(actions), tuple(ordinary), snapshot.next_switch_expiry(now), tuple(audience_only)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,13 +351,24 @@ class RequestRules:
     fresh: bool
     #: Creators whose items always go through `evaluate` (blocked or muted ones).
     unwanted_creators: frozenset[str]
+    #: The request rules' action for an item that is ordinary but for an audience
+    #: requirement (`ItemVerdicts.audience_only`), from another creator: the audience
+    #: rule's for this user's age band (ALLOW where the surface does not run it).
+    audience_action: Action
 
 
 def request_rules(context: RequestContext, snapshot: PolicySnapshot) -> RequestRules:
     """What the request rules need checked per item for this request: ordinary items
-    from other creators take every request rule's shared ALLOW, as in `evaluate`."""
+    from other creators take every request rule's shared ALLOW, and items ordinary but
+    for an audience requirement the audience rule's outcome, as in `evaluate`."""
     fresh = _snapshot_fresh(_NO_CANDIDATE, context, snapshot) is _FRESH
-    return RequestRules(fresh, context.blocked_creators | context.muted_creators)
+    rules = snapshot.config.surface(context.surface).rules
+    audience = Action.ALLOW
+    if any(r.enabled and r.name == "audience_age" for r in rules):
+        # The audience rule's action reads the user's age band, not which restricting
+        # state the item is in.
+        audience = _audience_check("restricted", context).action
+    return RequestRules(fresh, context.blocked_creators | context.muted_creators, audience)
 
 
 def _verdict(candidate: Candidate, context: RequestContext, snapshot: PolicySnapshot) -> _Verdict:

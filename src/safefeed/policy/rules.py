@@ -26,6 +26,8 @@ class Action(IntEnum):
     DROP = 4
 
 
+_ACTION_NAMES = tuple(action.name.lower() for action in Action)
+
 RuleStatus = Literal["applied", "not_applicable", "disabled", "missing_data"]
 
 #: Every rule the gate knows, in the order the default policy runs them.
@@ -60,7 +62,7 @@ class RuleOutcome:
         return {
             "rule": self.rule,
             "status": self.status,
-            "action": self.action.name.lower(),
+            "action": _ACTION_NAMES[self.action],
             "reason": self.reason,
         }
 
@@ -136,7 +138,7 @@ class GateDecision:
     def as_dict(self) -> dict[str, object]:
         return {
             "content_id": self.content_id,
-            "action": self.action.name.lower(),
+            "action": _ACTION_NAMES[self.action],
             "eligible": self.eligible,
             "reasons": list(self.reasons),
             "rules": [o.as_dict() for o in self.outcomes],

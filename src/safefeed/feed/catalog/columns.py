@@ -28,12 +28,15 @@ from safefeed.policy.gate import Candidate
 __all__ = [
     "FORMATS",
     "ITEM_STATS",
+    "ITEM_STATS_BLOCK",
     "NO_EXPIRY",
     "TOPIC_SLOTS",
     "CatalogView",
     "FeedCatalog",
     "ItemBatch",
+    "RowColumns",
     "id_hash",
+    "row_sums",
 ]
 
 FORMATS: tuple[str, ...] = ("post", "article", "video", "short", "live_replay", "podcast")
@@ -61,12 +64,34 @@ ITEM_STATS: tuple[str, ...] = (
     "safety_score",
 )
 _CREATOR_STATS = ("c_w_impressions", "c_w_follows", "c_w_negative")
+#: The statistics columns are views of one row-major block under this name: a pool
+#: reads most of them, and one gather of a row's 64 bytes (a cache line) costs what
+#: gathering one column costs.
+ITEM_STATS_BLOCK = "item_stats"
+_STAT_SLOT = {name: slot for slot, name in enumerate(ITEM_STATS)}
 _DEFAULT_DURATION = {"post": 20.0, "article": 180.0, "video": 300.0, "short": 30.0}
 
 IntArray = npt.NDArray[np.int64]
 _EDIT_LOG = 4096
 #: Bytes of an id hash (48 bits: short enough for a cursor, collisions only hide an item).
 ID_HASH_BYTES = 6
+
+
+def row_sums(values: np.ndarray) -> np.ndarray:
+    """The sum of each row of a two-dimensional array (a per-topic-slot column), added
+    slot by slot from the left: the values ``values.sum(axis=1)`` gives (NumPy adds a
+    short inner axis in that order), at a third of its cost; booleans count as int64.
+
+    >>> row_sums(np.array([[0.1, 0.2, 0.3], [1.0, -1.0, 0.5]])).tolist() == [
+    ...     0.1 + 0.2 + 0.3, 0.5]
+    True
+    >>> row_sums(np.array([[True, False], [True, True]])).tolist()
+    [1, 2]
+    """
+    total = values[:, 0].astype(np.int64 if values.dtype == np.bool_ else values.dtype)
+    for slot in range(1, values.shape[1]):
+        total += values[:, slot]
+    return total
 
 
 def id_hash(content_id: str) -> int:
@@ -117,6 +142,62 @@ class CatalogView:
     def ccol(self, name: str) -> np.ndarray:
         return self.creator_columns[name]
 
+    def at(self, rows: IntArray) -> RowColumns:
+        """The columns at ``rows``, each gathered when first read (see `RowColumns`)."""
+        return RowColumns(self, rows)
+
+
+class RowColumns:
+    """Catalog columns at some rows (one request's candidate pool), each gathered from
+    the catalog once, when a stage first reads it, and shared by every later stage.
+
+    A gather is a random read over the whole catalog (15-45 µs per column at 1M rows,
+    by how cold the cache is); the estimates, the creator prior, the model inputs and
+    reranking read many of the same columns, and the statistics are gathered together,
+    as one block. The arrays are read-only: they are shared.
+
+    >>> catalog = FeedCatalog(dim=4)
+    >>> columns = catalog.view.at(np.empty(0, np.int64))
+    >>> len(columns), columns["quality"].tolist(), columns["quality"] is columns["quality"]
+    (0, [], True)
+    """
+
+    __slots__ = ("_creators", "_items", "rows", "view")
+
+    def __init__(self, view: CatalogView, rows: IntArray) -> None:
+        self.view = view
+        self.rows = rows
+        self._items: dict[str, np.ndarray] = {}
+        self._creators: dict[str, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        """Item column ``name`` at the rows."""
+        found = self._items.get(name)
+        if found is None:
+            slot = _STAT_SLOT.get(name)
+            if slot is not None:
+                found = self[ITEM_STATS_BLOCK][:, slot]
+            else:
+                # `take`, not fancy indexing: the same values, ten times faster on the
+                # two-dimensional columns. (Never `take` from a statistics column: on
+                # a view of the block it copies the whole column first.)
+                found = self.view.columns[name].take(self.rows, axis=0)
+                found.flags.writeable = False
+            self._items[name] = found
+        return found
+
+    def creator(self, name: str) -> np.ndarray:
+        """Creator column ``name`` at the creators of the rows."""
+        found = self._creators.get(name)
+        if found is None:
+            found = self.view.creator_columns[name].take(self["creator"])
+            self._creators[name] = found
+            found.flags.writeable = False
+        return found
+
 
 class FeedCatalog:
     """The columnar catalog with its embedding index."""
@@ -161,8 +242,9 @@ class FeedCatalog:
             "id_hash": np.zeros(capacity, np.int64),
             "embedding": np.zeros((capacity, self.dim), np.float32),
         }
-        for name in ITEM_STATS:
-            cols[name] = np.zeros(capacity, np.float32)
+        stats = cols[ITEM_STATS_BLOCK] = np.zeros((capacity, len(ITEM_STATS)), np.float32)
+        for name, slot in _STAT_SLOT.items():
+            cols[name] = stats[:, slot]
         return cols
 
     def _allocate_creators(self, capacity: int) -> dict[str, np.ndarray]:
@@ -179,7 +261,8 @@ class FeedCatalog:
         # Copy into new arrays and swap the dict's contents: views taken earlier keep
         # the old arrays, so a request in flight never sees a half-grown column.
         for name, old in cols.items():
-            fresh[name][: len(old)] = old
+            if old.base is None:  # views (the statistics) are copied with their block
+                fresh[name][: len(old)] = old
         cols.clear()
         cols.update(fresh)
 

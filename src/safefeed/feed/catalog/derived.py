@@ -57,10 +57,11 @@ def build_lists(view: CatalogView, config: FeedConfig, now_us: int) -> DerivedLi
     n = view.n
     rows = np.arange(n, dtype=np.int64)
     live = c["live"] & (c["expires_us"] > now_us)
-    est = estimates(view, rows, trust_weighting=True)
+    at_rows = view.at(rows)
+    est = estimates(at_rows, trust_weighting=True)
     topic_names = view.topic_names
     news = topic_names.index("news") if "news" in topic_names else None
-    fresh = freshness(view, rows, now_us, config.freshness_half_life_hours, news)
+    fresh = freshness(at_rows, now_us, config.freshness_half_life_hours, news)
     quality = c["quality"].astype(np.float64)
     prior = (quality + 2.0 * est["p_open"] - 10.0 * est["p_report"]) * (0.3 + 0.7 * fresh)
 

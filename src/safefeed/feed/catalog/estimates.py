@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from safefeed.feed.catalog.columns import FORMATS, CatalogView
+from safefeed.feed.catalog.columns import FORMATS, RowColumns, row_sums
 from safefeed.feed.catalog.dwell import expected_dwell_s
 
 __all__ = ["PRIORS", "estimates", "freshness", "probability", "smoothed"]
@@ -57,42 +57,40 @@ def probability(events: npt.ArrayLike, exposures: npt.ArrayLike, prior: str) -> 
     return smoothed(np.minimum(np.asarray(events, dtype=np.float64), n), n, prior)
 
 
-def estimates(view: CatalogView, rows: Rows, *, trust_weighting: bool = True) -> dict[str, Floats]:
+def estimates(c: RowColumns, *, trust_weighting: bool = True) -> dict[str, Floats]:
     """Per-row estimates: p_open, sat_dwell, p_save, p_like, p_hide, p_report, and
     expected watch seconds per impression (what the engagement-only baseline maximizes;
     from raw dwell seconds without trust weighting, from trusted dwell with it)."""
-    c = view.columns
     w = "w_" if trust_weighting else "n_"
-    impressions = c[f"{w}impressions"][rows]
-    opens = c[f"{w}opens"][rows]
+    impressions = c[f"{w}impressions"]
+    opens = c[f"{w}opens"]
     p_open = probability(opens, impressions, "open")
-    sat_dwell = smoothed(c["w_dwell_ratio"][rows], c["w_dwells"][rows], "dwell")
-    duration = c["duration"][rows]
+    sat_dwell = smoothed(c["w_dwell_ratio"], c["w_dwells"], "dwell")
+    duration = c["duration"]
     if trust_weighting:
         # Seconds per open from the trust-weighted normalized dwell: a watch farm looping
         # an item in full inflates raw seconds, not what trusted viewers spend on it.
         seconds_per_open = sat_dwell * expected_dwell_s(duration)
     else:
         # Raw seconds watched per open, smoothed toward the expected dwell of the length.
-        seconds_per_open = (c["n_dwell_s"][rows] + 5.0 * expected_dwell_s(duration)) / (
-            c["n_opens"][rows] + 5.0
+        seconds_per_open = (c["n_dwell_s"] + 5.0 * expected_dwell_s(duration)) / (
+            c["n_opens"] + 5.0
         )
     return {
         "p_open": p_open,
         "sat_dwell": sat_dwell,
-        "p_save": probability(c["w_saves"][rows], c["w_impressions"][rows], "save"),
-        "p_like": probability(c["w_likes"][rows], c["w_impressions"][rows], "like"),
+        "p_save": probability(c["w_saves"], c["w_impressions"], "save"),
+        "p_like": probability(c["w_likes"], c["w_impressions"], "like"),
         # Risk is not capped at the exposures: hides and reports beyond them (shared
         # links, embeds) are evidence too, and overestimating risk fails safe.
-        "p_hide": np.minimum(smoothed(c[f"{w}hides"][rows], impressions, "hide"), 1.0),
-        "p_report": np.minimum(smoothed(c[f"{w}reports"][rows], impressions, "report"), 1.0),
+        "p_hide": np.minimum(smoothed(c[f"{w}hides"], impressions, "hide"), 1.0),
+        "p_report": np.minimum(smoothed(c[f"{w}reports"], impressions, "report"), 1.0),
         "watch_time": p_open * seconds_per_open,
     }
 
 
 def freshness(
-    view: CatalogView,
-    rows: Rows,
+    c: RowColumns,
     now_us: int,
     half_life_hours: dict[str, float],
     news_topic: int | None,
@@ -101,11 +99,10 @@ def freshness(
 
     The ``news`` entry of ``half_life_hours`` applies to items on the news topic,
     whatever their format."""
-    c = view.columns
     table = np.array([half_life_hours.get(f, 72.0) for f in FORMATS], dtype=np.float64)
-    half_life = table[c["format"][rows]]
+    half_life = table[c["format"]]
     if news_topic is not None and "news" in half_life_hours:
-        is_news = (c["topics"][rows] == news_topic).any(axis=1)
+        is_news = row_sums(c["topics"] == news_topic) > 0
         half_life = np.where(is_news, half_life_hours["news"], half_life)
-    age_h = np.maximum(0, now_us - c["published_us"][rows]) / 3.6e9
+    age_h = np.maximum(0, now_us - c["published_us"]) / 3.6e9
     return np.asarray(0.5 ** (age_h / half_life), dtype=np.float64)

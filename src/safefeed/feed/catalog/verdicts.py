@@ -44,6 +44,9 @@ class RowVerdicts:
     actions: npt.NDArray[np.int8]
     #: True where the request rules can only allow (see `ItemVerdicts.ordinary`).
     ordinary: npt.NDArray[np.bool_]
+    #: True where they can say only the audience rule's outcome (see
+    #: `ItemVerdicts.audience_only`).
+    audience_only: npt.NDArray[np.bool_]
 
 
 class VerdictArrays:
@@ -55,6 +58,7 @@ class VerdictArrays:
         self._lock = threading.Lock()
         self._actions: dict[Surface, npt.NDArray[np.int8]] = {}
         self._ordinary: dict[Surface, npt.NDArray[np.bool_]] = {}
+        self._audience_only: dict[Surface, npt.NDArray[np.bool_]] = {}
         self._revision = -1
         self._generation = -1
         self._edit_mark = catalog.edit_mark
@@ -66,8 +70,9 @@ class VerdictArrays:
         """The verdicts of ``rows`` on ``surface``, asking the gate for those unknown."""
         with self._lock:
             self._sync(snapshot, now)
-            actions, ordinary = self._arrays(surface)
-            unknown = rows[actions[rows] == _UNKNOWN]
+            actions, ordinary, audience_only = self._arrays(surface)
+            found_actions = actions.take(rows)
+            unknown = rows[found_actions == _UNKNOWN]
             if len(unknown):
                 unknown = np.unique(unknown)
                 catalog = self._catalog
@@ -76,9 +81,11 @@ class VerdictArrays:
                 )
                 actions[unknown] = found.actions
                 ordinary[unknown] = found.ordinary
+                audience_only[unknown] = found.audience_only
                 if found.until is not None and (self._until is None or found.until < self._until):
                     self._until = found.until
-            return RowVerdicts(actions[rows], ordinary[rows])
+                found_actions = actions.take(rows)
+            return RowVerdicts(found_actions, ordinary.take(rows), audience_only.take(rows))
 
     def warm(self, surface: Surface, snapshot: PolicySnapshot, now: datetime) -> int:
         """Ask the gate about every row not yet known on ``surface`` (at start-up, so
@@ -88,7 +95,9 @@ class VerdictArrays:
             self.lookup(rows[start : start + 50_000], surface, snapshot, now)
         return len(rows)
 
-    def _arrays(self, surface: Surface) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_]]:
+    def _arrays(
+        self, surface: Surface
+    ) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
         n = len(self._catalog)
         actions = self._actions.get(surface)
         if actions is None or len(actions) < n:
@@ -96,11 +105,14 @@ class VerdictArrays:
             size = max(n, 1024) if actions is None else max(n, len(actions) * 3 // 2)
             grown = np.full(size, _UNKNOWN, np.int8)
             ordinary = np.zeros(size, bool)
+            audience_only = np.zeros(size, bool)
             if actions is not None:
                 grown[: len(actions)] = actions
                 ordinary[: len(actions)] = self._ordinary[surface]
+                audience_only[: len(actions)] = self._audience_only[surface]
             self._actions[surface], self._ordinary[surface] = grown, ordinary
-        return self._actions[surface], self._ordinary[surface]
+            self._audience_only[surface] = audience_only
+        return self._actions[surface], self._ordinary[surface], self._audience_only[surface]
 
     def _forget(self, rows: npt.NDArray[np.int64] | None) -> None:
         """Forget the verdicts of ``rows`` (None: of every row) on every surface."""
@@ -112,6 +124,13 @@ class VerdictArrays:
 
     def _sync(self, snapshot: PolicySnapshot, now: datetime) -> None:
         catalog = self._catalog
+        if (
+            catalog.edit_mark == self._edit_mark
+            and snapshot.generation == self._generation
+            and snapshot.revision <= self._revision
+            and (self._until is None or now < self._until)
+        ):
+            return  # nothing they read has changed since the last call (most calls)
         edited = catalog.edited_since(self._edit_mark)
         self._edit_mark = catalog.edit_mark
         if edited is None:

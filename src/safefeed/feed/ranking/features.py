@@ -14,7 +14,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from safefeed.feed.catalog.columns import CatalogView
+from safefeed.feed.catalog.columns import RowColumns
 from safefeed.feed.catalog.estimates import Floats
 
 __all__ = ["MODEL_INPUTS", "TASKS", "TaskPredictor", "model_inputs"]
@@ -66,8 +66,7 @@ class TaskPredictor(Protocol):
 
 
 def model_inputs(
-    view: CatalogView,
-    rows: npt.NDArray[np.int64],
+    c: RowColumns,
     est: Mapping[str, Floats],
     personal: Mapping[str, Floats],
     smoothed: Mapping[str, Floats],
@@ -78,15 +77,14 @@ def model_inputs(
     fatigue: float,
     personalized: bool,
 ) -> dict[str, Floats]:
-    """Every name of `MODEL_INPUTS` for ``rows``.
+    """Every name of `MODEL_INPUTS` for the rows of ``c``.
 
     ``est`` are the item's smoothed estimates, ``personal`` the cross features
     (topic, creator and session match, followed) and ``smoothed`` the personalized
     smoothed task estimates (``open`` ... ``report``) the utility uses without a model.
     """
-    c = view.columns
-    n = len(rows)
-    published = c["published_us"][rows]
+    n = len(c)
+    published = c["published_us"]
     inputs: dict[str, Floats] = {
         name: np.asarray(personal[name], np.float64)
         for name in ("topic_match", "creator_match", "session_match", "followed")
@@ -100,13 +98,13 @@ def model_inputs(
             "item_like": est["p_like"],
             "watch_min": est["watch_time"] / 60.0,
             "freshness": freshness,
-            "quality": c["quality"][rows].astype(np.float64),
-            "log_duration": np.log1p(c["duration"][rows].astype(np.float64)),
+            "quality": c["quality"].astype(np.float64),
+            "log_duration": np.log1p(c["duration"].astype(np.float64)),
             "log_age_h": np.log1p(np.maximum(0, now_us - published) / 3.6e9),
-            "log_impressions": np.log1p(c["w_impressions"][rows].astype(np.float64)),
-            "format": c["format"][rows].astype(np.float64),
+            "log_impressions": np.log1p(c["w_impressions"].astype(np.float64)),
+            "format": c["format"].astype(np.float64),
             "action": actions.astype(np.float64),
-            "safety_score": c["safety_score"][rows].astype(np.float64),
+            "safety_score": c["safety_score"].astype(np.float64),
         }
     )
     return inputs

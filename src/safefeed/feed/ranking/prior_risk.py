@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from safefeed.feed.catalog.columns import CatalogView
-from safefeed.feed.catalog.estimates import PRIORS, Floats, Rows
+from safefeed.feed.catalog.columns import RowColumns
+from safefeed.feed.catalog.estimates import PRIORS, Floats
 from safefeed.feed.config import PriorRiskSettings
 
 __all__ = ["PriorRisk", "creator_ratio", "prior_risk"]
@@ -62,29 +62,25 @@ def creator_ratio(negative: Floats, impressions: Floats, settings: PriorRiskSett
     return np.asarray(rate / _BASE_NEGATIVE, dtype=np.float64)
 
 
-def prior_risk(
-    view: CatalogView, rows: Rows, settings: PriorRiskSettings, *, trust_weighting: bool
-) -> PriorRisk:
-    """Hide and report estimates of ``rows`` smoothed toward their creator's record."""
-    c, cc = view.columns, view.creator_columns
+def prior_risk(c: RowColumns, settings: PriorRiskSettings, *, trust_weighting: bool) -> PriorRisk:
+    """Hide and report estimates of the rows of ``c`` smoothed toward their creator's record."""
     w = "w_" if trust_weighting else "n_"
-    creators = c["creator"][rows]
-    if len(cc["c_w_impressions"]):
+    if len(c.view.creator_columns["c_w_impressions"]):
         ratio = creator_ratio(
-            cc["c_w_negative"][creators].astype(np.float64),
-            cc["c_w_impressions"][creators].astype(np.float64),
+            c.creator("c_w_negative").astype(np.float64),
+            c.creator("c_w_impressions").astype(np.float64),
             settings,
         )
     else:
-        ratio = np.full(len(rows), settings.unknown_creator_ratio)
-    impressions = c[f"{w}impressions"][rows].astype(np.float64)
+        ratio = np.full(len(c), settings.unknown_creator_ratio)
+    impressions = c[f"{w}impressions"].astype(np.float64)
     out = {}
     for name in ("hide", "report"):
         mean, strength = PRIORS[name]
-        events = c[f"{w}{name}s"][rows].astype(np.float64)
+        events = c[f"{w}{name}s"].astype(np.float64)
         out[name] = (events + mean * ratio * strength) / (impressions + strength)
-    reports = c["w_reports"][rows].astype(np.float64)
-    own_impressions = np.maximum(c["w_impressions"][rows].astype(np.float64), 1.0)
+    reports = c["w_reports"].astype(np.float64)
+    own_impressions = np.maximum(c["w_impressions"].astype(np.float64), 1.0)
     held = (reports >= settings.hold_min_reports) & (
         reports / own_impressions >= settings.hold_report_rate
     )

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from safefeed.feed.catalog.columns import CatalogView
+from safefeed.feed.catalog.columns import CatalogView, RowColumns, row_sums
 from safefeed.feed.catalog.estimates import Floats, estimates, freshness
 from safefeed.feed.config import FeedConfig, RankerConfig, SurfaceConfig
 from safefeed.feed.ranking.features import TaskPredictor, model_inputs
@@ -37,13 +37,15 @@ _FEATURE_NAMES = ("topic_match", "creator_match", "session_match", "followed")
 @dataclass(slots=True)
 class Scored:
     """Utility and its parts per pool row; ``allowed`` is False where a hard
-    constraint removed the row."""
+    constraint removed the row. ``columns`` are the catalog columns at the pool's rows
+    that scoring gathered (reranking reads them too)."""
 
     utility: Floats
     components: dict[str, Floats]
     features: dict[str, Floats]
     allowed: npt.NDArray[np.bool_]
     freshness: Floats
+    columns: RowColumns
 
 
 def _logit(p: Floats) -> Floats:
@@ -80,19 +82,20 @@ def _per_creator(
     known = {rows[k]: w for k, w in weights.items() if k in rows}
     if not known:
         return np.zeros(len(creators))
-    keys = np.array(sorted(known), dtype=np.int64)
-    values = np.array([known[int(k)] for k in keys], dtype=np.float64)
-    at = np.minimum(np.searchsorted(keys, creators), len(keys) - 1)
-    return np.where(keys[at] == creators, values[at], 0.0)
+    # A table over the view's creators (the pool's creator rows index them, as they
+    # index the creator columns); a creator added since the view was taken extends it.
+    table = np.zeros(max(len(view.creator_columns["c_items"]), max(known) + 1))
+    table[list(known)] = list(known.values())
+    return np.asarray(table[creators], dtype=np.float64)
 
 
 def safety_score_risk(
-    view: CatalogView, rows: npt.NDArray[np.int64], config: FeedConfig, surface: SurfaceConfig
+    c: RowColumns, config: FeedConfig, surface: SurfaceConfig
 ) -> tuple[Floats, npt.NDArray[np.bool_]]:
     """The graded risk of each row's safety score, and which rows it holds (see
     `safefeed.feed.config.SafetyScoreSettings`)."""
     settings = config.safety_score
-    value = view.columns["safety_score"][rows].astype(np.float64)
+    value = c["safety_score"].astype(np.float64)
     graded = np.clip((value - settings.floor) / (settings.hold - settings.floor), 0.0, 1.0)
     ceiling = settings.hold
     if surface.max_safety_score is not None:
@@ -113,25 +116,28 @@ def score(
 ) -> Scored:
     """Score every row of ``pool`` (see the module docstring); with a ``predictor``
     (learned task models) its estimates replace the smoothed ones."""
-    rows = pool.rows
-    n = len(rows)
-    c = view.columns
-    est = estimates(view, rows, trust_weighting=ranker.trust_weighting)
+    c = view.at(pool.rows)
+    n = len(c)
+    est = estimates(c, trust_weighting=ranker.trust_weighting)
     topics = view.topic_names
     news = topics.index("news") if "news" in topics else None
-    fresh = freshness(view, rows, now_us, config.freshness_half_life_hours, news)
+    fresh = freshness(c, now_us, config.freshness_half_life_hours, news)
     zeros = np.zeros(n)
     features = dict.fromkeys(_FEATURE_NAMES, zeros)
     if personalized and n:
-        item_topics = c["topics"][rows]
+        item_topics = c["topics"]
         topic_aff = _affinity(user.topic_affinity, topics, view.catalog.topic_of, item_topics)
-        counted = np.maximum((item_topics >= 0).sum(axis=1), 1)
-        creators = c["creator"][rows]
+        counted = np.maximum(row_sums(item_topics >= 0), 1)
+        creators = c["creator"]
         creator_aff = np.tanh(_per_creator(view, user.creator_affinity, creators) / 3.0)
-        session = set(view.catalog.topic_ids(user.session.topics).tolist())
-        session_match = np.isin(item_topics, list(session)).sum(axis=1) / counted
+        session = view.catalog.topic_ids(user.session.topics)
+        # A table over topic ids, where `np.isin` sorted both sides; the padding (-1)
+        # reads its last entry, which no topic sets.
+        in_session = np.zeros(max(len(topics), int(session.max(initial=-1)) + 1) + 1, bool)
+        in_session[session] = True
+        session_match = row_sums(in_session[item_topics]) / counted
         features = {
-            "topic_match": topic_aff.sum(axis=1) / counted,
+            "topic_match": row_sums(topic_aff) / counted,
             "creator_match": creator_aff,
             "session_match": session_match.astype(np.float64),
             "followed": _per_creator(view, dict.fromkeys(user.follows, 1.0), creators),
@@ -148,21 +154,19 @@ def score(
     p_open = _sigmoid(logit)
     held = np.zeros(n, dtype=bool)
     if ranker.prior_risk:
-        prior = prior_risk(view, rows, config.prior_risk, trust_weighting=ranker.trust_weighting)
+        prior = prior_risk(c, config.prior_risk, trust_weighting=ranker.trust_weighting)
         est["p_hide"], est["p_report"], held = prior.p_hide, prior.p_report, prior.held
     disliked = np.minimum(features["topic_match"], 0.0) + np.minimum(features["creator_match"], 0.0)
     p_hide = np.clip(est["p_hide"] * (1.0 - 3.0 * disliked), 0.0, 1.0)
     p_report = est["p_report"]
     flagged = np.zeros(n)
     if ranker.safety_score:
-        flagged, score_held = safety_score_risk(view, rows, config, surface)
+        flagged, score_held = safety_score_risk(c, config, surface)
         held |= score_held
-    cc = view.creator_columns
-    creators = c["creator"][rows]
     # Follows the creator gained per trust-weighted impression, smoothed and capped:
     # follows are not attributed to items, so this stays a weak, creator-level signal.
     follow_rate = np.minimum(
-        (cc["c_w_follows"][creators] + 0.5) / (cc["c_w_impressions"][creators] + 100.0), 0.05
+        (c.creator("c_w_follows") + 0.5) / (c.creator("c_w_impressions") + 100.0), 0.05
     )
     p_follow = follow_rate * (1.0 - features["followed"])
     actions = pool.action.astype(np.int64)
@@ -175,8 +179,7 @@ def score(
         "report": p_report,
     }
     inputs = model_inputs(
-        view,
-        rows,
+        c,
         est,
         features,
         smoothed,
@@ -217,4 +220,5 @@ def score(
         features=features,
         allowed=np.asarray(allowed, dtype=bool),
         freshness=fresh,
+        columns=c,
     )

@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -68,6 +69,7 @@ __all__ = ["MODEL_VERSION", "FeedEngine"]
 
 #: The task models in use: smoothed estimates from event statistics.
 MODEL_VERSION = "smoothed-estimates-1"
+_ACTION_NAMES = tuple(action.name.lower() for action in Action)
 _MAX_VALIDATION_ROUNDS = 4
 _REREAD_SECONDS = 0.5
 
@@ -557,7 +559,8 @@ class FeedEngine:
                 checked[index] = verdict
                 verdicts.append(verdict)
                 if verdict.decision is not None:
-                    # Ordinary items reached the pool on the memoized verdict alone:
+                    # Ordinary items (and those ordinary but for an audience
+                    # requirement) reached the pool on the memoized verdict alone:
                     # the trace shows final validation's rule outcomes for them.
                     pool.decisions.setdefault(verdict.row, verdict.decision)
                 if not verdict.ok:
@@ -619,9 +622,8 @@ class FeedEngine:
         provenance: tuple[str, ...] = (source,)
         action = "allow"
         if index >= 0 and plan.pool is not None:
-            mask = int(plan.pool.provenance[index])
-            provenance = tuple(n for b, n in enumerate(SOURCE_NAMES) if mask >> b & 1)
-            action = Action(int(plan.pool.action[index])).name.lower()
+            provenance = _provenance(int(plan.pool.provenance[index]))
+            action = _ACTION_NAMES[int(plan.pool.action[index])]
         score_value = sum(components.values())
         topics = catalog.candidate(row).topics
         reasons = explain(source, provenance, components, features, creator, topics, action)
@@ -645,8 +647,15 @@ def _values_at(columns: dict[str, np.ndarray], at: list[int]) -> Iterator[dict[s
     if not columns or not at:
         return iter([{} for _ in at])
     names = list(columns)
-    table = np.array([np.asarray(columns[name])[at] for name in names], np.float64)
+    index = np.array(at, np.intp)  # converted once, not per column
+    table = np.array([np.asarray(columns[name])[index] for name in names], np.float64)
     return (dict(zip(names, values, strict=True)) for values in table.T.tolist())
+
+
+@cache
+def _provenance(mask: int) -> tuple[str, ...]:
+    """The names of the sources in a provenance bit mask, in `SOURCE_NAMES` order."""
+    return tuple(n for b, n in enumerate(SOURCE_NAMES) if mask >> b & 1)
 
 
 def _stale_reason(policy_fresh: bool) -> str:
@@ -703,9 +712,12 @@ def _trace(
         )
     sources: dict[str, int] = {}
     if pool is not None and len(pool.source):
-        codes, first, counts = np.unique(pool.source, return_index=True, return_counts=True)
-        for at in np.argsort(first, kind="stable").tolist():  # in the order sources ran
-            sources[SOURCE_NAMES[int(codes[at])]] = int(counts[at])
+        # Counted per run of equal codes, in the order sources ran (each source's rows
+        # are one run), where `np.unique` sorted the whole pool.
+        ends = (np.flatnonzero(pool.source[1:] != pool.source[:-1]) + 1).tolist()
+        for start, end in zip([0, *ends], [*ends, len(pool.source)], strict=True):
+            name = SOURCE_NAMES[int(pool.source[start])]
+            sources[name] = sources.get(name, 0) + end - start
     return {
         "mode": plan.mode,
         "mode_reason": plan.mode_reason,

@@ -30,7 +30,7 @@ from safefeed.feed.sources.profile import (
     SessionTopicSource,
 )
 from safefeed.feed.sources.similar import SimilarSource
-from safefeed.policy.gate import RequestContext, evaluate, request_rules
+from safefeed.policy.gate import RequestContext, RequestRules, evaluate, request_rules
 from safefeed.policy.rules import Action, GateDecision
 from safefeed.policy.snapshot import PolicySnapshot
 
@@ -74,22 +74,22 @@ def prefilter(
     already served in this session, from muted creators, on excluded topics."""
     c = ctx.view.columns
     checks: list[tuple[str, npt.NDArray[np.bool_]]] = [
-        ("deleted", c["live"][rows]),
-        ("expired", c["expires_us"][rows] > ctx.now_us),
-        ("quality_floor", c["quality"][rows] >= ctx.surface.quality_floor),
+        ("deleted", c["live"].take(rows)),
+        ("expired", c["expires_us"].take(rows) > ctx.now_us),
+        ("quality_floor", c["quality"].take(rows) >= ctx.surface.quality_floor),
     ]
     # Skipped when empty (a first page, a new user): `isin` costs even then.
     if len(excluded):
         checks.append(("seen_or_feedback", ~np.isin(rows, excluded)))
     if len(served):
-        checks.append(("served_on_earlier_page", ~np.isin(c["id_hash"][rows], served)))
-    muted = ctx.view.catalog.creator_rows(sorted(ctx.user.muted))
+        checks.append(("served_on_earlier_page", ~np.isin(c["id_hash"].take(rows), served)))
+    muted = ctx.view.catalog.creator_rows(sorted(ctx.user.muted)) if ctx.user.muted else rows[:0]
     if len(muted):
-        checks.append(("muted_creator", np.asarray(~np.isin(c["creator"][rows], muted))))
+        checks.append(("muted_creator", np.asarray(~np.isin(c["creator"].take(rows), muted))))
     if ctx.user.controls.exclude_topics:
         topics = ctx.view.catalog.topic_ids(list(ctx.user.controls.exclude_topics))
         if len(topics):
-            on_topic = np.isin(c["topics"][rows], topics).any(axis=1)
+            on_topic = np.isin(c["topics"].take(rows, axis=0), topics).any(axis=1)
             checks.append(("excluded_topic", np.asarray(~on_topic, dtype=bool)))
     keep = np.ones(len(rows), dtype=bool)
     left = len(rows)
@@ -154,7 +154,7 @@ def generate(
             fresh = proposed[~known]
         candidates = prefilter(ctx, fresh.astype(np.int64), excluded, served, removed)
         kept, action = _gate(
-            ctx.view, candidates, quota, gate_context, snapshot, verdicts, rules.fresh,
+            ctx.view, candidates, quota, gate_context, snapshot, verdicts, rules,
             unwanted, decisions, removed,
         )  # fmt: skip
         rows.append(kept)
@@ -165,7 +165,7 @@ def generate(
     source_codes = np.concatenate(codes) if codes else np.empty(0, np.int8)
     provenance = np.left_shift(1, source_codes.astype(np.int32))
     if also:
-        order = np.argsort(all_rows, kind="stable")
+        order = np.argsort(all_rows)  # the rows are distinct: no ties to keep stable
         keys = np.fromiter(also, np.int64, len(also))
         at = order[np.searchsorted(all_rows[order], keys)]
         provenance[at] |= np.fromiter(also.values(), np.int32, len(also))
@@ -187,23 +187,30 @@ def _gate(
     context: RequestContext,
     snapshot: PolicySnapshot,
     verdicts: VerdictArrays,
-    fresh: bool,
+    rules: RequestRules,
     unwanted: Rows,
     decisions: dict[int, GateDecision],
     removed: dict[str, int],
 ) -> tuple[Rows, npt.NDArray[np.int8]]:
     """The gate over one source's candidates (each row gated once per request): the
     first ``quota`` eligible rows and their actions. Ordinary items take the item
-    rules' memoized action (the request rules can only allow them); the others —
-    restricted audience or region, an expiry, a blocked or muted creator, stale
+    rules' memoized action (the request rules can only allow them), items ordinary but
+    for an audience requirement that action and the audience rule's for this request;
+    the others — region restrictions, an expiry, a blocked or muted creator, stale
     policy — go through the whole gate, whose decisions are kept."""
     if not len(candidates):
         return candidates, np.empty(0, np.int8)
     known = verdicts.lookup(candidates, context.surface, snapshot, context.now)
     action = known.actions.astype(np.int8)
-    plain = known.ordinary & fresh
+    plain = known.ordinary & rules.fresh
+    audience = known.audience_only & rules.fresh
     if len(unwanted):
-        plain &= ~np.isin(view.col("creator")[candidates], unwanted)
+        wanted = ~np.isin(view.col("creator")[candidates], unwanted)
+        plain &= wanted
+        audience &= wanted
+    if rules.audience_action != Action.ALLOW:
+        action[audience] = np.maximum(action[audience], int(rules.audience_action))
+    plain |= audience
     special = np.flatnonzero(~plain)
     found: dict[int, GateDecision] = {}
     if len(special):
