@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from safefeed.risk.config import load_risk_config
-from safefeed.risk.context import ContextEnricher
+from safefeed.risk.context import AudienceSnapshot, ContextEnricher, CreatorBaseline, robust_share
 from safefeed.risk.detectors import DETECTORS, AgeExposureDetector, Detector, EscalationDetector
+from safefeed.risk.detectors.age_exposure import expected_minor_share
 from safefeed.risk.model import OBSERVATION_FIELDS, Observation
 from safefeed.risk.signals import SignalExtractor
 from safefeed.signals.text import KeywordClassifier
@@ -318,3 +319,27 @@ def test_a_token_used_again_after_a_quiet_spell_is_judged_as_it_stands() -> None
     assert [a.subject_id for a in again] == ["#skullchallenge2"]
     assert again[0].signals["similar_to"] == "#skullchallenge"
     assert again[0].signals["harm_association"] >= 0.6
+
+
+def test_an_audience_shift_is_not_the_creators_normal_three_sessions_later() -> None:
+    baseline = CreatorBaseline()
+
+    def session(joins: int, minors: int) -> None:
+        audience = AudienceSnapshot(joins=joins, minor_joins=minors)
+        baseline.minor_share.add(robust_share(baseline, audience))
+        baseline.sessions += 1
+
+    for _ in range(8):
+        session(20, 2)  # the creator's normal: a tenth of the audience under 18
+    normal = expected_minor_share(baseline, None, "25_plus")
+    for _ in range(3):
+        session(20, 10)  # then half the audience under 18, three lives running
+    moved = expected_minor_share(baseline, None, "25_plus") - normal
+    # Three sessions are what the detector needs to see the pattern recur: by then
+    # the normal has moved under 2.5 points (1.6; it was 4.6 with the former bound
+    # of 1.345 standard errors) ...
+    assert 0.0 < moved < 0.025
+    # ... and a lasting change still becomes the normal, a step per session.
+    for _ in range(40):
+        session(20, 10)
+    assert expected_minor_share(baseline, None, "25_plus") > 0.3

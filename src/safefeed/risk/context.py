@@ -39,6 +39,9 @@ _DAY = 86400.0
 _ADULT_BANDS = frozenset({"18_24", "25_plus"})
 #: Bands known to be under 18 (``unknown`` is handled on its own: it may be either).
 _MINOR_BANDS = frozenset(MINOR_AGE_BANDS) - {"unknown"}
+#: How far above its normal (in standard errors of the session's share) one session
+#: may pull a creator's under-18 baseline (`robust_share`).
+_SHIFT_BOUND = 0.5
 
 
 def is_minor(band: str | None) -> bool:
@@ -110,22 +113,25 @@ class CreatorBaseline:
 def robust_share(baseline: CreatorBaseline, audience: AudienceSnapshot) -> float:
     """The under-18 share a session adds to the creator's baseline, clipped.
 
-    A share beyond Huber's 1.345 standard errors of the creator's own normal is
-    folded in at that bound (a Huber-style update), so one sudden shift does not become
-    the new normal at once, while a lasting change still moves the baseline a
-    step per session.
+    A share beyond half a standard error above the creator's own normal is folded in
+    at that bound (a Huber-style update), so a sudden shift does not become the new
+    normal while it is still the thing to notice, and a lasting change still moves
+    the baseline a step per session. The bound was Huber's 1.345 standard errors
+    until `context-4`: a late-night audience shift then became the normal over the
+    three or four sessions the vulnerability detector needs to see it recur, and
+    the shift went unseen (docs/risk.md).
 
     >>> b = CreatorBaseline(sessions=5)
     >>> b.minor_share.add(0.1)
     >>> round(robust_share(b, AudienceSnapshot(joins=30, minor_joins=18)), 3)
-    0.174
+    0.127
     """
     share = audience.minor_share
     if baseline.sessions < 3 or baseline.minor_share.weight <= 0:
         return share
     normal = baseline.minor_share.value
     spread = math.sqrt(max(0.05, normal) * (1.0 - normal) / max(1, audience.joins))
-    return min(share, normal + 1.345 * spread)
+    return min(share, normal + _SHIFT_BOUND * spread)
 
 
 @dataclass(slots=True)
@@ -152,7 +158,7 @@ class SessionState:
 class ContextEnricher:
     """Fills observations with context and keeps the shared baselines up to date."""
 
-    version = "context-3"
+    version = "context-4"
     #: Signal kinds whose `learn` reads fields that `enrich` fills: these are
     #: enriched even when no detector reads them.
     learns_from_context: ClassVar[frozenset[str]] = frozenset({"flag", "report", "violation"})
