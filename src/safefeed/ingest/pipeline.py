@@ -9,9 +9,7 @@ feed state and the risk funnel).
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -19,6 +17,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from safefeed.clock import Clock
+from safefeed.collector import collector_paused
 from safefeed.events.parsing import (
     LineError,
     ParsedBatch,
@@ -31,23 +30,6 @@ from safefeed.store.database import Database
 from safefeed.store.event_log import EventLog
 
 __all__ = ["Consumer", "IngestContext", "IngestResult", "Ingestor"]
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Hold the cyclic garbage collector off while a batch is parsed and stored.
-
-    A batch allocates tens of thousands of short-lived, acyclic objects; left on,
-    the collector's generation-0 passes over them cost about half of parsing.
-    Reference counting still frees everything; one collection can run afterwards.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +90,7 @@ class Ingestor:
 
     def ingest_bytes(self, data: bytes, context: IngestContext) -> IngestResult:
         """Ingest a body that is a JSON array or JSON Lines (bounded by ``max_batch``)."""
-        with _gc_paused():
+        with collector_paused():
             batch = parse_batch(data, self.max_batch)
         return self.ingest_parsed(batch, context)
 
@@ -121,7 +103,7 @@ class Ingestor:
             raise BatchTooLargeError(
                 f"batch of {len(items)} events exceeds the limit of {self.max_batch}"
             )
-        with _gc_paused():
+        with collector_paused():
             batch = validate_records(items)
         return self.ingest_parsed(batch, context)
 
@@ -134,7 +116,7 @@ class Ingestor:
         # duplicate check and insert; the retry sees it and skips it.
         for attempt in range(3):
             try:
-                with _gc_paused(), self.database.write() as conn:
+                with collector_paused(), self.database.write() as conn:
                     fresh, duplicates = self.log.append(conn, batch.events, self.clock.now())
                     for consumer in self.consumers:
                         if fresh:

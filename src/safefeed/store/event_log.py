@@ -14,6 +14,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 from safefeed.clock import from_us, to_us
 from safefeed.events.parsing import ParsedEvent
 from safefeed.store.database import json_text
+from safefeed.store.keys import in_keys
 from safefeed.store.tables import EventRow, EventSubject, table_of
 from safefeed.store.upsert import insert_values
 from safefeed.types import SubjectKey
@@ -56,7 +57,7 @@ class EventLog:
             chunk = event_ids[start : start + _CHUNK]
             found.update(
                 conn.execute(
-                    select(_events.c.event_id).where(_events.c.event_id.in_(chunk))
+                    select(_events.c.event_id).where(in_keys(conn, [_events.c.event_id], chunk))
                 ).scalars()
             )
         return found

@@ -34,7 +34,7 @@ from safefeed.policy.gate import RequestContext, RequestRules, evaluate, request
 from safefeed.policy.rules import Action, GateDecision
 from safefeed.policy.snapshot import PolicySnapshot
 
-__all__ = ["DEFAULT_SOURCES", "CandidatePool", "generate", "prefilter"]
+__all__ = ["DEFAULT_SOURCES", "CandidatePool", "excluded_mask", "generate", "prefilter"]
 
 DEFAULT_SOURCES: tuple[CandidateSource, ...] = (
     FollowingSource(),
@@ -66,21 +66,38 @@ class CandidatePool:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
+def excluded_mask(view: CatalogView, excluded: Rows) -> npt.NDArray[np.bool_] | None:
+    """``excluded`` (the rows a user has seen, hidden or reported) as a mask over the
+    view's rows, for `prefilter`; None when there are none."""
+    if not len(excluded):
+        return None
+    mask = np.zeros(view.n, dtype=bool)
+    mask[excluded[excluded < view.n]] = True  # a row past the view is no candidate
+    return mask
+
+
 def prefilter(
-    ctx: SourceContext, rows: Rows, excluded: Rows, served: Rows, removed: dict[str, int]
+    ctx: SourceContext,
+    rows: Rows,
+    excluded: npt.NDArray[np.bool_] | None,
+    served: Rows,
+    removed: dict[str, int],
 ) -> Rows:
     """Drop rows the request must not see, before the (costlier) gate: deleted or
-    expired, under the surface's quality floor, seen or hidden or reported or
-    already served in this session, from muted creators, on excluded topics."""
+    expired, under the surface's quality floor, seen or hidden or reported
+    (``excluded``, see `excluded_mask`) or already served in this session, from
+    muted creators, on excluded topics."""
     c = ctx.view.columns
     checks: list[tuple[str, npt.NDArray[np.bool_]]] = [
         ("deleted", c["live"].take(rows)),
         ("expired", c["expires_us"].take(rows) > ctx.now_us),
         ("quality_floor", c["quality"].take(rows) >= ctx.surface.quality_floor),
     ]
-    # Skipped when empty (a first page, a new user): `isin` costs even then.
-    if len(excluded):
-        checks.append(("seen_or_feedback", ~np.isin(rows, excluded)))
+    # A lookup per row in the request's mask, where `isin` sorted the seen rows again
+    # for every source (they grow with every page a user is shown).
+    if excluded is not None:
+        checks.append(("seen_or_feedback", ~excluded.take(rows)))
+    # Skipped when empty (a first page): `isin` costs even then.
     if len(served):
         checks.append(("served_on_earlier_page", ~np.isin(c["id_hash"].take(rows), served)))
     muted = ctx.view.catalog.creator_rows(sorted(ctx.user.muted)) if ctx.user.muted else rows[:0]
@@ -131,6 +148,7 @@ def generate(
     # The rows earlier sources contributed, as a mask over the catalog: one lookup per
     # proposed row, where `np.isin` against the pool so far sorted both on every source.
     in_pool = np.zeros(ctx.view.n, dtype=bool)
+    seen = excluded_mask(ctx.view, excluded)
     for source in sources:
         quota = quotas.get(source.name, 0)
         if quota <= 0:
@@ -152,7 +170,7 @@ def generate(
             for row in proposed[known].tolist():
                 also[row] = also.get(row, 0) | bit
             fresh = proposed[~known]
-        candidates = prefilter(ctx, fresh.astype(np.int64), excluded, served, removed)
+        candidates = prefilter(ctx, fresh.astype(np.int64), seen, served, removed)
         kept, action = _gate(
             ctx.view, candidates, quota, gate_context, snapshot, verdicts, rules,
             unwanted, decisions, removed,

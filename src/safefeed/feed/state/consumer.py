@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, select, tuple_, update
+from sqlalchemy import Connection, select, update
 
 from safefeed.clock import to_us
 from safefeed.events.models import (
@@ -59,6 +59,7 @@ from safefeed.store.feed_tables import (
     FeedSession,
     FeedUserItem,
 )
+from safefeed.store.keys import in_keys
 from safefeed.store.tables import Account, Content, table_of
 from safefeed.store.upsert import upsert
 
@@ -415,7 +416,9 @@ class FeedStateConsumer:
             chunk = keys[start : start + _CHUNK]
             for r in conn.execute(
                 select(_affinities).where(
-                    tuple_(_affinities.c.user_id, _affinities.c.kind, _affinities.c.key).in_(chunk)
+                    in_keys(
+                        conn, [_affinities.c.user_id, _affinities.c.kind, _affinities.c.key], chunk
+                    )
                 )
             ):
                 current[(r.user_id, r.kind, r.key)] = (r.weight, r.updated_us)
@@ -462,7 +465,7 @@ def _item_info(conn: Connection, content_ids: Sequence[str]) -> dict[str, _ItemI
                 _content.c.creator_id,
                 _content.c.topics,
                 _content.c.duration_s,
-            ).where(_content.c.content_id.in_(content_ids[start : start + _CHUNK]))
+            ).where(in_keys(conn, [_content.c.content_id], content_ids[start : start + _CHUNK]))
         )
         for r in rows:
             found[r.content_id] = _ItemInfo(
@@ -476,7 +479,7 @@ def _account_created(conn: Connection, users: Sequence[str]) -> dict[str, int]:
     for start in range(0, len(users), _CHUNK):
         rows = conn.execute(
             select(_accounts.c.user_id, _accounts.c.created_us).where(
-                _accounts.c.user_id.in_(users[start : start + _CHUNK])
+                in_keys(conn, [_accounts.c.user_id], users[start : start + _CHUNK])
             )
         )
         found.update({r.user_id: r.created_us for r in rows})
@@ -487,7 +490,9 @@ def _load_sessions(conn: Connection, users: Sequence[str]) -> dict[str, SessionS
     found: dict[str, SessionState] = {}
     for start in range(0, len(users), _CHUNK):
         rows = conn.execute(
-            select(_sessions).where(_sessions.c.user_id.in_(users[start : start + _CHUNK]))
+            select(_sessions).where(
+                in_keys(conn, [_sessions.c.user_id], users[start : start + _CHUNK])
+            )
         )
         for r in rows:
             found[r.user_id] = SessionState.from_document(r.session_id, r.state, r.updated_us)
@@ -535,7 +540,7 @@ def _load_user_items(
         chunk = keys[start : start + _CHUNK]
         for r in conn.execute(
             select(_user_items).where(
-                tuple_(_user_items.c.user_id, _user_items.c.content_id).in_(chunk)
+                in_keys(conn, [_user_items.c.user_id, _user_items.c.content_id], chunk)
             )
         ).mappings():
             current[(r["user_id"], r["content_id"])] = dict(r)

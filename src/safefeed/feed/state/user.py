@@ -219,46 +219,50 @@ def _states(
     users: Sequence[str], rows: Sequence[Any], now_us: int, half_life_us: float
 ) -> dict[str, UserState]:
     states = {u: UserState(u) for u in users}
+    # The rows of each kind in the order read, the kinds applied in order: a stable sort
+    # by kind in one pass. The user-item rows (a user's whole history, most of the rows
+    # after a few days) are read by position, not by name.
+    by_kind: dict[int, list[Any]] = defaultdict(list)
+    for r in rows:
+        by_kind[int(r[0])].append(r)
+    reset: dict[str, int] = {}
+    for r in by_kind[_ACCOUNT]:
+        state = states[r.user_id]
+        state.age_band, state.region, state.timezone = r.a, r.b, r.c
+    for r in by_kind[_CONTROLS]:
+        states[r.user_id].controls = UserControls.model_validate(orjson.loads(r.document))
+        if r.number is not None:
+            reset[r.user_id] = r.number
     follows: dict[str, list[str]] = defaultdict(list)
+    for r in by_kind[_FOLLOW]:
+        follows[r.user_id].append(r.a)
+    for r in by_kind[_AFFINITY]:
+        if r.number < reset.get(r.user_id, 0):
+            continue
+        weight = r.weight * 0.5 ** (max(0, now_us - r.number) / half_life_us)
+        target = states[r.user_id]
+        affinity = target.topic_affinity if r.a == "topic" else target.creator_affinity
+        affinity[r.b] = weight
+    for r in by_kind[_SESSION]:
+        if r.number >= reset.get(r.user_id, 0):
+            states[r.user_id].session = SessionState.from_document(
+                r.a, orjson.loads(r.document), r.number
+            )
     muted: dict[str, set[str]] = defaultdict(set)
+    for r in by_kind[_MUTE]:
+        muted[r.user_id].add(r.a)
     seen: dict[str, set[str]] = defaultdict(set)
     hidden: dict[str, set[str]] = defaultdict(set)
     reported: dict[str, set[str]] = defaultdict(set)
-    reset: dict[str, int] = {}
-    for r in sorted(rows, key=lambda r: int(r.kind)):
-        kind = r.kind
-        if kind == _ACCOUNT:
-            state = states[r.user_id]
-            state.age_band, state.region, state.timezone = r.a, r.b, r.c
-        elif kind == _CONTROLS:
-            states[r.user_id].controls = UserControls.model_validate(orjson.loads(r.document))
-            if r.number is not None:
-                reset[r.user_id] = r.number
-        elif kind == _FOLLOW:
-            follows[r.user_id].append(r.a)
-        elif kind == _AFFINITY:
-            if r.number < reset.get(r.user_id, 0):
-                continue
-            weight = r.weight * 0.5 ** (max(0, now_us - r.number) / half_life_us)
-            target = states[r.user_id]
-            affinity = target.topic_affinity if r.a == "topic" else target.creator_affinity
-            affinity[r.b] = weight
-        elif kind == _SESSION:
-            if r.number >= reset.get(r.user_id, 0):
-                states[r.user_id].session = SessionState.from_document(
-                    r.a, orjson.loads(r.document), r.number
-                )
-        elif kind == _MUTE:
-            muted[r.user_id].add(r.a)
-        elif kind == _ITEM:
-            if r.number is not None:
-                seen[r.user_id].add(r.a)
-            if r.flags & 1:
-                hidden[r.user_id].add(r.a)
-            if r.flags & 2:
-                reported[r.user_id].add(r.a)
-        elif kind == _PUSHES:
-            states[r.user_id].pushes_last_day = int(r.number)
+    for _, user, content, _, _, seen_us, _, flags, _ in by_kind[_ITEM]:
+        if seen_us is not None:
+            seen[user].add(content)
+        if flags & 1:
+            hidden[user].add(content)
+        if flags & 2:
+            reported[user].add(content)
+    for r in by_kind[_PUSHES]:
+        states[r.user_id].pushes_last_day = int(r.number)
     for user, state in states.items():
         state.follows = tuple(sorted(follows.get(user, ())))
         state.muted = frozenset(muted.get(user, ()))
