@@ -7,6 +7,7 @@ from enum import IntEnum
 from typing import Literal
 
 __all__ = [
+    "ACTION_NAMES",
     "MANDATORY_RULES",
     "RULE_NAMES",
     "Action",
@@ -26,7 +27,8 @@ class Action(IntEnum):
     DROP = 4
 
 
-_ACTION_NAMES = tuple(action.name.lower() for action in Action)
+#: Each action's name as it appears in decisions and traces, indexed by its value.
+ACTION_NAMES = tuple(action.name.lower() for action in Action)
 
 RuleStatus = Literal["applied", "not_applicable", "disabled", "missing_data"]
 
@@ -62,7 +64,7 @@ class RuleOutcome:
         return {
             "rule": self.rule,
             "status": self.status,
-            "action": _ACTION_NAMES[self.action],
+            "action": ACTION_NAMES[self.action],
             "reason": self.reason,
         }
 
@@ -138,7 +140,7 @@ class GateDecision:
     def as_dict(self) -> dict[str, object]:
         return {
             "content_id": self.content_id,
-            "action": _ACTION_NAMES[self.action],
+            "action": ACTION_NAMES[self.action],
             "eligible": self.eligible,
             "reasons": list(self.reasons),
             "rules": [o.as_dict() for o in self.outcomes],

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from safefeed.feed.catalog.columns import CatalogView
+from safefeed.feed.catalog.columns import FORMATS, CatalogView
 from safefeed.feed.config import SOURCE_NAMES, RankerConfig, SurfaceConfig
 from safefeed.feed.ranking.ranker import Scored
 from safefeed.feed.sources.generate import CandidatePool
@@ -26,7 +26,8 @@ from safefeed.policy.rules import Action
 __all__ = ["SlateResult", "rerank"]
 
 _EXPLORATION = SOURCE_NAMES.index("exploration")
-_VIDEO_FORMATS = (2, 4)  # video, live_replay (see FORMATS)
+#: Which format codes are videos, as a table indexed by code (one lookup per row).
+_IS_VIDEO = np.array([f in ("video", "live_replay") for f in FORMATS])
 _HOUR_US = 3600 * 1_000_000
 
 
@@ -94,8 +95,7 @@ def rerank(
     topics = c["topics"].take(order, axis=0)
     limited = actions.take(order) == int(Action.LIMIT)
     sensitive = actions.take(order) == int(Action.LABEL)
-    formats = c["format"].take(order)
-    long_video = ((formats == _VIDEO_FORMATS[0]) | (formats == _VIDEO_FORMATS[1])) & (
+    long_video = _IS_VIDEO.take(c["format"].take(order)) & (
         c["duration"].take(order) > surface.long_video_seconds
     )
     exploration = pool.source.take(order) == _EXPLORATION

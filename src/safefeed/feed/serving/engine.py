@@ -59,7 +59,7 @@ from safefeed.feed.validation.final import (
     vet_fallback,
 )
 from safefeed.policy.gate import RequestContext
-from safefeed.policy.rules import Action
+from safefeed.policy.rules import ACTION_NAMES
 from safefeed.policy.snapshot import PolicyCache, PolicySnapshot
 from safefeed.policy.store import REVISION_QUERY as POLICY_REVISION
 from safefeed.store.database import Database
@@ -69,7 +69,6 @@ __all__ = ["MODEL_VERSION", "FeedEngine"]
 
 #: The task models in use: smoothed estimates from event statistics.
 MODEL_VERSION = "smoothed-estimates-1"
-_ACTION_NAMES = tuple(action.name.lower() for action in Action)
 _MAX_VALIDATION_ROUNDS = 4
 _REREAD_SECONDS = 0.5
 
@@ -623,7 +622,7 @@ class FeedEngine:
         action = "allow"
         if index >= 0 and plan.pool is not None:
             provenance = _provenance(int(plan.pool.provenance[index]))
-            action = _ACTION_NAMES[int(plan.pool.action[index])]
+            action = ACTION_NAMES[int(plan.pool.action[index])]
         score_value = sum(components.values())
         topics = catalog.candidate(row).topics
         reasons = explain(source, provenance, components, features, creator, topics, action)
