@@ -58,3 +58,25 @@ def test_audit_paths_on_a_csv_graph(tmp_path: Path) -> None:
     audit = json.loads(result.output)["edges.csv"]
     assert audit["share"] == 1.0
     assert audit["first_hop_counts"] == [0, 1000]
+
+
+def test_audit_paths_rejects_a_label_no_node_has(tmp_path: Path) -> None:
+    audit_app = typer.Typer()
+    audit_app.command("verify")(lambda: None)
+    register_paths_command(audit_app)
+    nodes, edges = tmp_path / "nodes.csv", tmp_path / "edges.csv"
+    nodes.write_text("id,label\na,mainstream\nh,harmful\n")
+    edges.write_text("source,target\na,h\nh,x\n")
+    args = ["paths", "--edges", str(edges), "--nodes", str(nodes)]
+    result = CliRunner().invoke(audit_app, [*args, "--target-label", "harmfull"])
+    assert result.exit_code != 0
+    assert "no node labelled harmfull (labels: harmful, mainstream)" in str(result.exception)
+    result = CliRunner().invoke(audit_app, [*args, "--hops", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    audit = json.loads(result.output)["edges.csv"]
+    assert (audit["share"], audit["nodes"], audit["edges"], audit["unlabelled_nodes"]) == (
+        1.0,
+        3,
+        2,
+        1,
+    )

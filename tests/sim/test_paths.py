@@ -27,6 +27,12 @@ def _chain_csv(tmp_path: Path, k: int) -> tuple[Path, Path]:
     return edges, nodes
 
 
+def _graph(tmp_path: Path, nodes: str, edges: str) -> RecommendationGraph:
+    (tmp_path / "n.csv").write_text(nodes)
+    (tmp_path / "e.csv").write_text(edges)
+    return RecommendationGraph.from_csv(tmp_path / "e.csv", tmp_path / "n.csv")
+
+
 def test_a_chain_reaches_harmful_at_exactly_hop_k(tmp_path: Path) -> None:
     graph = RecommendationGraph.from_csv(*_chain_csv(tmp_path, 4))
     audit = audit_paths(graph, hops=10, walks=50, start_ids=["m0"])
@@ -46,12 +52,12 @@ def test_from_every_mainstream_start_the_hop_is_the_distance(tmp_path: Path) -> 
 
 
 def test_weights_set_the_branching_probabilities(tmp_path: Path) -> None:
-    nodes = tmp_path / "n.csv"
-    edges = tmp_path / "e.csv"
-    nodes.write_text("id,label\na,mainstream\nb,mainstream\nh,harmful\n")
     # From a: harmful with weight 1, back to mainstream b with 3; b loops to itself.
-    edges.write_text("source,target,weight\na,h,1\na,b,3\nb,b,1\n")
-    graph = RecommendationGraph.from_csv(edges, nodes)
+    graph = _graph(
+        tmp_path,
+        "id,label\na,mainstream\nb,mainstream\nh,harmful\n",
+        "source,target,weight\na,h,1\na,b,3\nb,b,1\n",
+    )
     audit = audit_paths(graph, hops=5, walks=20_000, seed=2, start_ids=["a"])
     assert audit.share == pytest.approx(0.25, abs=0.015)
     assert audit.first_hop_counts[1:] == (0, 0, 0, 0)
@@ -66,9 +72,19 @@ def test_bad_csv_is_a_clear_error(tmp_path: Path) -> None:
     nodes = tmp_path / "n.csv"
     edges = tmp_path / "e.csv"
     nodes.write_text("id,label\na,mainstream\n")
-    edges.write_text("source,target,weight\na,zz,1\n")
-    with pytest.raises(InputError, match="unknown node"):
+    edges.write_text("source,weight\na,1\n")
+    with pytest.raises(
+        InputError, match=r"no target column \(the header has \['source', 'weight'\]\)"
+    ):
         RecommendationGraph.from_csv(edges, nodes)
+    edges.write_text("source,target,weight\na,,1\n")
+    with pytest.raises(InputError, match=r"e.csv:2: an edge needs a source and a target"):
+        RecommendationGraph.from_csv(edges, nodes)
+    edges.write_text("source,target,weight\na,a,heavy\n")
+    with pytest.raises(InputError, match=r"e.csv:2: weight must be a number"):
+        RecommendationGraph.from_csv(edges, nodes)
+    with pytest.raises(InputError, match=r"missing\.csv: No such file"):
+        RecommendationGraph.from_csv(edges, tmp_path / "missing.csv")
     edges.write_text("source,target,weight\na,a,-1\n")
     with pytest.raises(InputError, match="non-negative"):
         RecommendationGraph.from_csv(edges, nodes)
@@ -76,6 +92,57 @@ def test_bad_csv_is_a_clear_error(tmp_path: Path) -> None:
     edges.write_text("source,target\na,a\n")
     with pytest.raises(InputError, match="no node labelled 'mainstream'"):
         audit_paths(RecommendationGraph.from_csv(edges, nodes))
+
+
+def test_nodes_only_in_the_edges_are_unlabelled_and_walks_pass_through_them(
+    tmp_path: Path,
+) -> None:
+    # x and y were recommended but never labelled (outside the audit's labelled set).
+    graph = _graph(
+        tmp_path, "id,label\na,mainstream\nh,harmful\n", "source,target\na,x\nx,y\ny,h\n"
+    )
+    assert graph.unlabelled_nodes == 2
+    assert graph.label_counts() == {"": 2, "harmful": 1, "mainstream": 1}
+    audit = audit_paths(graph, hops=3, walks=40)
+    assert audit.share == 1.0
+    assert audit.first_hop_counts == (0, 0, 40)
+
+
+def test_a_harmful_cluster_of_several_labels(tmp_path: Path) -> None:
+    # From m: alt-lite (weight 1), control (weight 1); alt-lite leads on to alt-right.
+    graph = _graph(
+        tmp_path,
+        "id,label\nm,media\nl,alt-lite\nr,alt-right\nc,control\n",
+        "source,target,weight\nm,l,1\nm,c,1\nl,r,1\nc,c,1\n",
+    )
+    right_only = audit_paths(graph, 3, 20_000, 4, start_label="media", target_label="alt-right")
+    cluster = audit_paths(
+        graph, 3, 20_000, 4, start_label=["media"], target_label=["alt-lite", "alt-right"]
+    )
+    assert right_only.share == pytest.approx(0.5, abs=0.015)
+    assert right_only.first_hop_counts[0] == 0  # alt-right is two hops out
+    assert cluster.share == pytest.approx(0.5, abs=0.015)
+    assert cluster.first_hop_counts[1:] == (0, 0)  # the cluster is reached at hop 1 or never
+    assert cluster.as_dict()["target_labels"] == ["alt-lite", "alt-right"]
+    with pytest.raises(InputError, match="both start and target"):
+        audit_paths(graph, start_label=["media", "control"], target_label=["control"])
+
+
+def test_exports_with_a_bom_tabs_or_semicolons_and_loose_headers_read_alike(
+    tmp_path: Path,
+) -> None:
+    plain = RecommendationGraph.from_csv(*_chain_csv(tmp_path, 3))
+    nodes = tmp_path / "n.tsv"
+    edges = tmp_path / "e.tsv"
+    nodes.write_text(
+        "\ufeffID\t Label \nm0\tmainstream\nm1\tmainstream\nm2\tmainstream\nh\tharmful\n"
+    )
+    edges.write_text("Source;Target;Weight\nm0;m1;1\nm1;m2;1\nm2;h;1\n")
+    loose = RecommendationGraph.from_csv(edges, nodes)
+    assert loose.ids == plain.ids
+    assert loose.labels.tolist() == plain.labels.tolist()
+    assert loose.indices.tolist() == plain.indices.tolist()
+    assert audit_paths(loose, walks=200, seed=5) == audit_paths(plain, walks=200, seed=5)
 
 
 class ChainRecommender:

@@ -90,7 +90,7 @@ def simulate(
         int, typer.Option(min=1, help="parallel processes (with ray: CPUs of a local Ray)")
     ] = 2,
     backend: Annotated[
-        Backend, typer.Option(help="local processes, or Ray tasks (pip install 'safefeed[ray]')")
+        Backend, typer.Option(help="local processes, or Ray tasks (pip install 'safefeed\\[ray]')")
     ] = Backend.local,
     ray_address: Annotated[
         str | None,
@@ -202,8 +202,13 @@ def paths(
     hops: Annotated[int, typer.Option(min=1)] = 10,
     walks: Annotated[int, typer.Option(min=1)] = 1000,
     seed: Annotated[int, typer.Option()] = 0,
-    start_label: Annotated[str, typer.Option()] = "mainstream",
-    target_label: Annotated[str, typer.Option()] = "harmful",
+    start_label: Annotated[
+        list[str] | None, typer.Option(help="walks start here (default mainstream); repeatable")
+    ] = None,
+    target_label: Annotated[
+        list[str] | None,
+        typer.Option(help="the cluster walks must not reach (default harmful); repeatable"),
+    ] = None,
     steps: Annotated[int | None, typer.Option(min=1)] = None,
     users: Annotated[int | None, typer.Option(min=2)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
@@ -212,11 +217,14 @@ def paths(
 
     Either an external graph (--edges and --nodes) or one or more simulated
     objectives (--ranker), each audited after its run over the final catalog.
+    Nodes that appear only in --edges are unlabelled: walks pass through them.
     """
     from safefeed.sim.paths import RecommendationGraph, audit_paths
     from safefeed.sim.rankers import close_recommender, resolve_recommender
     from safefeed.sim.runner import PathSettings, run_simulation
 
+    starts = start_label or ["mainstream"]
+    targets = target_label or ["harmful"]
     audits: dict[str, dict[str, Any]] = {}
     if (edges is None) != (nodes is None):
         raise InputError("--edges and --nodes go together")
@@ -224,18 +232,26 @@ def paths(
         if ranker:
             raise InputError("either a CSV graph or --ranker, not both")
         graph = RecommendationGraph.from_csv(edges, nodes)
-        audit = audit_paths(
-            graph, hops, walks, seed, start_label=start_label, target_label=target_label
-        )
-        audits[edges.name] = audit.as_dict()
+        counts = graph.label_counts()
+        # A misspelt target label would otherwise read as "no walk reaches harm".
+        absent = [label for label in targets if label not in counts]
+        if absent:
+            known = ", ".join(sorted(label for label in counts if label)) or "none"
+            raise InputError(f"{nodes}: no node labelled {', '.join(absent)} (labels: {known})")
+        audit = audit_paths(graph, hops, walks, seed, start_label=starts, target_label=targets)
+        audits[edges.name] = {
+            **audit.as_dict(),
+            "nodes": len(graph.ids),
+            "edges": int(graph.indices.size),
+            "unlabelled_nodes": graph.unlabelled_nodes,
+        }
     elif ranker:
         world = load_sim_config(None, steps, users)
         for name in ranker:
             recommender = resolve_recommender(name, seed, config=world)
             try:
-                result = run_simulation(
-                    recommender, world, seed, paths=PathSettings(hops=hops, walks=walks)
-                )
+                settings = PathSettings(hops, walks, tuple(starts), tuple(targets))
+                result = run_simulation(recommender, world, seed, paths=settings)
             finally:
                 close_recommender(recommender)
             assert result.path_audit is not None
@@ -245,13 +261,29 @@ def paths(
     if as_json:
         print_json(audits)
         return
-    table = Table(title=f"path audit: {walks} walks x {hops} hops from {start_label}")
-    for column in ("objective / graph", f"share reaching {target_label}", "mean first hop"):
+    table = Table(title=f"path audit: {walks} walks x {hops} hops from {' or '.join(starts)}")
+    for column in (
+        "objective / graph",
+        f"share reaching {' or '.join(targets)}",
+        "mean first hop",
+        "dead ends",
+    ):
         table.add_column(column)
     for name, audit_dict in audits.items():
         first = audit_dict["mean_first_hop"]
-        table.add_row(name, f"{audit_dict['share']:.4f}", "–" if first is None else f"{first:.2f}")
+        table.add_row(
+            name,
+            f"{audit_dict['share']:.4f}",
+            "–" if first is None else f"{first:.2f}",
+            str(audit_dict["dead_ends"]),
+        )
     console.print(table)
+    for name, audit_dict in audits.items():
+        if audit_dict.get("unlabelled_nodes"):
+            console.print(
+                f"{name}: {audit_dict['unlabelled_nodes']} of {audit_dict['nodes']} nodes appear "
+                "only in the edges (unlabelled; walks pass through them)"
+            )
 
 
 def gate(

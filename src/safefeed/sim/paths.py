@@ -16,7 +16,7 @@ audit data is analysed with the same code. Deterministic by seed.
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,39 @@ from numpy.typing import NDArray
 from safefeed.exceptions import InputError
 from safefeed.sim.recommender import Recommender, SimRequest
 
-__all__ = ["PathAudit", "RecommendationGraph", "RelatedPages", "audit_paths"]
+__all__ = ["UNLABELLED", "PathAudit", "RecommendationGraph", "RelatedPages", "audit_paths"]
+
+#: The label of a node known only from an edge.
+UNLABELLED = ""
+_DELIMITERS = (",", "\t", ";")
+
+
+def _csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) of a CSV with a header, keys stripped and lower-cased."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            header = f.readline()
+            # The delimiter the header uses most: exports come as CSV, TSV or (from
+            # spreadsheets in comma-decimal locales) semicolon-separated.
+            delimiter = max(_DELIMITERS, key=header.count)
+            names = [n.strip().lower() for n in next(csv.reader([header], delimiter=delimiter), [])]
+            missing = [column for column in required if column not in names]
+            if missing:
+                raise InputError(
+                    f"{path}: no {', '.join(missing)} column (the header has {names or 'nothing'})"
+                )
+            reader = csv.DictReader(f, fieldnames=names, delimiter=delimiter)
+            for n, row in enumerate(reader, start=2):
+                yield n, _stripped(row)
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+
+
+def _stripped(row: dict[str | None, Any]) -> dict[str, str]:
+    # Extra fields land under None and missing ones are None: both are dropped.
+    return {k: v.strip() for k, v in row.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 @dataclass(frozen=True)
@@ -75,32 +107,57 @@ class RecommendationGraph:
 
     @classmethod
     def from_csv(cls, edges: Path, nodes: Path) -> RecommendationGraph:
-        """Read ``nodes`` (``id,label``) and ``edges`` (``source,target[,weight]``) with headers."""
+        """Read ``nodes`` (``id,label``) and ``edges`` (``source,target[,weight]``) with headers.
+
+        Audit exports differ in small ways, so the header is matched without regard
+        to case or surrounding spaces, a UTF-8 byte-order mark is skipped, and the
+        delimiter may be a comma, a tab or a semicolon. A node that appears only in
+        ``edges`` (a recommendation to something outside the labelled set, common in
+        crawled audit data) becomes an unlabelled node that walks pass through;
+        `unlabelled_nodes` counts them. Repeated edges add up.
+        """
         ids: list[str] = []
         labels: list[str] = []
-        with nodes.open(newline="", encoding="utf-8") as f:
-            for n, row in enumerate(csv.DictReader(f), start=2):
-                if not row.get("id") or not row.get("label"):
-                    raise InputError(f"{nodes}:{n}: a node needs an id and a label")
-                ids.append(row["id"])
-                labels.append(row["label"])
+        for n, row in _csv_rows(nodes, ("id", "label")):
+            if not row.get("id") or not row.get("label"):
+                raise InputError(f"{nodes}:{n}: a node needs an id and a label")
+            ids.append(row["id"])
+            labels.append(row["label"])
         index = {node: i for i, node in enumerate(ids)}
         if len(index) != len(ids):
             raise InputError(f"{nodes}: node ids must be unique")
+
+        def ordinal(node: str) -> int:
+            found = index.get(node)
+            if found is None:
+                found = index[node] = len(ids)
+                ids.append(node)
+                labels.append(UNLABELLED)
+            return found
+
         sources: list[int] = []
         targets: list[int] = []
         weights: list[float] = []
-        with edges.open(newline="", encoding="utf-8") as f:
-            for n, row in enumerate(csv.DictReader(f), start=2):
-                try:
-                    sources.append(index[row["source"]])
-                    targets.append(index[row["target"]])
-                    weights.append(float(row.get("weight") or 1.0))
-                except KeyError as exc:
-                    raise InputError(f"{edges}:{n}: unknown node or missing column {exc}") from None
-                except ValueError:
-                    raise InputError(f"{edges}:{n}: weight must be a number") from None
+        for n, row in _csv_rows(edges, ("source", "target")):
+            if not row.get("source") or not row.get("target"):
+                raise InputError(f"{edges}:{n}: an edge needs a source and a target")
+            try:
+                weights.append(float(row.get("weight") or 1.0))
+            except ValueError:
+                raise InputError(f"{edges}:{n}: weight must be a number") from None
+            sources.append(ordinal(row["source"]))
+            targets.append(ordinal(row["target"]))
         return cls.from_edges(ids, labels, sources, targets, weights)
+
+    @property
+    def unlabelled_nodes(self) -> int:
+        """Nodes that appeared only as an edge's end, without a label."""
+        return int((self.labels == UNLABELLED).sum())
+
+    def label_counts(self) -> dict[str, int]:
+        """Nodes per label (unlabelled ones under ``""``)."""
+        values, counts = np.unique(self.labels, return_counts=True)
+        return {str(v): int(c) for v, c in zip(values, counts, strict=True)}
 
     def successors(self, node: int) -> list[str]:
         """Ids of a node's recommendations, in order."""
@@ -175,8 +232,8 @@ class PathAudit:
 
     walks: int
     hops: int
-    start_label: str
-    target_label: str
+    start_labels: tuple[str, ...]
+    target_labels: tuple[str, ...]
     reached: int
     first_hop_counts: tuple[int, ...]
     dead_ends: int
@@ -204,8 +261,8 @@ class PathAudit:
         return {
             "walks": self.walks,
             "hops": self.hops,
-            "start_label": self.start_label,
-            "target_label": self.target_label,
+            "start_labels": list(self.start_labels),
+            "target_labels": list(self.target_labels),
             "reached": self.reached,
             "share": self.share,
             "mean_first_hop": self.mean_first_hop,
@@ -220,13 +277,15 @@ def audit_paths(
     hops: int = 10,
     walks: int = 1000,
     seed: int = 0,
-    start_label: str = "mainstream",
-    target_label: str = "harmful",
+    start_label: str | Sequence[str] = "mainstream",
+    target_label: str | Sequence[str] = "harmful",
     start_ids: Sequence[str] | None = None,
 ) -> PathAudit:
     """Random walks of ``hops`` steps from ``start_label`` nodes (or ``start_ids``).
 
-    A walk that hits a node without out-edges stops there (counted in ``dead_ends``).
+    Either label may be several (a harmful cluster is often more than one category
+    of an audit's labelling); a walk arrives when it stands on any target label. A
+    walk that hits a node without out-edges stops there (counted in ``dead_ends``).
 
     >>> g = RecommendationGraph.from_edges(
     ...     ["m0", "m1", "h"], ["mainstream", "mainstream", "harmful"], [0, 1], [1, 2], [1.0, 1.0])
@@ -238,6 +297,12 @@ def audit_paths(
     """
     if hops < 1 or walks < 1:
         raise InputError("hops and walks must be at least 1")
+    starts_on = _labels(start_label)
+    targets_on = _labels(target_label)
+    if set(starts_on) & set(targets_on):
+        raise InputError(
+            f"a label cannot be both start and target: {set(starts_on) & set(targets_on)}"
+        )
     lazy = graph if isinstance(graph, RelatedPages) else None
     g = graph if isinstance(graph, RecommendationGraph) else graph.expand(np.zeros(0, np.int64))
     rng = np.random.default_rng(seed)
@@ -248,13 +313,13 @@ def audit_paths(
             raise InputError(f"start ids not in the graph: {missing[:5]}")
         starts = np.array([index[s] for s in start_ids], dtype=np.int64)
     else:
-        starts = np.flatnonzero(g.labels == start_label).astype(np.int64)
+        starts = np.flatnonzero(np.isin(g.labels, starts_on)).astype(np.int64)
     if starts.size == 0:
-        raise InputError(f"no node labelled {start_label!r} to start from")
+        raise InputError(f"no node labelled {' or '.join(map(repr, starts_on))} to start from")
     current = rng.choice(starts, size=walks)
     first = np.full(walks, -1, dtype=np.int64)
     alive = np.ones(walks, dtype=np.bool_)
-    target = g.labels == target_label
+    target = np.isin(g.labels, targets_on)
     for hop in range(1, hops + 1):
         if lazy is not None:
             g = lazy.expand(current[alive])
@@ -274,9 +339,16 @@ def audit_paths(
     return PathAudit(
         walks=walks,
         hops=hops,
-        start_label=start_label,
-        target_label=target_label,
+        start_labels=starts_on,
+        target_labels=targets_on,
         reached=int((first > 0).sum()),
         first_hop_counts=tuple(int(c) for c in counts),
         dead_ends=int((~alive).sum()),
     )
+
+
+def _labels(label: str | Sequence[str]) -> tuple[str, ...]:
+    labels = (label,) if isinstance(label, str) else tuple(label)
+    if not labels or UNLABELLED in labels:
+        raise InputError("labels must be non-empty")
+    return labels

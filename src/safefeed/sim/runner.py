@@ -55,10 +55,15 @@ StepCallback = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class PathSettings:
-    """Path audit after a run: ``walks`` walks of ``hops`` hops from mainstream items."""
+    """Path audit after a run: ``walks`` walks of ``hops`` hops from mainstream items.
+
+    Labels are the final catalog's truth: ``mainstream``, ``borderline``, ``harmful``.
+    """
 
     hops: int = 10
     walks: int = 1000
+    start_labels: tuple[str, ...] = ("mainstream",)
+    target_labels: tuple[str, ...] = ("harmful",)
 
 
 @dataclass(frozen=True)
@@ -106,13 +111,19 @@ def run_simulation(
         cat = world.catalog
         labels = cat.truth_labels()
         ids = [f"i{i}" for i in range(cat.n_items)]
-        # Walks start from what is in circulation: mainstream items the feed could serve.
-        starts = [ids[i] for i in range(cat.n_items) if labels[i] == "mainstream"]
+        # Walks start from what is in circulation: items the feed could serve.
+        starts = [ids[i] for i in range(cat.n_items) if labels[i] in paths.start_labels]
         pages = RelatedPages(
             recommender, ids, labels.tolist(), page_size=config.page_size, step=config.steps
         )
         audit = audit_paths(
-            pages, hops=paths.hops, walks=paths.walks, seed=seed, start_ids=starts
+            pages,
+            hops=paths.hops,
+            walks=paths.walks,
+            seed=seed,
+            start_label=paths.start_labels,
+            target_label=paths.target_labels,
+            start_ids=starts,
         ).as_dict()
     return SimResult(
         ranker=recommender.name,
