@@ -80,3 +80,31 @@ def test_audit_paths_rejects_a_label_no_node_has(tmp_path: Path) -> None:
         2,
         1,
     )
+
+
+def test_an_unwritable_out_fails_before_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    code = main(["simulate", "--ranker", "popularity", "--out", str(blocker / "run"), *SMALL])
+    assert code != 0
+    err = capsys.readouterr().err
+    assert f"--out {blocker / 'run'}" in err
+    assert "Traceback" not in err
+
+
+def test_events_go_to_a_new_folder(tmp_path: Path) -> None:
+    events = tmp_path / "new" / "folder" / "events.jsonl"
+    args = [
+        "simulate",
+        "--ranker",
+        "random",
+        "--out",
+        str(tmp_path / "run"),
+        "--events",
+        str(events),
+    ]
+    result = CliRunner().invoke(app, [*args, *SMALL, "--no-paths", "--steps", "1"])
+    assert result.exit_code == 0, result.output
+    assert events.stat().st_size > 0

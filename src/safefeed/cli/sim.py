@@ -8,6 +8,7 @@ commands, so ``safefeed --help`` stays fast.
 from __future__ import annotations
 
 import json
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -128,6 +129,7 @@ def simulate(
         raise InputError("--events needs exactly one ranker, one seed and --backend local")
     if ray_address is not None and backend is not Backend.ray:
         raise InputError("--ray-address needs --backend ray")
+    _writable_folder(out)  # now, not after a long run
     progress = None if quiet else err_console
     runs: Iterable[list[SimResult]]
     if events is not None:
@@ -162,6 +164,15 @@ def simulate(
     report = write_report(out / "report.html", documents, title="safefeed simulation")
     _print_totals(documents)
     console.print(f"wrote {out / 'metrics.json' if len(ranker) == 1 else out}/… and {report}")
+
+
+def _writable_folder(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--out {out}: {exc.strerror or exc}") from None
+    if not os.access(out, os.W_OK):
+        raise InputError(f"--out {out}: not writable")
 
 
 def _print_totals(documents: dict[str, dict[str, Any]]) -> None:
@@ -299,6 +310,8 @@ def gate(
     from safefeed.sim.gate import GateConfig, run_gate
 
     gate_config = GateConfig.from_yaml(config)
+    if out is not None:
+        _writable_folder(out)
     report, documents = run_gate(gate_config, workers=workers)
     record = report.as_audit_record()
     with open_runtime() as runtime, runtime.database.write() as conn:
@@ -310,7 +323,6 @@ def gate(
             details=record,
         )
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
         for role, document in documents.items():
             (out / f"{role}.json").write_text(json.dumps(document, indent=2), encoding="utf-8")
     print_gate(report)

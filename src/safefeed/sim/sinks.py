@@ -12,6 +12,8 @@ from typing import IO, Any, Protocol, runtime_checkable
 
 import orjson
 
+from safefeed.exceptions import InputError
+
 __all__ = ["EventSink", "JsonlSink", "MemorySink"]
 
 
@@ -49,7 +51,11 @@ class JsonlSink:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._file: IO[bytes] = path.open("wb")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file: IO[bytes] = path.open("wb")
+        except OSError as exc:
+            raise InputError(f"cannot write events to {path}: {exc.strerror or exc}") from None
 
     def write(self, events: list[dict[str, Any]]) -> None:
         """Write the batch, one line per event."""
