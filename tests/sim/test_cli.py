@@ -108,3 +108,34 @@ def test_events_go_to_a_new_folder(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, [*args, *SMALL, "--no-paths", "--steps", "1"])
     assert result.exit_code == 0, result.output
     assert events.stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ("users: [1, 2\n", "not valid YAML: expected ',' or ']'"),
+        ("- users\n", "must hold a mapping, not list"),
+        ("users: 100\nstepz: 2\n", "invalid sim config: stepz: Extra inputs are not permitted"),
+        ("harmful_threshold: 0.1\n", "borderline band"),
+    ],
+)
+def test_a_bad_world_file_is_one_line_and_runs_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], document: str, message: str
+) -> None:
+    world = tmp_path / "world.yaml"
+    world.write_text(document)
+    out = tmp_path / "run"
+    assert main(["simulate", "--ranker", "random", "--config", str(world), "--out", str(out)]) != 0
+    err = capsys.readouterr().err.strip()
+    assert message in err
+    assert len(err.splitlines()) == 1
+    assert not out.exists()
+
+
+def test_a_bad_gate_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    gate = tmp_path / "gate.yaml"
+    gate.write_text("candidate: safety\nkpis: {max_watch_time_loss: lots}\n")
+    assert main(["gate", str(gate)]) != 0
+    err = capsys.readouterr().err.strip()
+    assert "kpis.max_watch_time_loss: Input should be a valid number" in err
+    assert len(err.splitlines()) == 1

@@ -41,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = app(args=argv, standalone_mode=False)
     except SafefeedError as exc:
-        err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        # One line, whatever a library put in the message (scripts read the first line).
+        message = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
         return 2 if isinstance(exc, (InputError, NotFoundError)) else 1
     except ClickException as exc:
         exc.show()

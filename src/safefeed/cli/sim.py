@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
 from rich.table import Table
 
 from safefeed.cli.common import (
@@ -25,7 +24,8 @@ from safefeed.cli.common import (
     open_runtime,
     print_json,
 )
-from safefeed.exceptions import ConfigError, InputError
+from safefeed.documents import read_yaml_document, validate_document
+from safefeed.exceptions import InputError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -57,24 +57,14 @@ def load_sim_config(
     path: Path | None, steps: int | None = None, users: int | None = None
 ) -> SimConfig:
     """The world's parameters: a YAML file of `SimConfig` fields (optional), then flags."""
-    from pydantic import ValidationError
-
     from safefeed.sim.config import SimConfig
 
-    raw: dict[str, Any] = {}
-    if path is not None:
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise ConfigError(f"sim config {path}: {exc}") from None
+    raw = read_yaml_document(path, "sim config") if path is not None else {}
     if steps is not None:
         raw["steps"] = steps
     if users is not None:
         raw["users"] = users
-    try:
-        return SimConfig.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError(f"sim config: {exc}") from None
+    return validate_document(SimConfig, raw, "sim config")
 
 
 def simulate(

@@ -10,10 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from safefeed.exceptions import ConfigError
+from safefeed.documents import read_yaml_document, validate_document
 from safefeed.risk.model import Tier
 
 __all__ = [
@@ -106,9 +105,6 @@ class RiskConfig(_Model):
 def load_risk_config(path: Path | None = None, *, phase: Phase | None = None) -> RiskConfig:
     """The configuration in ``path`` (default: the packaged one), optionally re-phased."""
     source = path or DEFAULT_CONFIG_PATH
-    try:
-        document = yaml.safe_load(source.read_text(encoding="utf-8"))
-        config = RiskConfig.model_validate(document)
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        raise ConfigError(f"risk configuration {source}: {exc}") from None
+    document = read_yaml_document(source, "risk configuration")
+    config = validate_document(RiskConfig, document, f"risk configuration {source}")
     return config.with_phase(phase) if phase else config

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from safefeed.documents import read_yaml_document, validate_document
 from safefeed.exceptions import ConfigError
 from safefeed.sim.config import SimConfig
 from safefeed.sim.document import metrics_document
@@ -69,18 +69,12 @@ class GateConfig(BaseModel):
     @classmethod
     def from_yaml(cls, path: Path) -> GateConfig:
         """Load and validate a gate configuration file."""
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-            return cls.model_validate(raw or {})
-        except (OSError, yaml.YAMLError, ValidationError) as exc:
-            raise ConfigError(f"gate config {path}: {exc}") from None
+        document = read_yaml_document(path, "gate config")
+        return validate_document(cls, document, f"gate config {path}")
 
     def sim_config(self) -> SimConfig:
         """The world both configurations run in."""
-        try:
-            return SimConfig.model_validate(self.sim)
-        except ValidationError as exc:
-            raise ConfigError(f"gate config 'sim': {exc}") from None
+        return validate_document(SimConfig, self.sim, "gate config 'sim'")
 
 
 @dataclass(frozen=True)
