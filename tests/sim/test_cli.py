@@ -71,6 +71,10 @@ def test_audit_paths_rejects_a_label_no_node_has(tmp_path: Path) -> None:
     result = CliRunner().invoke(audit_app, [*args, "--target-label", "harmfull"])
     assert result.exit_code != 0
     assert "no node labelled harmfull (labels: harmful, mainstream)" in str(result.exception)
+    simulated = ["paths", "--ranker", "popularity", "--target-label", "harmfull"]
+    result = CliRunner().invoke(audit_app, simulated)
+    assert result.exit_code != 0
+    assert "labelled mainstream, borderline, harmful: not ['harmfull']" in str(result.exception)
     result = CliRunner().invoke(audit_app, [*args, "--hops", "1", "--json"])
     assert result.exit_code == 0, result.output
     audit = json.loads(result.output)["edges.csv"]

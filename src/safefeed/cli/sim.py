@@ -220,6 +220,7 @@ def paths(
     objectives (--ranker), each audited after its run over the final catalog.
     Nodes that appear only in --edges are unlabelled: walks pass through them.
     """
+    from safefeed.sim.catalog import TRUTH_LABELS
     from safefeed.sim.paths import RecommendationGraph, audit_paths
     from safefeed.sim.rankers import close_recommender, resolve_recommender
     from safefeed.sim.runner import PathSettings, run_simulation
@@ -247,6 +248,11 @@ def paths(
             "unlabelled_nodes": graph.unlabelled_nodes,
         }
     elif ranker:
+        unknown = sorted(set(starts + targets) - set(TRUTH_LABELS))
+        if unknown:
+            raise InputError(
+                f"a simulated catalog is labelled {', '.join(TRUTH_LABELS)}: not {unknown}"
+            )
         world = load_sim_config(None, steps, users)
         for name in ranker:
             recommender = resolve_recommender(name, seed, config=world)

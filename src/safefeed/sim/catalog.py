@@ -15,7 +15,10 @@ from numpy.typing import NDArray
 
 from safefeed.sim.config import SimConfig
 
-__all__ = ["LABEL_HARMFUL", "LABEL_LIMITED", "LABEL_NONE", "Catalog"]
+__all__ = ["LABEL_HARMFUL", "LABEL_LIMITED", "LABEL_NONE", "TRUTH_LABELS", "Catalog"]
+
+#: What a path audit of a simulated catalog sees (`Catalog.truth_labels`).
+TRUTH_LABELS = ("mainstream", "borderline", "harmful")
 
 #: ``Catalog.label`` values: what the platform believes, not what is true.
 LABEL_NONE, LABEL_LIMITED, LABEL_HARMFUL = 0, 1, 2
