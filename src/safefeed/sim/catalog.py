@@ -176,7 +176,8 @@ class Catalog:
     def truth_labels(self) -> NDArray[np.str_]:
         """``mainstream`` / ``borderline`` / ``harmful`` per live item (for path audits)."""
         items = np.arange(self.n_items, dtype=np.int64)
-        labels = np.full(self.n_items, "mainstream", dtype="<U10")
-        labels[self.borderline(items)] = "borderline"
-        labels[self.harmful(items)] = "harmful"
+        mainstream, borderline, harmful = TRUTH_LABELS
+        labels = np.full(self.n_items, mainstream, dtype="<U10")
+        labels[self.borderline(items)] = borderline
+        labels[self.harmful(items)] = harmful
         return labels
