@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from safefeed.feed.config import default_feed_config
 from tests.feed.platform import Platform, ids
 from tests.support.runtime import auth
 
@@ -55,7 +57,7 @@ def test_the_penalty_grows_with_the_score_and_reports_do_not_set_it(
     client: TestClient, api_keys: dict[str, str]
 ) -> None:
     p = _one_viewer_twelve_creators(client, api_keys)
-    p.send([_flag("c1", 0.45), _flag("c2", 0.7), _flag("c3", 0.99, source="viewer_report")])
+    p.send([_flag("c1", 0.55), _flag("c2", 0.7), _flag("c3", 0.99, source="viewer_report")])
     page = p.feed(user_id="u1", page_size=20)
     safety = {item["content_id"]: item["components"]["safety"] for item in page["items"]}
     assert {"c0", "c1", "c2", "c3"} <= set(safety)
@@ -63,6 +65,34 @@ def test_the_penalty_grows_with_the_score_and_reports_do_not_set_it(
     # through the trust-weighted report estimate instead).
     assert safety["c3"] == safety["c0"]
     assert safety["c0"] > safety["c1"] > safety["c2"]
+
+
+def test_a_score_takes_its_share_of_the_engagement_value_away(
+    client: TestClient, api_keys: dict[str, str]
+) -> None:
+    p = _one_viewer_twelve_creators(client, api_keys)
+    p.send([{"type": "open", "user_id": "u1", "content_id": "c1"}])
+
+    def parts() -> dict[str, float]:
+        page = p.feed(user_id="u1", page_size=20)
+        return next(i["components"] for i in page["items"] if i["content_id"] == "c1")
+
+    before = parts()
+    settings = default_feed_config().safety_score
+    # Halfway from the floor to the hold: half the engagement value and half the penalty.
+    p.send([_flag("c1", (settings.floor + settings.hold) / 2)])
+    after = parts()
+    weights = default_feed_config().rankers["safety"].weights
+    for name in ("open", "dwell", "watch_time"):
+        assert before[name] > 0
+        assert after[name] == pytest.approx(before[name] / 2, abs=1e-6)  # served rounded
+    penalty = weights["safety"] * settings.penalty / 2
+    assert after["safety"] == pytest.approx(before["safety"] - penalty, abs=1e-6)
+    # Below the floor nothing changes: c2's score is evidence too weak to act on.
+    p.send([_flag("c2", settings.floor - 0.01)])
+    page = {i["content_id"]: i["components"] for i in p.feed(user_id="u1", page_size=20)["items"]}
+    assert page["c2"]["safety"] == page["c0"]["safety"]
+    assert page["c2"]["watch_time"] == page["c0"]["watch_time"]
 
 
 def test_push_and_email_hold_at_their_stricter_ceilings(

@@ -113,14 +113,19 @@ class SafetyScoreSettings(_Strict):
 
     The penalty rises linearly from 0 at ``floor`` to ``penalty`` at ``hold``; at or above
     ``hold`` an item nobody has reviewed yet is held from recommendation, a hard constraint
-    like ``max_p_report``. Together they act in the window between an upload and a label,
-    when the classifier has scored an item but no policy decision exists yet.
+    like ``max_p_report``. Over the same span the engagement objectives lose up to
+    ``engagement_discount`` of their value, so a score costs an engaging item more than a
+    dull one. Together they act in the window between an upload and a label, when the
+    classifier has scored an item but no policy decision exists yet.
     """
 
     floor: float = Field(0.3, ge=0, lt=1)
     hold: float = Field(0.8, gt=0, le=1)
     #: Risk added at ``hold`` (the ``safety`` weight multiplies it, like every risk term).
     penalty: float = Field(1.0, ge=0)
+    #: Share of the engagement objectives' value an item loses at ``hold`` (linear from
+    #: ``floor``; 0 turns the discount off). Applies with the ranker's safety penalty.
+    engagement_discount: float = Field(1.0, ge=0, le=1)
     #: A flag's score counts times its category's weight (``default_weight`` for the
     #: rest): mild profanity is worth a nudge, never a hold. Applied as flags arrive.
     category_weights: dict[str, float] = Field(default_factory=dict)

@@ -5,9 +5,12 @@ Per candidate: predicted open, satisfied dwell, save, follow, hide and report
 profile may be used), freshness by format, and a safety penalty from the report
 and hide estimates, the item's safety score (classifier flags before a decision)
 and the gate's action. The utility is a weighted sum from the named ranking
-configuration. Hard constraints (a report or hide estimate over its ceiling, a
-safety score at its hold, the early-report hold) remove a candidate whatever the
-weights say.
+configuration, except that a safety score above its floor also scales the
+engagement objectives down (`ENGAGEMENT_OBJECTIVES`): a subtracted penalty alone can
+be bought back by an engaging enough item, which is how an engagement-optimised
+feed spreads the harmful item nobody has labelled yet. Hard constraints (a report
+or hide estimate over its ceiling, a safety score at its hold, the early-report
+hold) remove a candidate whatever the weights say.
 """
 
 from __future__ import annotations
@@ -27,10 +30,12 @@ from safefeed.feed.sources.generate import CandidatePool
 from safefeed.feed.state.user import UserState
 from safefeed.policy.rules import Action
 
-__all__ = ["ACTION_PENALTY", "Scored", "safety_score_risk", "score"]
+__all__ = ["ACTION_PENALTY", "ENGAGEMENT_OBJECTIVES", "Scored", "safety_score_grade", "score"]
 
 #: Safety penalty of the gate's softer actions (DROP never reaches ranking).
 ACTION_PENALTY = np.array([0.0, 0.3, 0.5, 0.4, 1.0])
+#: The objectives that reward engagement: what a safety score discounts.
+ENGAGEMENT_OBJECTIVES = ("open", "dwell", "save", "follow", "freshness", "watch_time")
 _FEATURE_NAMES = ("topic_match", "creator_match", "session_match", "followed")
 
 
@@ -89,18 +94,18 @@ def _per_creator(
     return np.asarray(table[creators], dtype=np.float64)
 
 
-def safety_score_risk(
+def safety_score_grade(
     c: RowColumns, config: FeedConfig, surface: SurfaceConfig
 ) -> tuple[Floats, npt.NDArray[np.bool_]]:
-    """The graded risk of each row's safety score, and which rows it holds (see
-    `safefeed.feed.config.SafetyScoreSettings`)."""
+    """Where each row's safety score lies between the floor (0) and the hold (1), and
+    which rows it holds (see `safefeed.feed.config.SafetyScoreSettings`)."""
     settings = config.safety_score
     value = c["safety_score"].astype(np.float64)
     graded = np.clip((value - settings.floor) / (settings.hold - settings.floor), 0.0, 1.0)
     ceiling = settings.hold
     if surface.max_safety_score is not None:
         ceiling = min(ceiling, surface.max_safety_score)
-    return graded * settings.penalty, value >= ceiling
+    return graded, value >= ceiling
 
 
 def score(
@@ -159,10 +164,11 @@ def score(
     disliked = np.minimum(features["topic_match"], 0.0) + np.minimum(features["creator_match"], 0.0)
     p_hide = np.clip(est["p_hide"] * (1.0 - 3.0 * disliked), 0.0, 1.0)
     p_report = est["p_report"]
-    flagged = np.zeros(n)
+    graded = np.zeros(n)
     if ranker.safety_score:
-        flagged, score_held = safety_score_risk(c, config, surface)
+        graded, score_held = safety_score_grade(c, config, surface)
         held |= score_held
+    flagged = graded * config.safety_score.penalty
     # Follows the creator gained per trust-weighted impression, smoothed and capped:
     # follows are not attributed to items, so this stays a weak, creator-level signal.
     follow_rate = np.minimum(
@@ -203,6 +209,10 @@ def score(
         "safety": -risk if ranker.safety_penalty else zeros,
         "watch_time": est["watch_time"] * (p_open / np.maximum(est["p_open"], 1e-9)) / 60.0,
     }
+    if ranker.safety_penalty:
+        keep = 1.0 - config.safety_score.engagement_discount * graded
+        for name in ENGAGEMENT_OBJECTIVES:
+            values[name] = values[name] * keep
     components: dict[str, Floats] = {
         str(name): weight * values[name] for name, weight in ranker.weights.items() if weight != 0.0
     }
