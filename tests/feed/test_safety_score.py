@@ -71,6 +71,7 @@ def test_a_score_takes_its_share_of_the_engagement_value_away(
     client: TestClient, api_keys: dict[str, str]
 ) -> None:
     p = _one_viewer_twelve_creators(client, api_keys)
+    # An open makes c1 personal (topic and creator affinity): values above the prior.
     p.send([{"type": "open", "user_id": "u1", "content_id": "c1"}])
 
     def parts() -> dict[str, float]:
