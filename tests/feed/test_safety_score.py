@@ -79,15 +79,15 @@ def test_a_score_takes_its_share_of_the_engagement_value_away(
         return next(i["components"] for i in page["items"] if i["content_id"] == "c1")
 
     before = parts()
-    settings = default_feed_config().safety_score
+    config = default_feed_config()
+    settings = config.safety_score
     # Halfway from the floor to the hold: half the engagement value and half the penalty.
     p.send([_flag("c1", (settings.floor + settings.hold) / 2)])
     after = parts()
-    weights = default_feed_config().rankers["safety"].weights
     for name in ("open", "dwell", "watch_time"):
         assert before[name] > 0
         assert after[name] == pytest.approx(before[name] / 2, abs=1e-6)  # served rounded
-    penalty = weights["safety"] * settings.penalty / 2
+    penalty = config.rankers["safety"].weights["safety"] * settings.penalty / 2
     assert after["safety"] == pytest.approx(before["safety"] - penalty, abs=1e-6)
     # Below the floor nothing changes: c2's score is evidence too weak to act on.
     p.send([_flag("c2", settings.floor - 0.01)])
