@@ -48,12 +48,12 @@ def main() -> None:
     clock = traffic_start(runtime.database)
     runtime.close()
     runtime = Runtime(settings, clock=clock)
-    weights = {str(k): v for k, v in runtime.feed.config.ranker("safety").weights.items()}
+    config = runtime.feed.config
     started = time.perf_counter()
     with runtime.database.read() as conn:
         data = build_dataset(conn, 0, to_us(clock.now()))
     loaded = time.perf_counter() - started
-    trained = train_models(data, weights)
+    trained = train_models(data, config.ranker("safety"), config.safety_score)
     version = save_version(settings.data_dir, data, trained, clock.now())
     metrics = json.loads(
         (settings.data_dir / "models/ranker" / version / "metrics.json").read_text()

@@ -44,7 +44,8 @@ def ranker(
     from safefeed.feed.training import activate, build_dataset, save_version, train_models
 
     with open_runtime() as runtime:
-        weights = runtime.feed.config.ranker(objective).weights
+        config = runtime.feed.config
+        ranking = config.ranker(objective)
         now = runtime.clock.now()
         with runtime.database.read() as conn:
             data = build_dataset(
@@ -54,7 +55,7 @@ def ranker(
                 attribution_hours=attribution_hours,
             )
         console.print(f"{len(data)} served impressions with features ({data.skipped} without)")
-        trained = train_models(data, {str(k): v for k, v in weights.items()})
+        trained = train_models(data, ranking, config.safety_score)
         version = save_version(runtime.settings.data_dir, data, trained, now)
         if activate_it:
             with runtime.database.write() as conn:

@@ -14,20 +14,20 @@ from safefeed.clock import ManualClock, to_us
 from safefeed.demo.served import serve_demo_traffic
 from safefeed.exceptions import InputError, NotFoundError
 from safefeed.feed.contracts import FeedRequest
+from safefeed.feed.ranking.features import TASKS
 from safefeed.feed.ranking.learned import models_root
 from safefeed.feed.training import (
     activate,
     active_version,
     build_dataset,
     list_versions,
+    offline_utility,
     save_version,
     train_models,
 )
 from safefeed.runtime import Runtime
 from safefeed.store.tables import AuditRecord, table_of
-from tests.feed.training.test_dataset import load_demo
-
-WEIGHTS = {"open": 1.0, "dwell": 1.0, "save": 0.6, "follow": 0.4, "hide": -2.0, "report": -12.0}
+from tests.feed.training.test_dataset import load_demo, send
 
 
 def learned_page(runtime: Runtime, user: str = "u00003") -> tuple[dict[str, str], dict]:  # type: ignore[type-arg]
@@ -44,6 +44,45 @@ def test_without_an_active_model_the_learned_ranker_says_it_uses_smoothed_estima
     assert page["trace"]["model_reason"].startswith("no ranker model is active")
 
 
+@pytest.mark.parametrize("ranker", ["safety", "engagement"])
+def test_the_offline_utility_is_the_one_serving_ranked_by(
+    runtime: Runtime, clock: ManualClock, ranker: str
+) -> None:
+    # Offline metrics rank by the ranker's utility: were training to weigh the task
+    # estimates differently from serving (a missing objective, the safety score's
+    # discount), a model would be judged by a utility it never ranks with.
+    load_demo(runtime, clock, items=400)
+    config = runtime.feed.config
+    # Scores between the floor and the hold: graded, discounted, not held.
+    flags = [
+        {
+            "type": "moderation.flag",
+            "subject_type": "content",
+            "subject_id": f"c{i:06d}",
+            "source": "classifier",
+            "category": "violent_extremism",
+            "severity": "low",
+            "score": 0.5 + 0.25 * (i % 3) / 2,
+        }
+        for i in range(0, 400, 2)
+    ]
+    send(runtime, clock, flags)
+    items = [
+        item
+        for user in ("u00003", "u00011", "u00020", "u00031")
+        for item in runtime.feed.serve([FeedRequest(user_id=user, ranker=ranker)])[0].items
+        if item.features
+    ]
+    assert len(items) >= 20
+    assert any(item.features["safety_score"] > config.safety_score.floor for item in items)
+    columns = {
+        name: np.array([item.features[name] for item in items]) for name in items[0].features
+    }
+    tasks = {task: columns[f"p_{task}"] for task in TASKS}
+    offline = offline_utility(tasks, columns, config.ranker(ranker), config.safety_score)
+    assert offline == pytest.approx([item.score for item in items], rel=1e-9, abs=1e-9)
+
+
 @pytest.mark.slow
 def test_train_activate_serve_and_deactivate(runtime: Runtime, clock: ManualClock) -> None:
     load_demo(runtime, clock, items=600)
@@ -53,7 +92,8 @@ def test_train_activate_serve_and_deactivate(runtime: Runtime, clock: ManualCloc
         data = build_dataset(conn, to_us(start), to_us(clock.now() + timedelta(seconds=1)))
     assert len(data) > 1000
     assert data.labels["open"].sum() > 50
-    trained = train_models(data, WEIGHTS)
+    config = runtime.feed.config
+    trained = train_models(data, config.ranker("safety"), config.safety_score)
     assert "open" in trained.boosters
     ranking = trained.metrics["ranking"]
     assert set(ranking) == {"learned", "smoothed", "served_order"}

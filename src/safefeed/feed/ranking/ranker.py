@@ -23,14 +23,23 @@ import numpy.typing as npt
 
 from safefeed.feed.catalog.columns import CatalogView, RowColumns, row_sums
 from safefeed.feed.catalog.estimates import Floats, estimates, freshness
-from safefeed.feed.config import FeedConfig, RankerConfig, SurfaceConfig
+from safefeed.feed.config import FeedConfig, RankerConfig, SafetyScoreSettings, SurfaceConfig
 from safefeed.feed.ranking.features import TaskPredictor, model_inputs
 from safefeed.feed.ranking.prior_risk import prior_risk
 from safefeed.feed.sources.generate import CandidatePool
 from safefeed.feed.state.user import UserState
 from safefeed.policy.rules import Action
 
-__all__ = ["ACTION_PENALTY", "ENGAGEMENT_OBJECTIVES", "Scored", "safety_score_grade", "score"]
+__all__ = [
+    "ACTION_PENALTY",
+    "ENGAGEMENT_OBJECTIVES",
+    "Scored",
+    "graded_safety_score",
+    "objective_values",
+    "safety_score_grade",
+    "score",
+    "weighted_components",
+]
 
 #: Safety penalty of the gate's softer actions (DROP never reaches ranking).
 ACTION_PENALTY = np.array([0.0, 0.3, 0.5, 0.4, 1.0])
@@ -94,6 +103,12 @@ def _per_creator(
     return np.asarray(table[creators], dtype=np.float64)
 
 
+def graded_safety_score(value: Floats, settings: SafetyScoreSettings) -> Floats:
+    """Where each safety score lies between the floor (0) and the hold (1)."""
+    span = settings.hold - settings.floor
+    return np.asarray(np.clip((value - settings.floor) / span, 0.0, 1.0), dtype=np.float64)
+
+
 def safety_score_grade(
     c: RowColumns, config: FeedConfig, surface: SurfaceConfig
 ) -> tuple[Floats, npt.NDArray[np.bool_]]:
@@ -101,11 +116,58 @@ def safety_score_grade(
     which rows it holds (see `safefeed.feed.config.SafetyScoreSettings`)."""
     settings = config.safety_score
     value = c["safety_score"].astype(np.float64)
-    graded = np.clip((value - settings.floor) / (settings.hold - settings.floor), 0.0, 1.0)
     ceiling = settings.hold
     if surface.max_safety_score is not None:
         ceiling = min(ceiling, surface.max_safety_score)
-    return graded, value >= ceiling
+    return graded_safety_score(value, settings), value >= ceiling
+
+
+def objective_values(
+    tasks: Mapping[str, Floats],
+    *,
+    watch_s: Floats,
+    item_open: Floats,
+    freshness: Floats,
+    action_penalty: Floats,
+    graded: Floats,
+    ranker: RankerConfig,
+    settings: SafetyScoreSettings,
+) -> dict[str, Floats]:
+    """Each objective's value per row, before the ranker's weights.
+
+    ``tasks`` are the open ... report estimates in use (smoothed or learned),
+    ``watch_s`` and ``item_open`` the item's smoothed watch seconds per impression and
+    open estimate, ``graded`` the safety score's grade (`graded_safety_score`). Serving
+    (`score`) and the offline metrics of training both weigh these, so a model is
+    judged by the utility it will rank with.
+    """
+    p_open, p_hide, p_report = tasks["open"], tasks["hide"], tasks["report"]
+    risk = 10.0 * p_report + p_hide + action_penalty + graded * settings.penalty
+    values = {
+        "open": p_open,
+        "dwell": tasks["dwell"],
+        "save": 10.0 * tasks["save"],
+        "follow": 10.0 * tasks["follow"],
+        "hide": 10.0 * p_hide,
+        "report": 10.0 * p_report,
+        "freshness": freshness,
+        "safety": -risk if ranker.safety_penalty else np.zeros(len(p_open)),
+        # The item's watch time follows this user's chance of opening it.
+        "watch_time": watch_s * (p_open / np.maximum(item_open, 1e-9)) / 60.0,
+    }
+    if ranker.safety_penalty:
+        keep = 1.0 - settings.engagement_discount * graded
+        for name in ENGAGEMENT_OBJECTIVES:
+            values[name] = values[name] * keep
+    return values
+
+
+def weighted_components(values: Mapping[str, Floats], ranker: RankerConfig) -> dict[str, Floats]:
+    """Each weighted objective of ``ranker`` (zero weights left out); they sum to the
+    utility."""
+    return {
+        str(name): weight * values[name] for name, weight in ranker.weights.items() if weight != 0.0
+    }
 
 
 def score(
@@ -168,7 +230,6 @@ def score(
     if ranker.safety_score:
         graded, score_held = safety_score_grade(c, config, surface)
         held |= score_held
-    flagged = graded * config.safety_score.penalty
     # Follows the creator gained per trust-weighted impression, smoothed and capped:
     # follows are not attributed to items, so this stays a weak, creator-level signal.
     follow_rate = np.minimum(
@@ -196,26 +257,18 @@ def score(
         personalized=personalized,
     )
     tasks = predictor.adjust(inputs, smoothed) if predictor is not None else smoothed
-    p_open, p_hide, p_report = tasks["open"], tasks["hide"], tasks["report"]
-    risk = 10.0 * p_report + p_hide + ACTION_PENALTY[actions] + flagged
-    values = {
-        "open": p_open,
-        "dwell": tasks["dwell"],
-        "save": 10.0 * tasks["save"],
-        "follow": 10.0 * tasks["follow"],
-        "hide": 10.0 * p_hide,
-        "report": 10.0 * p_report,
-        "freshness": fresh,
-        "safety": -risk if ranker.safety_penalty else zeros,
-        "watch_time": est["watch_time"] * (p_open / np.maximum(est["p_open"], 1e-9)) / 60.0,
-    }
-    if ranker.safety_penalty:
-        keep = 1.0 - config.safety_score.engagement_discount * graded
-        for name in ENGAGEMENT_OBJECTIVES:
-            values[name] = values[name] * keep
-    components: dict[str, Floats] = {
-        str(name): weight * values[name] for name, weight in ranker.weights.items() if weight != 0.0
-    }
+    values = objective_values(
+        tasks,
+        watch_s=est["watch_time"],
+        item_open=est["p_open"],
+        freshness=fresh,
+        action_penalty=ACTION_PENALTY[actions],
+        graded=graded,
+        ranker=ranker,
+        settings=config.safety_score,
+    )
+    p_hide, p_report = tasks["hide"], tasks["report"]
+    components = weighted_components(values, ranker)
     utility = np.sum(list(components.values()), axis=0) if components else zeros.copy()
     ceiling = config.hard_constraints.max_p_report
     if surface.max_p_report is not None:

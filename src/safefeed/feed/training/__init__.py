@@ -10,7 +10,12 @@ through `safefeed.feed.ranking.learned`.
 
 from safefeed.feed.training.dataset import TrainingSet, build_dataset
 from safefeed.feed.training.registry import activate, active_version, list_versions, save_version
-from safefeed.feed.training.train import TrainedModels, TrainParams, train_models
+from safefeed.feed.training.train import (
+    TrainedModels,
+    TrainParams,
+    offline_utility,
+    train_models,
+)
 
 __all__ = [
     "TrainParams",
@@ -20,6 +25,7 @@ __all__ = [
     "active_version",
     "build_dataset",
     "list_versions",
+    "offline_utility",
     "save_version",
     "train_models",
 ]

@@ -65,6 +65,10 @@ class TrainingSet:
     def __len__(self) -> int:
         return len(self.ts_us)
 
+    def columns(self) -> dict[str, npt.NDArray[np.float64]]:
+        """Each model input's column, by name."""
+        return {name: self.matrix[:, j] for j, name in enumerate(self.inputs)}
+
     def subset(self, mask: npt.NDArray[np.bool_]) -> TrainingSet:
         """The examples where ``mask`` holds (the window and inputs are kept)."""
         return TrainingSet(

@@ -18,8 +18,15 @@ import numpy as np
 from sklearn.isotonic import IsotonicRegression
 
 from safefeed.exceptions import InputError
+from safefeed.feed.config import RankerConfig, SafetyScoreSettings
 from safefeed.feed.ranking.features import TASKS
 from safefeed.feed.ranking.learned import SAFETY_TASKS
+from safefeed.feed.ranking.ranker import (
+    ACTION_PENALTY,
+    graded_safety_score,
+    objective_values,
+    weighted_components,
+)
 from safefeed.feed.training.dataset import TrainingSet
 from safefeed.feed.training.metrics import Floats, classification, ndcg, position_propensity
 
@@ -54,20 +61,32 @@ class TrainedModels:
     seconds: float = 0.0
 
 
-def offline_utility(p: Mapping[str, Floats], weights: Mapping[str, float]) -> Floats:
-    """The ranker's utility over task estimates alone, as `ranker.score` weighs them
-    (freshness and the gate's penalty are the same whichever model estimates)."""
-    risk = 10.0 * p["report"] + p["hide"]
-    return np.asarray(
-        weights.get("open", 0.0) * p["open"]
-        + weights.get("dwell", 0.0) * p["dwell"]
-        + 10.0 * weights.get("save", 0.0) * p["save"]
-        + 10.0 * weights.get("follow", 0.0) * p["follow"]
-        + 10.0 * weights.get("hide", 0.0) * p["hide"]
-        + 10.0 * weights.get("report", 0.0) * p["report"]
-        - weights.get("safety", 0.0) * risk,
-        np.float64,
+def offline_utility(
+    p: Mapping[str, Floats],
+    inputs: Mapping[str, Floats],
+    ranker: RankerConfig,
+    settings: SafetyScoreSettings,
+) -> Floats:
+    """``ranker``'s utility over the task estimates ``p`` and the logged model
+    ``inputs`` of the same rows, weighed as `ranker.score` weighs them (the objective
+    values are one function, `objective_values`)."""
+    graded = (
+        graded_safety_score(inputs["safety_score"], settings)
+        if ranker.safety_score
+        else np.zeros(len(inputs["safety_score"]))
     )
+    values = objective_values(
+        p,
+        watch_s=60.0 * inputs["watch_min"],
+        item_open=inputs["item_open"],
+        freshness=inputs["freshness"],
+        action_penalty=ACTION_PENALTY[inputs["action"].astype(np.int64)],
+        graded=graded,
+        ranker=ranker,
+        settings=settings,
+    )
+    components = weighted_components(values, ranker)
+    return np.asarray(np.sum(list(components.values()), axis=0), np.float64)
 
 
 def _split(data: TrainingSet, cuts: tuple[float, float]) -> tuple[TrainingSet, ...]:
@@ -128,10 +147,13 @@ def _ranking(
 
 
 def train_models(
-    data: TrainingSet, weights: Mapping[str, float], params: TrainParams | None = None
+    data: TrainingSet,
+    ranker: RankerConfig,
+    settings: SafetyScoreSettings,
+    params: TrainParams | None = None,
 ) -> TrainedModels:
-    """Train, calibrate and evaluate (see the module docstring). ``weights`` are the
-    objective weights of the ranker the offline ranking metrics rank by."""
+    """Train, calibrate and evaluate (see the module docstring). The offline ranking
+    metrics rank by ``ranker``'s utility, with the feed's safety-score ``settings``."""
     params = params or TrainParams()
     started = time.perf_counter()
     train, valid, test = _split(data, params.split) if len(data) else (data, data, data)
@@ -177,9 +199,10 @@ def train_models(
         t: np.maximum(v, test.smoothed[t]) if t in SAFETY_TASKS else v for t, v in learned.items()
     }
     propensity = position_propensity(train.labels["open"], train.position)
+    inputs = test.columns()
     scores = {
-        "learned": offline_utility(guarded, weights),
-        "smoothed": offline_utility(test.smoothed, weights),
+        "learned": offline_utility(guarded, inputs, ranker, settings),
+        "smoothed": offline_utility(test.smoothed, inputs, ranker, settings),
         "served_order": -test.position.astype(np.float64),
     }
     metrics = {
