@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from safefeed.exceptions import ConfigError
+from safefeed.exceptions import ConfigError, SafefeedError
 
 __all__ = ["describe_errors", "read_yaml_document", "validate_document"]
 
@@ -43,8 +43,12 @@ def describe_errors(exc: ValidationError) -> str:
     )
 
 
-def read_yaml_document(path: Path, what: str) -> dict[str, Any]:
+def read_yaml_document(
+    path: Path, what: str, error: type[SafefeedError] = ConfigError
+) -> dict[str, Any]:
     """The mapping a YAML (or JSON) file holds; an empty file is an empty mapping.
+    Problems raise ``error``: a `ConfigError` for the operator's own configuration, an
+    `InputError` where a caller hands the document in.
 
     >>> import tempfile, pathlib
     >>> bad = pathlib.Path(tempfile.mkdtemp()) / "world.yaml"
@@ -57,16 +61,16 @@ def read_yaml_document(path: Path, what: str) -> dict[str, Any]:
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError(f"{what} {path}: {exc.strerror or exc}") from None
+        raise error(f"{what} {path}: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{what} {path}: not valid YAML: {problem}{where}") from None
+        raise error(f"{what} {path}: not valid YAML: {problem}{where}") from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{what} {path}: not UTF-8 text") from None
+        raise error(f"{what} {path}: not UTF-8 text") from None
     if document is None:
         return {}
     if not isinstance(document, dict):
-        raise ConfigError(f"{what} {path}: must hold a mapping, not {type(document).__name__}")
+        raise error(f"{what} {path}: must hold a mapping, not {type(document).__name__}")
     return document

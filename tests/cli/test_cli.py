@@ -61,6 +61,12 @@ def test_ingest_line_numbers_are_the_files_across_chunks(
         (["policy", "check", "c1", "--surface", "tv"], "unknown surface"),
         (["schema", "nothing"], "unknown schema"),
         (["audit", "verify", "--anchor", "12"], "SEQ:HASH"),
+        # Usage errors come from Typer (its vendored Click), not from safefeed.
+        (["nonexistent"], "No such command 'nonexistent'"),
+        (["policy", "nope"], "No such command 'nope'"),
+        (["ingest"], "Missing argument"),
+        (["simulate", "--ranker", "safety", "--out", "o", "--users", "many"], "'--users'"),
+        (["config", "set", "/no/such/policy.yaml", "--reason", "x"], "no such file"),
     ],
 )
 def test_bad_input_is_one_line_and_a_non_zero_exit(
@@ -71,6 +77,27 @@ def test_bad_input_is_one_line_and_a_non_zero_exit(
     assert message in err
     assert len(err.splitlines()) == 1
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("version: [1, 2\nsurfaces: x\n", "not valid YAML: expected ',' or ']'"),
+        ("- version\n", "must hold a mapping, not list"),
+    ],
+)
+def test_a_malformed_policy_document_is_one_line_and_changes_nothing(
+    env: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    (env / "policy.yaml").write_text(text)
+    assert main(["config", "versions"]) == 0
+    before = capsys.readouterr().out
+    assert main(["config", "set", str(env / "policy.yaml"), "--reason", "x"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err
+    assert len(err.splitlines()) == 1
+    assert main(["config", "versions"]) == 0
+    assert capsys.readouterr().out == before
 
 
 def test_kill_switch_set_and_clear_are_seen_by_a_running_process(

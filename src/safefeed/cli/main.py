@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import typer
-from click.exceptions import Abort, ClickException
 
 from safefeed.cli import audit, feed, keys, platform, policy, risk, sim, train
 from safefeed.cli.common import err_console
@@ -45,12 +44,20 @@ def main(argv: list[str] | None = None) -> int:
         message = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
         err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
         return 2 if isinstance(exc, (InputError, NotFoundError)) else 1
-    except ClickException as exc:
-        exc.show()
+    except typer.TyperException as exc:
+        # A usage error (unknown command or option, a bad value): one line too, and
+        # where to look. Typer vendors Click since 0.26, so Click's own classes miss it.
+        message = " ".join(exc.format_message().split())
+        if message:  # empty after a bare group name: its help is already printed
+            context = getattr(exc, "ctx", None)
+            hint = f" (see: {context.command_path} --help)" if context is not None else ""
+            err_console.print(
+                f"error: {message}{hint}", markup=False, highlight=False, soft_wrap=True
+            )
         return exc.exit_code
     except typer.Exit as exc:
         return exc.exit_code
-    except (KeyboardInterrupt, Abort):
+    except (KeyboardInterrupt, typer.Abort):
         return 130
     # Without standalone mode, click hands back typer.Exit codes as the return value.
     return result if isinstance(result, int) else 0

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-import yaml
 from rich.table import Table
 
 from safefeed.catalog.candidates import load_candidates
 from safefeed.cli.common import ActorOption, console, default_actor, open_runtime, print_json
+from safefeed.documents import read_yaml_document
 from safefeed.exceptions import InputError, NotFoundError
 from safefeed.policy.gate import Candidate, RequestContext, evaluate
 from safefeed.policy.store import MAX_KILL_SWITCH_TTL, StateChange
@@ -274,12 +274,7 @@ def config_set(
     """Validate and activate a new policy configuration version."""
     if not file.is_file():
         raise InputError(f"no such file: {file}")
-    try:
-        document: Any = yaml.safe_load(file.read_text("utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError(f"{file} is not valid YAML/JSON: {exc}") from None
-    if not isinstance(document, dict):
-        raise InputError(f"{file} must hold a mapping")
+    document = read_yaml_document(file, "policy document", error=InputError)
     with open_runtime() as runtime, runtime.database.write() as conn:
         config = runtime.policy.activate_config(
             conn, document, actor=actor or default_actor(), reason=reason
