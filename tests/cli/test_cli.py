@@ -67,6 +67,7 @@ def test_ingest_line_numbers_are_the_files_across_chunks(
         (["ingest"], "Missing argument"),
         (["simulate", "--ranker", "safety", "--out", "o", "--users", "many"], "'--users'"),
         (["config", "set", "/no/such/policy.yaml", "--reason", "x"], "no such file"),
+        (["review", "reach", "--limit", "0"], "'--limit'"),
     ],
 )
 def test_bad_input_is_one_line_and_a_non_zero_exit(
@@ -125,6 +126,44 @@ def test_kill_switch_set_and_clear_are_seen_by_a_running_process(
     records = json.loads(capsys.readouterr().out)
     assert records[0]["actor"] == "oncall"
     assert records[0]["reason"] == "raid"
+
+
+def test_review_reach_lists_what_spread_undecided(
+    env: Path, runtime: Runtime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    min_reach = int(runtime.feed.config.reach_review.min_reach)
+    events = [
+        event("content.published", event_id="p"),
+        event("policy.changed", event_id="s", policy_state="allowed"),
+        event("moderation.flag", event_id="f", subject_type="content", subject_id="c1"),
+    ]
+    for k in range(min_reach):
+        events.append(
+            event(
+                "account.created",
+                event_id=f"a{k}",
+                user_id=f"v{k}",
+                age_band="25_plus",
+                ts="2026-03-01T00:00:00Z",
+            )
+        )
+        events.append(event("impression", event_id=f"i{k}", user_id=f"v{k}"))
+    runtime.ingestor.ingest_records(events, IngestContext(actor="t"))
+    assert main(["review", "reach"]) == 0
+    due = json.loads(capsys.readouterr().out)
+    assert [item["content_id"] for item in due] == ["c1"]
+    assert due[0]["safety_score"] == 0.4
+    assert due[0]["reach"] == min_reach
+    # A state set without a decision leaves it on the list; a moderator's decision does not.
+    assert main(["policy", "set", "content:c1", "allowed", "--reason", "re-scored"]) == 0
+    capsys.readouterr()
+    assert main(["review", "reach", "--limit", "5"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 1
+    decide = ["policy", "set", "content:c1", "allowed", "--reason", "reviewed: satire"]
+    assert main([*decide, "--review-status", "moderator_decision"]) == 0
+    capsys.readouterr()
+    assert main(["review", "reach"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
 
 
 def test_audit_verify_and_head(env: Path, capsys: pytest.CaptureFixture[str]) -> None:

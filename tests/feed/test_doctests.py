@@ -19,6 +19,7 @@ MODULES = [
     "safefeed.feed.serving.explain",
     "safefeed.feed.serving.metrics",
     "safefeed.feed.sources.base",
+    "safefeed.feed.state.reach_review",
     "safefeed.feed.state.session",
     "safefeed.feed.state.trust",
 ]

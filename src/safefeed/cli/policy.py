@@ -78,6 +78,10 @@ def set_state(
         list[str] | None, typer.Option("--surface", help="SURFACE=true|false|limited")
     ] = None,
     label: Annotated[list[str] | None, typer.Option("--label", help="policy reason label")] = None,
+    review_status: Annotated[
+        str | None,
+        typer.Option(help="moderator_decision: a moderator decided (ends review by reach)"),
+    ] = None,
     actor: Annotated[str | None, ActorOption] = None,
 ) -> None:
     """Set a subject's policy state."""
@@ -89,6 +93,7 @@ def set_state(
         policy_version=version,
         reasons=tuple(label or ()),
         surfaces=_surface_overrides(surface or []),
+        review_status=review_status,
     )
     with open_runtime() as runtime, runtime.database.write() as conn:
         record = runtime.policy.set_state(

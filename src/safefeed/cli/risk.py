@@ -146,6 +146,23 @@ def metrics() -> None:
         print_json(_queue(runtime).metrics(conn))
 
 
+@review_app.command("reach")
+def reach(
+    limit: Annotated[int, typer.Option(min=1, help="at most this many items")] = 50,
+) -> None:
+    """Items that spread without a moderator's decision, highest priority first.
+
+    Flagged ones are held from feeds until decided. Decide an item with
+    `safefeed policy set content:ID STATE --review-status moderator_decision --reason ...`
+    (or PUT /v1/policy/content/ID with that review_status).
+    """
+    from safefeed.feed.state.reach_review import due_for_review
+
+    with open_runtime() as runtime, runtime.database.read() as conn:
+        cases = due_for_review(conn, runtime.feed.config.reach_review, limit=limit)
+    print_json([case.as_dict() for case in cases])
+
+
 @review_app.command("add-member")
 def add_member(
     queue: Annotated[str, typer.Argument(help="priority | standard | triage")],

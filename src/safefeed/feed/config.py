@@ -27,6 +27,7 @@ __all__ = [
     "FeedSurface",
     "PriorRiskSettings",
     "RankerConfig",
+    "ReachReviewSettings",
     "SafetyScoreSettings",
     "SourceName",
     "SurfaceConfig",
@@ -145,6 +146,31 @@ class SafetyScoreSettings(_Strict):
         return self
 
 
+class ReachReviewSettings(_Strict):
+    """When an item's reach sends it to human review (`safefeed.feed.state.reach_review`).
+
+    An item that has reached ``min_reach`` trust-weighted viewers while no moderator has
+    decided on it is due for review, whatever the classifier said: recall is never
+    complete, and an item that spreads is where a miss costs most. Due items are ordered
+    by reach times the evidence against them, so a team short of capacity reviews the
+    likeliest harm first. A due item with a safety score of ``hold_min_score`` or more is
+    also held from feeds until the decision (a circuit breaker; the viewers a batch of
+    pages adds count at once, so a batch cannot carry it past the threshold).
+    """
+
+    #: Trust-weighted viewers (first views; bots count at their trust weight).
+    min_reach: float = Field(25.0, gt=0)
+    #: A due item whose safety score is at least this (a flag nobody has decided on) is
+    #: held from feeds until a moderator decides: the classifier had doubts, and it has
+    #: spread as far as it may on them. Others stay in feeds while they wait.
+    hold_min_score: float = Field(0.3, gt=0, le=1)
+    #: Evidence an item with no flag and no report still carries: reach alone ranks it.
+    base_evidence: float = Field(0.1, gt=0)
+    #: A trust-weighted report rate of 1 in ``1 / report_weight`` viewers counts as a
+    #: safety score of 1.
+    report_weight: float = Field(20.0, ge=0)
+
+
 class HardConstraints(_Strict):
     max_p_report: float = Field(gt=0, le=1)
     max_p_hide: float = Field(gt=0, le=1)
@@ -173,6 +199,10 @@ class RankerConfig(_Strict):
     #: The safety-score hold and, with ``safety_penalty``, its graded penalty (off only
     #: for the engagement baseline, which acts on policy labels alone).
     safety_score: bool = True
+    #: Items that reach ``reach_review.min_reach`` viewers without a moderator's
+    #: decision go to human review (off only for the engagement baseline: the incident's
+    #: platform reviewed on reports alone).
+    reach_review: bool = True
 
 
 class SurfaceConfig(_Strict):
@@ -218,6 +248,7 @@ class FeedConfig(_Strict):
     hard_constraints: HardConstraints
     prior_risk: PriorRiskSettings = PriorRiskSettings()
     safety_score: SafetyScoreSettings = SafetyScoreSettings()
+    reach_review: ReachReviewSettings = ReachReviewSettings()
     editorial: tuple[str, ...] = ()
     default_ranker: str
     rankers: dict[str, RankerConfig]

@@ -6,7 +6,9 @@ published: a harmful item is labelled ``not_recommendable`` with probability
 ``label_coverage`` (its recall), a borderline one ``limited_distribution`` with
 ``borderline_recall``, and anything else is wrongly labelled harmful with
 ``classifier_fpr``. Items that collect ``report_review_threshold`` reports go to a
-moderator, who labels them by the truth (and clears false positives).
+moderator, who labels them by the truth (and clears false positives). Moderators also
+work the platform's own review queue (`review`): the items the engine sent to review,
+up to ``reach_review_capacity`` a night, decided by the truth as well.
 
 Before any label, a pre-screen scores every upload as it is published (``prescreen``):
 a noisy reading of its extremeness, raised as a low-severity flag when it reaches
@@ -74,6 +76,20 @@ class SafetyLabeller:
         cat.label[due[changed]] = label[changed]
         return self._changes(due[changed], label[changed], score[changed], "classifier", step)
 
+    def review(self, items: NDArray[np.int64], step: int) -> list[LabelChange]:
+        """Moderators decide ``items`` (the platform's queue, in its order) by the truth.
+
+        Every decision is returned, an unchanged one too: the platform records that a
+        human looked, so the item leaves its queue.
+        """
+        cat = self.catalog
+        if items.size == 0:
+            return []
+        cat.reviewed[items] = True
+        truth = self._truth(items)
+        cat.label[items] = truth
+        return self._changes(items, truth, np.ones(items.size), "moderator", step)
+
     def _review(self, step: int) -> list[LabelChange]:
         cat, cfg = self.catalog, self.catalog.config
         if cfg.report_review_threshold == 0:
@@ -83,14 +99,20 @@ class SafetyLabeller:
         if due.size == 0:
             return []
         cat.reviewed[due] = True
-        truth = np.full(due.size, LABEL_NONE, dtype=np.int8)
-        truth[cat.borderline(due)] = LABEL_LIMITED
-        truth[cat.harmful(due)] = LABEL_HARMFUL
+        truth = self._truth(due)
         changed = truth != cat.label[due]
         cat.label[due[changed]] = truth[changed]
         return self._changes(
             due[changed], truth[changed], np.ones(int(changed.sum())), "moderator", step
         )
+
+    def _truth(self, items: NDArray[np.int64]) -> NDArray[np.int8]:
+        """The label a moderator gives each of ``items``: the truth."""
+        cat = self.catalog
+        truth = np.full(items.size, LABEL_NONE, dtype=np.int8)
+        truth[cat.borderline(items)] = LABEL_LIMITED
+        truth[cat.harmful(items)] = LABEL_HARMFUL
+        return truth
 
     @staticmethod
     def _changes(

@@ -129,6 +129,10 @@ class SimConfig(BaseModel):
     prescreen_floor: float = Field(0.3, ge=0.0, le=1.0)
     #: Reports that send an item to a moderator (who labels it correctly); 0 disables.
     report_review_threshold: int = Field(20, ge=0)
+    #: Items the moderators take each night from the platform's own review queue (the
+    #: engine's review by reach, `safefeed.feed.state.reach_review`), highest priority first, and
+    #: decide by the truth before the next day; 0: they work on reports alone.
+    reach_review_capacity: int = Field(50, ge=0)
     harm_category: str = "violent_extremism"
 
     # -- metrics

@@ -5,7 +5,8 @@ Each run gets a store of its own (a SQLite file in a scratch directory) and a
 and ingested through the real `Ingestor` — so the catalog, the policy store, the
 feed's state and statistics, the text signals and the risk funnel all see it exactly
 as they would in production — and every page comes from `FeedEngine.serve`, the
-feed's one batch entry point, with the named ranking configuration.
+feed's one batch entry point, with the named ranking configuration. Its review queue
+is the engine's review by reach (`safefeed.feed.state.reach_review`), read from the same store.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from safefeed.collector import collector_paused
 from safefeed.exceptions import ConfigError
 from safefeed.feed.config import default_feed_config, with_ranker_overrides
 from safefeed.feed.contracts import FeedRequest
+from safefeed.feed.state.reach_review import due_for_review
 from safefeed.ingest.pipeline import IngestContext
 from safefeed.runtime import Runtime
 from safefeed.settings import Settings
@@ -109,6 +111,15 @@ class FeedEngineRecommender:
                 ]
             )
             return [[item.content_id for item in response.items] for response in responses]
+
+    def due_for_review(self, limit: int) -> list[str]:
+        """Items due for human review by reach, if this configuration reviews by reach."""
+        config = self.runtime.feed.config
+        if not config.ranker(self._name).reach_review:
+            return []
+        with self.runtime.database.read() as conn:
+            cases = due_for_review(conn, config.reach_review, limit=limit)
+        return [case.content_id for case in cases]
 
     def close(self) -> None:
         """Release the store and delete the run's scratch directory (if it made one)."""

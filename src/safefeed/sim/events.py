@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 
 from safefeed.policy.records import MODERATOR_DECISION
 from safefeed.sim.config import SimConfig
-from safefeed.sim.feedback import StepFeedback, item_id, user_id
+from safefeed.sim.feedback import LabelChange, StepFeedback, item_id, user_id
 
 __all__ = ["EPOCH", "EventRenderer"]
 
@@ -40,6 +40,8 @@ _REACT_MS = 1_000
 _BOT_GAP_MS = 200
 #: The overnight catalog and policy changes land at 23:59; sessions are clamped below.
 _OVERNIGHT_MS = 24 * _HOUR_MS - 60_000
+#: The moderators' decisions on the platform's review queue land after them, at 23:59:30.
+_REVIEW_MS = 24 * _HOUR_MS - 30_000
 _LAST_MS = 24 * _HOUR_MS - 1
 
 
@@ -62,6 +64,8 @@ class EventRenderer:
         # Overnight changes come after the day's sessions (for the set-up: on day -1).
         overnight = self._catalog(feedback)
         timed += [(_OVERNIGHT_MS + k, e) for k, e in enumerate(overnight)]
+        reviews = [e for label in feedback.reviews for e in self._label(label)]
+        timed += [(_REVIEW_MS + k, e) for k, e in enumerate(reviews)]
         timed.sort(key=itemgetter(0))  # stable: a session's own order is kept on ties
         midnight = EPOCH + timedelta(days=day)
         out = []
@@ -113,22 +117,25 @@ class EventRenderer:
                     }
                 )
         for label in feedback.labels:
-            # A moderator clearing a false positive changes the policy but raises no flag.
-            if label.policy_state != "allowed":
-                out.append(
-                    {
-                        "type": "moderation.flag",
-                        "subject_type": "content",
-                        "subject_id": label.content_id,
-                        "source": label.source,
-                        "category": self.config.harm_category,
-                        "severity": "high"
-                        if label.policy_state == "not_recommendable"
-                        else "medium",
-                        "score": round(label.score, 4),
-                    }
-                )
-            out.append(self._policy(label.content_id, label.policy_state, label.source))
+            out += self._label(label)
+        return out
+
+    def _label(self, label: LabelChange) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        # A moderator clearing an item changes (or confirms) the policy but raises no flag.
+        if label.policy_state != "allowed":
+            out.append(
+                {
+                    "type": "moderation.flag",
+                    "subject_type": "content",
+                    "subject_id": label.content_id,
+                    "source": label.source,
+                    "category": self.config.harm_category,
+                    "severity": "high" if label.policy_state == "not_recommendable" else "medium",
+                    "score": round(label.score, 4),
+                }
+            )
+        out.append(self._policy(label.content_id, label.policy_state, label.source))
         return out
 
     def _policy(self, content: str, state: str, source: str) -> dict[str, Any]:

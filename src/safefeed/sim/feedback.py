@@ -126,6 +126,8 @@ class StepFeedback:
 
     ``step`` is -1 for the initial catalog and accounts, delivered before step 0.
     ``published`` and ``labels`` take effect before the next step's requests.
+    ``reviews`` are the night's decisions on the platform's own review queue; they come
+    in a feedback of their own, after the platform has seen the day (see `World.review`).
     """
 
     step: int
@@ -134,3 +136,4 @@ class StepFeedback:
     labels: tuple[LabelChange, ...] = ()
     interactions: Interactions = field(default_factory=Interactions)
     left: tuple[str, ...] = ()
+    reviews: tuple[LabelChange, ...] = ()

@@ -18,6 +18,8 @@ pairs), so memory stays flat however long the run. Definitions:
 - ``retention``: share of users who have not left.
 - ``homogenization``: mean Jaccard similarity of the items consumed by fixed random
   pairs of users (Chaney et al. 2018; T-RECS ``InteractionSimilarity``).
+- ``reach_reviews`` / ``reach_reviews_harmful`` (totals): items the moderators took from
+  the platform's review queue, and how many of them were harmful.
 """
 
 from __future__ import annotations
@@ -68,6 +70,8 @@ TOTAL_KEYS: tuple[str, ...] = (
     "harmful_exposure_rate_max",
     "extremeness_drift",
     "extremeness_p95_drift",
+    "reach_reviews",
+    "reach_reviews_harmful",
 )
 
 
@@ -88,6 +92,8 @@ class _Counts:
     hides: int = 0
     watch_s: float = 0.0
     new_creator: int = 0
+    reach_reviews: int = 0
+    reach_reviews_harmful: int = 0
 
 
 @dataclass
@@ -185,6 +191,11 @@ class MetricsRecorder:
         s["retention"].append(float(population.active.mean()))
         s["homogenization"].append(self._homogenization(users, items, opened))
 
+    def reviewed(self, items: NDArray[np.int64], catalog: Catalog) -> None:
+        """Count the items moderators took from the platform's review queue."""
+        self._totals.reach_reviews += int(items.size)
+        self._totals.reach_reviews_harmful += int(catalog.harmful(items).sum())
+
     def _homogenization(
         self, users: NDArray[np.int64], items: NDArray[np.int64], opened: NDArray[np.bool_]
     ) -> float:
@@ -236,4 +247,6 @@ class MetricsRecorder:
             "harmful_exposure_rate_max": max(harmful) if harmful else 0.0,
             "extremeness_drift": final_mean - self.initial_mean,
             "extremeness_p95_drift": final_p95 - self.initial_p95,
+            "reach_reviews": float(t.reach_reviews),
+            "reach_reviews_harmful": float(t.reach_reviews_harmful),
         }

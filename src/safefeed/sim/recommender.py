@@ -16,7 +16,7 @@ from typing import Literal, Protocol, runtime_checkable
 
 from safefeed.sim.feedback import StepFeedback
 
-__all__ = ["Recommender", "SimRequest", "SimSurface"]
+__all__ = ["Recommender", "ReviewQueue", "SimRequest", "SimSurface"]
 
 SimSurface = Literal["home", "related"]
 
@@ -59,4 +59,18 @@ class Recommender(Protocol):
 
     def observe(self, feedback: StepFeedback) -> None:
         """Learn from what the world did (catalog, labels, engagement)."""
+        ...
+
+
+@runtime_checkable
+class ReviewQueue(Protocol):
+    """A recommender whose platform sends items to human review of its own accord.
+
+    The real engine does (review by reach, `safefeed.feed.state.reach_review`); the test seams do
+    not. After each day's ``observe`` the world's moderators take up to ``limit`` ids
+    from it, in its order, and their decisions come back through ``observe``.
+    """
+
+    def due_for_review(self, limit: int) -> list[str]:
+        """Content ids due for human review, highest priority first."""
         ...

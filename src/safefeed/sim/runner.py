@@ -35,7 +35,7 @@ from safefeed.sim.events import EventRenderer
 from safefeed.sim.feedback import StepFeedback
 from safefeed.sim.paths import RelatedPages, audit_paths
 from safefeed.sim.rankers import close_recommender, resolve_recommender
-from safefeed.sim.recommender import Recommender
+from safefeed.sim.recommender import Recommender, ReviewQueue
 from safefeed.sim.sinks import EventSink
 from safefeed.sim.world import World
 
@@ -102,8 +102,15 @@ def run_simulation(
             sink.write(renderer.render(feedback))
 
     deliver(world.initial_feedback())
+    # The platform's own review queue: after the engine has seen a day, the moderators
+    # work it overnight, so their decisions are in force for the next day.
+    queue = recommender if isinstance(recommender, ReviewQueue) else None
     for step in range(config.steps):
         deliver(world.step(recommender))
+        if queue is not None and config.reach_review_capacity:
+            due = queue.due_for_review(config.reach_review_capacity)
+            if due:
+                deliver(world.review(due))
         if progress is not None:
             progress(step + 1, config.steps)
     audit = None

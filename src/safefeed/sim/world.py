@@ -246,6 +246,18 @@ class World:
             }
         )
 
+    def review(self, content_ids: Sequence[str]) -> StepFeedback:
+        """The night's decisions on the platform's review queue (``content_ids``, in its
+        order, up to the moderators' capacity), as a feedback for the day just run."""
+        take = list(content_ids)[: self.config.reach_review_capacity]
+        try:
+            items = np.fromiter((self._index[c] for c in take), dtype=np.int64, count=len(take))
+        except KeyError as exc:
+            raise InputError(f"review queue holds an unknown content id {exc.args[0]!r}") from None
+        decisions = self.labeller.review(items, step=self.step_index)
+        self.metrics.reviewed(items, self.catalog)
+        return StepFeedback(step=self.step_index - 1, reviews=tuple(decisions))
+
     # ------------------------------------------------------------------ results
 
     def totals(self) -> dict[str, float]:

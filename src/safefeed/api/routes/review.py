@@ -1,4 +1,5 @@
-"""The review queue: list, claim, decide risk cases; queue metrics and membership.
+"""The review queue: list, claim, decide risk cases; queue metrics and membership; and
+the items due for review by reach.
 
 A moderator sees the cases of their queues and no more; auditors read all.
 """
@@ -13,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from safefeed.access.keys import Principal
 from safefeed.api.access import requires
 from safefeed.api.deps import runtime_of
+from safefeed.feed.state.reach_review import due_for_review
 from safefeed.review.decisions import Decision
 from safefeed.review.queue import ReviewQueue, Viewer
 from safefeed.runtime import Runtime
@@ -119,6 +121,25 @@ def metrics(
     runtime = runtime_of(request)
     with runtime.database.read() as conn:
         return review_queue(runtime).metrics(conn)
+
+
+@router.get("/reach", summary="Items that spread without a moderator's decision, by priority")
+def reach(
+    request: Request,
+    _: Annotated[Principal, Depends(requires("moderator", "auditor", "policy_admin"))],
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> dict[str, Any]:
+    """Items due for review by reach (`safefeed.feed.state.reach_review`): decide one with
+    a policy change whose ``review_status`` is ``moderator_decision``."""
+    runtime = runtime_of(request)
+    settings = runtime.feed.config.reach_review
+    with runtime.database.read() as conn:
+        cases = due_for_review(conn, settings, limit=limit)
+    return {
+        "min_reach": settings.min_reach,
+        "hold_min_score": settings.hold_min_score,
+        "items": [case.as_dict() for case in cases],
+    }
 
 
 @router.put("/queues/{queue}/members/{member}", summary="Let a moderator work a queue")

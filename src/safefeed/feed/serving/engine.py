@@ -50,6 +50,7 @@ from safefeed.feed.serving.served_log import ServedLogWriter, write_served
 from safefeed.feed.sources.base import SourceContext
 from safefeed.feed.sources.generate import DEFAULT_SOURCES, CandidatePool, generate
 from safefeed.feed.state.controls import UserControls
+from safefeed.feed.state.reach_review import held_pending_review
 from safefeed.feed.state.user import UserState, UserStateReader, load_user_states
 from safefeed.feed.validation.final import (
     Verdict,
@@ -59,6 +60,7 @@ from safefeed.feed.validation.final import (
     vet_fallback,
 )
 from safefeed.policy.gate import RequestContext
+from safefeed.policy.records import MODERATOR_DECISION
 from safefeed.policy.rules import ACTION_NAMES
 from safefeed.policy.snapshot import PolicyCache, PolicySnapshot
 from safefeed.policy.store import REVISION_QUERY as POLICY_REVISION
@@ -293,10 +295,14 @@ class FeedEngine:
         slow = time.monotonic() - started > _REREAD_SECONDS
         final = cache.snapshot() if slow else cache.current()
         responses = []
+        # Viewers this batch has added per catalog row: the reach-review hold counts them
+        # at once, so one batch of pages cannot carry a flagged item past its threshold.
+        added = np.zeros(view.n, dtype=np.float64)
         for plan in plans:
             if plan.mode != "fallback" and plan.mode != "empty" and not final.is_fresh(now):
                 plan.mode, plan.mode_reason = "fallback", _stale_reason(False)
-            responses.append(self._finish(plan, view, lists, final, now, now_us))
+            response = self._finish(plan, view, lists, final, now, now_us, added)
+            responses.append(response)
         if record:
             self._record(responses, now_us)
         return responses
@@ -475,6 +481,7 @@ class FeedEngine:
         snapshot: PolicySnapshot,
         now: datetime,
         now_us: int,
+        added: np.ndarray,
     ) -> FeedResponse:
         verdicts: list[Verdict] = []
         picked: list[tuple[int, int, str]] = []  # (row, pool index or -1, source)
@@ -482,7 +489,10 @@ class FeedEngine:
             self._exclusions(plan, view)
             picked, verdicts = self._fallback_page(plan, view, lists, now, now_us)
         elif plan.mode != "empty":
-            picked, verdicts = self._validated_page(plan, view, snapshot, now_us)
+            picked, verdicts = self._validated_page(plan, view, snapshot, now_us, added)
+        for row, _, _ in picked:
+            if row < added.size:
+                added[row] += 1.0
         scored = plan.scored
         at = [index for _, index, _ in picked if index >= 0]
         values = zip(
@@ -520,13 +530,30 @@ class FeedEngine:
         )
 
     def _validated_page(
-        self, plan: _Plan, view: CatalogView, snapshot: PolicySnapshot, now_us: int
+        self,
+        plan: _Plan,
+        view: CatalogView,
+        snapshot: PolicySnapshot,
+        now_us: int,
+        added: np.ndarray,
     ) -> tuple[list[tuple[int, int, str]], list[Verdict]]:
         pool, scored = plan.pool, plan.scored
         assert pool is not None
         assert scored is not None
         surface = self.config.surface(plan.request.surface)
         rejected = np.zeros(len(pool.rows), dtype=bool)
+        if plan.ranker.reach_review and len(pool.rows):
+            c = scored.columns
+            reach = c["w_impressions"] + added[pool.rows]
+            pending = held_pending_review(c["safety_score"], reach, self.config.reach_review)
+            # A moderator's decision set through the policy API reaches the policy state
+            # before any event resets the score: the policy state is what says "decided".
+            for index in np.flatnonzero(pending).tolist():
+                record = snapshot.state_of("content", view.catalog.ids[int(pool.rows[index])])
+                if record is not None and record.review_status == MODERATOR_DECISION:
+                    pending[index] = False
+            rejected |= pending
+            plan.trace["pending_review"] = int(pending.sum())
         checked: dict[int, Verdict] = {}
         verdicts: list[Verdict] = []
         picks: list[int] = []
