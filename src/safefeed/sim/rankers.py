@@ -25,6 +25,7 @@ FEED_RANKERS: tuple[str, ...] = (
     "no_trust_weighting",
     "no_user_controls",
     "no_safety_penalty",
+    "no_reach_review",
 )
 
 TEST_SEAMS: Mapping[str, Callable[[int], Recommender]] = {
