@@ -38,7 +38,8 @@ sys.path.insert(0, str(ROOT))
 
 from safefeed.sim import PopularityRecommender, SimConfig, SimRequest, StepFeedback  # noqa: E402
 from safefeed.sim.rankers import close_recommender, resolve_recommender  # noqa: E402
-from safefeed.sim.recommender import Recommender  # noqa: E402
+from safefeed.sim.recommender import Recommender, ReviewQueue  # noqa: E402
+from safefeed.sim.runner import night_review  # noqa: E402
 from safefeed.sim.world import World  # noqa: E402
 
 TARGET_USERS, TARGET_STEPS, TARGET_PAGE = 100_000, 50, 20
@@ -69,6 +70,16 @@ class TimedSeam:
         self.inner.observe(feedback)
         self.observe_s += time.perf_counter() - started
 
+    def due_for_review(self, limit: int) -> list[str]:
+        # The engine reading its review queue is ingestion-side work: timed with it.
+        if not isinstance(self.inner, ReviewQueue):
+            return []
+        started = time.perf_counter()
+        try:
+            return self.inner.due_for_review(limit)
+        finally:
+            self.observe_s += time.perf_counter() - started
+
 
 def run_case(users: int, steps: int, seed: int, ranker: str | None = None) -> dict[str, Any]:
     config = SimConfig(users=users, steps=steps, page_size=TARGET_PAGE)
@@ -93,6 +104,9 @@ def _timed(seam: TimedSeam, config: SimConfig, users: int, steps: int, seed: int
     cpu_started = time.process_time()
     for _ in range(steps):
         seam.observe(world.step(seam))
+        reviews = night_review(world, seam)  # as a run does: the moderators' night
+        if reviews is not None:
+            seam.observe(reviews)
     world.totals()
     total = time.perf_counter() - started
     # CPU time of the steps: steadier than wall time on a machine other jobs share.

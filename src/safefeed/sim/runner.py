@@ -80,6 +80,19 @@ class SimResult:
     overrides: dict[str, Any] = field(default_factory=dict)
 
 
+def night_review(world: World, recommender: Recommender) -> StepFeedback | None:
+    """The moderators' night on the platform's own review queue, if it has one.
+
+    Called after the recommender has observed a day, so the queue reflects it; the
+    decisions it returns are for the recommender to observe before the next day.
+    """
+    capacity = world.config.reach_review_capacity
+    if not capacity or not isinstance(recommender, ReviewQueue):
+        return None
+    due = recommender.due_for_review(capacity)
+    return world.review(due) if due else None
+
+
 def run_simulation(
     recommender: Recommender,
     config: SimConfig,
@@ -102,15 +115,11 @@ def run_simulation(
             sink.write(renderer.render(feedback))
 
     deliver(world.initial_feedback())
-    # The platform's own review queue: after the engine has seen a day, the moderators
-    # work it overnight, so their decisions are in force for the next day.
-    queue = recommender if isinstance(recommender, ReviewQueue) else None
     for step in range(config.steps):
         deliver(world.step(recommender))
-        if queue is not None and config.reach_review_capacity:
-            due = queue.due_for_review(config.reach_review_capacity)
-            if due:
-                deliver(world.review(due))
+        reviews = night_review(world, recommender)
+        if reviews is not None:
+            deliver(reviews)
         if progress is not None:
             progress(step + 1, config.steps)
     audit = None
