@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from safefeed.feed.config import ReachReviewSettings, default_feed_config
 from safefeed.feed.contracts import FeedRequest
-from safefeed.feed.state.reach_review import due_for_review
+from safefeed.feed.state.reach_review import OUT_OF_FEEDS, due_for_review
 from safefeed.runtime import Runtime
 from tests.feed.platform import Platform, ids
 from tests.support.runtime import auth
@@ -166,3 +166,7 @@ def test_a_decision_through_the_policy_api_releases_the_hold(
     assert "c1" in ids(p.feed(user_id="u1", page_size=20))
     due = client.get("/v1/review/reach", headers=auth(api_keys["moderator"])).json()
     assert "c1" not in [item["content_id"] for item in due["items"]]
+
+
+def test_items_out_of_feeds_by_their_policy_state_are_never_due() -> None:
+    assert {"not_recommendable", "search_only", "blocked", "deleted"} == OUT_OF_FEEDS

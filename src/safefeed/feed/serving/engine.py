@@ -301,8 +301,7 @@ class FeedEngine:
         for plan in plans:
             if plan.mode != "fallback" and plan.mode != "empty" and not final.is_fresh(now):
                 plan.mode, plan.mode_reason = "fallback", _stale_reason(False)
-            response = self._finish(plan, view, lists, final, now, now_us, added)
-            responses.append(response)
+            responses.append(self._finish(plan, view, lists, final, now, now_us, added))
         if record:
             self._record(responses, now_us)
         return responses

@@ -35,13 +35,19 @@ from sqlalchemy import Connection, and_, or_, select
 
 from safefeed.feed.config import ReachReviewSettings
 from safefeed.policy.records import MODERATOR_DECISION
+from safefeed.policy.taxonomy import DEFAULT_RECOMMENDABILITY
 from safefeed.store.feed_tables import FeedItemStats
 from safefeed.store.tables import PolicyStateRow, table_of
 
 __all__ = ["OUT_OF_FEEDS", "ReachCase", "due_for_review", "evidence", "held_pending_review"]
 
-#: Policy states that keep an item out of every recommended feed already.
-OUT_OF_FEEDS: frozenset[str] = frozenset({"not_recommendable", "search_only", "blocked", "deleted"})
+#: Policy states that keep an item out of the recommended feeds already (by the policy
+#: taxonomy: recommended neither on home nor on related).
+OUT_OF_FEEDS: frozenset[str] = frozenset(
+    state
+    for state, surfaces in DEFAULT_RECOMMENDABILITY.items()
+    if surfaces["home"] is False and surfaces["related"] is False
+)
 
 _stats = table_of(FeedItemStats)
 _policy = table_of(PolicyStateRow)
