@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
-import os
-import platform
 import shutil
 import statistics
 import sys
@@ -33,6 +30,8 @@ from rich.table import Table
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.report import write_report  # noqa: E402
 
 from safefeed.demo import generate_demo_events  # noqa: E402
 from safefeed.ingest import IngestContext  # noqa: E402
@@ -157,16 +156,7 @@ def main() -> int:
             f"{row['events_per_second_median']:,}",
         )
     console.print(table)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    report = {
-        "benchmark": "ingest",
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "cpus": os.cpu_count(),
-        "results": results,
-    }
-    args.out.write_text(json.dumps(report, indent=2))
-    console.print(f"wrote {args.out}")
+    write_report(console, args.out, "ingest", results)
     return 0
 
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, or_, select
 
 from safefeed.feed.config import ReachReviewSettings
 from safefeed.policy.records import MODERATOR_DECISION
@@ -98,11 +98,14 @@ def due_for_review(
 ) -> list[ReachCase]:
     """Items due for review by reach, highest priority first (at most ``limit``).
 
-    Ties break on the content id, so the same store gives the same list.
+    Ties break on the content id, so the same store gives the same list. The store
+    orders and cuts the list (the priority is computed in SQL as `evidence` computes
+    it), so a platform with a long backlog reads only the ``limit`` rows it shows.
     """
     if limit is not None and limit <= 0:
         return []
-    rows = conn.execute(
+    priority = _priority(settings).label("priority")
+    statement = (
         select(
             _stats.c.content_id,
             _stats.c.w_impressions,
@@ -110,6 +113,7 @@ def due_for_review(
             _stats.c.w_reports,
             _stats.c.safety_score,
             _policy.c.state,
+            priority,
         )
         .select_from(
             _stats.outerjoin(
@@ -128,8 +132,11 @@ def due_for_review(
                 _policy.c.review_status != MODERATOR_DECISION,
             ),
         )
-    ).all()
-    cases = [
+        .order_by(priority.desc(), _stats.c.content_id)
+    )
+    if limit is not None:
+        statement = statement.limit(limit)
+    return [
         ReachCase(
             content_id=r.content_id,
             reach=float(r.w_impressions),
@@ -137,13 +144,20 @@ def due_for_review(
             reports=float(r.w_reports),
             safety_score=float(r.safety_score or 0.0),
             policy_state=r.state,
-            priority=float(r.w_impressions)
-            * evidence(float(r.safety_score or 0.0), float(r.w_reports), r.w_impressions, settings),
+            priority=float(r.priority),
         )
-        for r in rows
+        for r in conn.execute(statement)
     ]
-    cases.sort(key=lambda c: (-c.priority, c.content_id))
-    return cases if limit is None else cases[:limit]
+
+
+def _priority(s: ReachReviewSettings) -> ColumnElement[float]:
+    """Reach times `evidence`, as SQL (portable: no LEAST/GREATEST, absent on SQLite)."""
+    reach = _stats.c.w_impressions
+    score = func.coalesce(_stats.c.safety_score, 0.0)
+    rate = _stats.c.w_reports / case((reach >= 1.0, reach), else_=literal(1.0))
+    weighted = s.report_weight * rate
+    reports = case((weighted < 1.0, weighted), else_=literal(1.0))
+    return reach * (s.base_evidence + score + reports)
 
 
 def held_pending_review(
