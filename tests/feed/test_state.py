@@ -152,3 +152,40 @@ def test_one_statement_reads_every_part_of_the_state_and_the_revisions(runtime: 
     assert revisions["policy"] > 0
     with runtime.database.read() as conn:
         assert reader.read(conn, [], 0, affinity_half_life_days=30)[1] == revisions
+
+
+def test_each_users_item_history_reads_back_exactly_whatever_the_ids(runtime: Runtime) -> None:
+    # The store aggregates a user's history as JSON arrays: ids that JSON must escape
+    # (quotes, backslashes, separators, non-ASCII) come back as they went in.
+    odd = ['c"quoted"', "c\\slash", "c,comma", "c space", "ç-é-\U0001f600", "c]x["]
+    plain = [f"p{i}" for i in range(40)]
+    published = [
+        {"type": "content.published", "content_id": c, "creator_id": "cr1", "format": "short",
+         "topics": ["pets"]}
+        for c in odd + plain
+    ]  # fmt: skip
+    seen_u1 = odd + plain[:30]
+    send(
+        runtime,
+        [
+            *published,
+            *({"type": "impression", "user_id": "u1", "content_id": c} for c in seen_u1),
+            {"type": "impression", "user_id": "u2", "content_id": plain[0]},
+            {"type": "hide", "user_id": "u1", "content_id": odd[0]},
+            {"type": "report", "user_id": "u1", "content_id": odd[4], "reason": "spam"},
+            # Hidden without an impression on record: hidden, not seen.
+            {"type": "hide", "user_id": "u2", "content_id": plain[39]},
+        ],
+        "odd",
+    )
+    with runtime.database.read() as conn:
+        states = load_user_states(
+            conn, ["u1", "u2", "u3"], to_us(runtime.clock.now()), affinity_half_life_days=30
+        )
+    assert states["u1"].seen == frozenset(seen_u1)
+    assert states["u1"].hidden == {odd[0]}
+    assert states["u1"].reported == {odd[4]}
+    assert states["u2"].seen == {plain[0]}
+    assert states["u2"].hidden == {plain[39]}
+    assert states["u2"].reported == frozenset()
+    assert (states["u3"].seen, states["u3"].hidden) == (frozenset(), frozenset())
