@@ -75,6 +75,35 @@ def test_moderators_take_the_queue_in_order_up_to_capacity_and_decide_by_the_tru
     assert all("T23:59:30." in e["ts"] for e in policy)
 
 
+def test_moderators_make_mistakes_at_their_error_rate(tiny: SimConfig) -> None:
+    config = tiny.with_overrides(moderator_error_rate=1.0, reach_review_capacity=4, steps=1)
+    world = World(config, seed=3)
+    cat = world.catalog
+    everything = np.arange(cat.n_items)
+    harmful = np.flatnonzero(cat.harmful(everything))[:2]
+    benign = np.flatnonzero(~cat.harmful(everything) & ~cat.borderline(everything))[:2]
+    queue = [f"i{i}" for i in [harmful[0], benign[0], harmful[1], benign[1]]]
+    result = run_simulation(_QueueSeam(queue), config, seed=3)
+    # Every decision wrong: the harmful items cleared, the benign ones limited — and
+    # the misses counted, since a cleared item goes back into feeds.
+    states = {d.content_id: d.policy_state for d in world.review(queue).reviews}
+    assert states[queue[0]] == states[queue[2]] == "allowed"
+    assert states[queue[1]] == states[queue[3]] == "limited_distribution"
+    assert result.totals["reach_reviews_harmful"] == 2
+    assert result.totals["reach_reviews_missed"] == 2
+
+    # At a realistic rate, about that share of a large queue is decided wrongly.
+    config = tiny.with_overrides(moderator_error_rate=0.2, reach_review_capacity=cat.n_items)
+    world = World(config, seed=4)
+    items = np.arange(world.catalog.n_items)
+    truth = World(config.with_overrides(moderator_error_rate=0.0), seed=4)
+    decided = world.review([f"i{i}" for i in items]).reviews
+    right = truth.review([f"i{i}" for i in items]).reviews
+    wrong = sum(a.policy_state != b.policy_state for a, b in zip(decided, right, strict=True))
+    assert 0.15 < wrong / items.size < 0.25
+    assert truth.labeller.catalog.label.tolist() != world.labeller.catalog.label.tolist()
+
+
 def test_no_capacity_no_review(tiny: SimConfig) -> None:
     seam = _QueueSeam(["i0", "i1"])
     result = run_simulation(seam, tiny.with_overrides(reach_review_capacity=0, steps=2), seed=3)

@@ -8,7 +8,9 @@ published: a harmful item is labelled ``not_recommendable`` with probability
 ``classifier_fpr``. Items that collect ``report_review_threshold`` reports go to a
 moderator, who labels them by the truth (and clears false positives). Moderators also
 work the platform's own review queue (`review`): the items the engine sent to review,
-up to ``reach_review_capacity`` a night, decided by the truth as well.
+up to ``reach_review_capacity`` a night, decided the same way. Moderators are people:
+with ``moderator_error_rate`` a decision is wrong — a harmful or borderline item cleared
+as allowed, a benign one limited — and, being a human decision, it stands.
 
 Before any label, a pre-screen scores every upload as it is published (``prescreen``):
 a noisy reading of its extremeness, raised as a low-severity flag when it reaches
@@ -38,9 +40,14 @@ POLICY_FOR_LABEL: dict[int, PolicyState] = {
 
 @dataclass(frozen=True)
 class SafetyLabeller:
-    """Applies classifier verdicts and moderator reviews to a catalog, returning the changes."""
+    """Applies classifier verdicts and moderator reviews to a catalog, returning the changes.
+
+    ``moderators`` draws the moderators' mistakes; a stream of its own, so a world whose
+    moderators make none draws exactly what it drew before they could.
+    """
 
     catalog: Catalog
+    moderators: np.random.Generator
 
     def run(self, rng: np.random.Generator, step: int) -> list[LabelChange]:
         """Label what is due at ``step``; mutates ``catalog.label`` and returns the changes."""
@@ -77,7 +84,7 @@ class SafetyLabeller:
         return self._changes(due[changed], label[changed], score[changed], "classifier", step)
 
     def review(self, items: NDArray[np.int64], step: int) -> list[LabelChange]:
-        """Moderators decide ``items`` (the platform's queue, in its order) by the truth.
+        """Moderators decide ``items`` (the platform's queue, in its order).
 
         Every decision is returned, an unchanged one too: the platform records that a
         human looked, so the item leaves its queue.
@@ -86,9 +93,9 @@ class SafetyLabeller:
         if items.size == 0:
             return []
         cat.reviewed[items] = True
-        truth = self._truth(items)
-        cat.label[items] = truth
-        return self._changes(items, truth, np.ones(items.size), "moderator", step)
+        decided = self._decide(items)
+        cat.label[items] = decided
+        return self._changes(items, decided, np.ones(items.size), "moderator", step)
 
     def _review(self, step: int) -> list[LabelChange]:
         cat, cfg = self.catalog, self.catalog.config
@@ -99,20 +106,24 @@ class SafetyLabeller:
         if due.size == 0:
             return []
         cat.reviewed[due] = True
-        truth = self._truth(due)
-        changed = truth != cat.label[due]
-        cat.label[due[changed]] = truth[changed]
+        decided = self._decide(due)
+        changed = decided != cat.label[due]
+        cat.label[due[changed]] = decided[changed]
         return self._changes(
-            due[changed], truth[changed], np.ones(int(changed.sum())), "moderator", step
+            due[changed], decided[changed], np.ones(int(changed.sum())), "moderator", step
         )
 
-    def _truth(self, items: NDArray[np.int64]) -> NDArray[np.int8]:
-        """The label a moderator gives each of ``items``: the truth."""
+    def _decide(self, items: NDArray[np.int64]) -> NDArray[np.int8]:
+        """The label a moderator gives each of ``items``: the truth, but for mistakes."""
         cat = self.catalog
-        truth = np.full(items.size, LABEL_NONE, dtype=np.int8)
-        truth[cat.borderline(items)] = LABEL_LIMITED
-        truth[cat.harmful(items)] = LABEL_HARMFUL
-        return truth
+        label = np.full(items.size, LABEL_NONE, dtype=np.int8)
+        label[cat.borderline(items)] = LABEL_LIMITED
+        label[cat.harmful(items)] = LABEL_HARMFUL
+        rate = cat.config.moderator_error_rate
+        if rate > 0.0:
+            wrong = self.moderators.random(items.size) < rate
+            label[wrong] = np.where(label[wrong] == LABEL_NONE, LABEL_LIMITED, LABEL_NONE)
+        return label
 
     @staticmethod
     def _changes(

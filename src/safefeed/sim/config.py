@@ -127,12 +127,15 @@ class SimConfig(BaseModel):
     prescreen: bool = True
     prescreen_noise: float = Field(0.12, ge=0.0, le=1.0)
     prescreen_floor: float = Field(0.3, ge=0.0, le=1.0)
-    #: Reports that send an item to a moderator (who labels it correctly); 0 disables.
+    #: Reports that send an item to a moderator; 0 disables.
     report_review_threshold: int = Field(20, ge=0)
     #: Items the moderators take each night from the platform's own review queue (the
     #: engine's review by reach, `safefeed.feed.state.reach_review`), highest priority first, and
-    #: decide by the truth before the next day; 0: they work on reports alone.
+    #: decide before the next day; 0: they work on reports alone.
     reach_review_capacity: int = Field(50, ge=0)
+    #: Share of moderator decisions that are wrong: a harmful or borderline item cleared
+    #: as allowed, a benign one wrongly limited. 0: moderators decide by the truth.
+    moderator_error_rate: float = Field(0.0, ge=0.0, le=1.0)
     harm_category: str = "violent_extremism"
 
     # -- metrics

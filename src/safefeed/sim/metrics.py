@@ -18,8 +18,9 @@ pairs), so memory stays flat however long the run. Definitions:
 - ``retention``: share of users who have not left.
 - ``homogenization``: mean Jaccard similarity of the items consumed by fixed random
   pairs of users (Chaney et al. 2018; T-RECS ``InteractionSimilarity``).
-- ``reach_reviews`` / ``reach_reviews_harmful`` (totals): items the moderators took from
-  the platform's review queue, and how many of them were harmful.
+- ``reach_reviews`` / ``reach_reviews_harmful`` / ``reach_reviews_missed`` (totals): items
+  the moderators took from the platform's review queue, how many of them were harmful,
+  and how many of those they wrongly cleared (``moderator_error_rate``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from safefeed.sim.catalog import Catalog
+from safefeed.sim.catalog import LABEL_HARMFUL, Catalog
 from safefeed.sim.config import SimConfig
 from safefeed.sim.engagement import PageResponse
 from safefeed.sim.population import Population
@@ -72,6 +73,7 @@ TOTAL_KEYS: tuple[str, ...] = (
     "extremeness_p95_drift",
     "reach_reviews",
     "reach_reviews_harmful",
+    "reach_reviews_missed",
 )
 
 
@@ -94,6 +96,7 @@ class _Counts:
     new_creator: int = 0
     reach_reviews: int = 0
     reach_reviews_harmful: int = 0
+    reach_reviews_missed: int = 0
 
 
 @dataclass
@@ -192,9 +195,14 @@ class MetricsRecorder:
         s["homogenization"].append(self._homogenization(users, items, opened))
 
     def reviewed(self, items: NDArray[np.int64], catalog: Catalog) -> None:
-        """Count the items moderators took from the platform's review queue."""
+        """Count the items moderators took from the platform's review queue (decided:
+        their labels in ``catalog`` are the moderators')."""
+        harmful = catalog.harmful(items)
         self._totals.reach_reviews += int(items.size)
-        self._totals.reach_reviews_harmful += int(catalog.harmful(items).sum())
+        self._totals.reach_reviews_harmful += int(harmful.sum())
+        self._totals.reach_reviews_missed += int(
+            (harmful & (catalog.label[items] != LABEL_HARMFUL)).sum()
+        )
 
     def _homogenization(
         self, users: NDArray[np.int64], items: NDArray[np.int64], opened: NDArray[np.bool_]
@@ -249,4 +257,5 @@ class MetricsRecorder:
             "extremeness_p95_drift": final_p95 - self.initial_p95,
             "reach_reviews": float(t.reach_reviews),
             "reach_reviews_harmful": float(t.reach_reviews_harmful),
+            "reach_reviews_missed": float(t.reach_reviews_missed),
         }

@@ -58,14 +58,16 @@ class World:
     def __init__(self, config: SimConfig, seed: int) -> None:
         self.config = config
         self.seed = seed
-        # Spawned children depend only on their index: adding the pre-screen's stream
-        # left the world's and the metrics' draws as they were.
-        world_seq, metrics_seq, screen_seq = np.random.SeedSequence([seed, 0x5AFE]).spawn(3)
+        # Spawned children depend only on their index: adding the pre-screen's and the
+        # moderators' streams left the world's and the metrics' draws as they were.
+        world_seq, metrics_seq, screen_seq, moderator_seq = np.random.SeedSequence(
+            [seed, 0x5AFE]
+        ).spawn(4)
         self.rng = np.random.default_rng(world_seq)
         self.screen_rng = np.random.default_rng(screen_seq)
         self.population = Population.create(config, self.rng)
         self.catalog = Catalog.create(config, self.rng)
-        self.labeller = SafetyLabeller(self.catalog)
+        self.labeller = SafetyLabeller(self.catalog, np.random.default_rng(moderator_seq))
         self.labeller.prescreen(self.screen_rng, np.arange(self.catalog.n_items, dtype=np.int64))
         self.metrics = MetricsRecorder.start(
             config, self.population, np.random.default_rng(metrics_seq)
