@@ -60,6 +60,28 @@ def test_audit_paths_on_a_csv_graph(tmp_path: Path) -> None:
     assert audit["first_hop_counts"] == [0, 1000]
 
 
+def test_audit_paths_reads_an_export_by_its_own_column_names(tmp_path: Path) -> None:
+    audit_app = typer.Typer()
+    audit_app.command("verify")(lambda: None)
+    register_paths_command(audit_app)
+    nodes, edges = tmp_path / "channels.tsv", tmp_path / "recs.tsv"
+    nodes.write_text("channel\tcategory\na\tmedia\nh\talt-right\n")
+    edges.write_text("from\tto\tviews\na\th\t7\n")
+    args = ["paths", "--edges", str(edges), "--nodes", str(nodes), "--hops", "1"]
+    labels = ["--start-label", "media", "--target-label", "alt-right"]
+    mapped = ["--edge-columns", "from,to,views", "--node-columns", "channel,category"]
+    result = CliRunner().invoke(audit_app, [*args, *labels, *mapped, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["recs.tsv"]["share"] == 1.0
+    # Unmapped, the export's header is the error; a mapping without a graph is one too.
+    result = CliRunner().invoke(audit_app, [*args, *labels])
+    assert result.exit_code != 0
+    assert "no id, label column (the header has ['channel', 'category'])" in str(result.exception)
+    result = CliRunner().invoke(audit_app, ["paths", "--ranker", "popularity", *mapped])
+    assert result.exit_code != 0
+    assert "--edge-columns and --node-columns describe --edges and --nodes" in str(result.exception)
+
+
 def test_audit_paths_rejects_a_label_no_node_has(tmp_path: Path) -> None:
     audit_app = typer.Typer()
     audit_app.command("verify")(lambda: None)

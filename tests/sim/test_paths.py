@@ -145,6 +145,48 @@ def test_exports_with_a_bom_tabs_or_semicolons_and_loose_headers_read_alike(
     assert audit_paths(loose, walks=200, seed=5) == audit_paths(plain, walks=200, seed=5)
 
 
+def test_an_export_with_its_own_column_names_reads_with_a_mapping(tmp_path: Path) -> None:
+    # Shaped like a channel-recommendation crawl: its own names, extra columns, weights
+    # that are impression counts.
+    nodes = tmp_path / "channels.csv"
+    edges = tmp_path / "recs.csv"
+    nodes.write_text("channel_id,title,Category\na,A news,media\nb,B,media\nh,H,alt-right\n")
+    edges.write_text(
+        "from_channel_id,to_channel_id,relevant_impressions_daily,crawl\n"
+        "a,h,100,1\na,b,300,1\nb,b,50,1\n"
+    )
+    graph = RecommendationGraph.from_csv(
+        edges,
+        nodes,
+        edge_columns=["from_channel_id", "to_channel_id", "Relevant_Impressions_Daily"],
+        node_columns=["channel_id", "category"],
+    )
+    assert graph.ids == ("a", "b", "h")
+    assert graph.labels.tolist() == ["media", "media", "alt-right"]
+    assert sorted(graph.weights.tolist()) == [50.0, 100.0, 300.0]
+    audit = audit_paths(graph, 5, 20_000, 2, start_ids=["a"], target_label="alt-right")
+    assert audit.share == pytest.approx(0.25, abs=0.015)  # 100 of a's 400 impressions
+
+    # Without the weight column every edge weighs 1; a named one must be there.
+    unweighted = RecommendationGraph.from_csv(
+        edges, nodes, edge_columns=["from_channel_id", "to_channel_id"],
+        node_columns=["channel_id", "category"],
+    )  # fmt: skip
+    assert unweighted.weights.tolist() == [1.0, 1.0, 1.0]
+    with pytest.raises(InputError, match=r"recs\.csv: no views column"):
+        RecommendationGraph.from_csv(
+            edges, nodes, edge_columns=["from_channel_id", "to_channel_id", "views"],
+            node_columns=["channel_id", "category"],
+        )  # fmt: skip
+    with pytest.raises(InputError, match=r"no id, label column"):
+        RecommendationGraph.from_csv(
+            edges, nodes, edge_columns=["from_channel_id", "to_channel_id"]
+        )
+    for bad in (["from_channel_id"], ["a", "a"], ["a", ""], ["a", "b", "c", "d"]):
+        with pytest.raises(InputError, match="edge columns must be source,target"):
+            RecommendationGraph.from_csv(edges, nodes, edge_columns=bad)
+
+
 class ChainRecommender:
     """related(m_i) = [m_{i+1}, decoy]; the decoy's related page is empty."""
 

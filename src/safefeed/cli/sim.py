@@ -200,6 +200,13 @@ def paths(
     ] = None,
     edges: Annotated[Path | None, typer.Option(help="CSV source,target[,weight]")] = None,
     nodes: Annotated[Path | None, typer.Option(help="CSV id,label")] = None,
+    edge_columns: Annotated[
+        str | None,
+        typer.Option(help="the edges' SOURCE,TARGET[,WEIGHT] columns, if named otherwise"),
+    ] = None,
+    node_columns: Annotated[
+        str | None, typer.Option(help="the nodes' ID,LABEL columns, if named otherwise")
+    ] = None,
     hops: Annotated[int, typer.Option(min=1)] = 10,
     walks: Annotated[int, typer.Option(min=1)] = 1000,
     seed: Annotated[int, typer.Option()] = 0,
@@ -230,10 +237,17 @@ def paths(
     audits: dict[str, dict[str, Any]] = {}
     if (edges is None) != (nodes is None):
         raise InputError("--edges and --nodes go together")
+    if edges is None and (edge_columns or node_columns):
+        raise InputError("--edge-columns and --node-columns describe --edges and --nodes")
     if edges is not None and nodes is not None:
         if ranker:
             raise InputError("either a CSV graph or --ranker, not both")
-        graph = RecommendationGraph.from_csv(edges, nodes)
+        graph = RecommendationGraph.from_csv(
+            edges,
+            nodes,
+            edge_columns=edge_columns.split(",") if edge_columns is not None else None,
+            node_columns=node_columns.split(",") if node_columns is not None else None,
+        )
         counts = graph.label_counts()
         # A misspelt target label would otherwise read as "no walk reaches harm".
         absent = [label for label in targets if label not in counts]

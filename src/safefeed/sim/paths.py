@@ -9,8 +9,9 @@ item labelled ``harmful`` within ``hops`` hops and at which hop they first do.
 The same walker runs on `RelatedPages` of any `Recommender` (related pages
 fetched lazily, one batch per hop, only for the items the walks stand on) and on
 a `RecommendationGraph` read
-from CSV (``edges``: ``source,target[,weight]``; ``nodes``: ``id,label``), so real
-audit data is analysed with the same code. Deterministic by seed.
+from CSV (``edges``: ``source,target[,weight]``; ``nodes``: ``id,label``; an export's
+own column names can be mapped onto those), so real audit data is analysed with the
+same code. Deterministic by seed.
 """
 
 from __future__ import annotations
@@ -27,11 +28,33 @@ from numpy.typing import NDArray
 from safefeed.exceptions import InputError
 from safefeed.sim.recommender import Recommender, SimRequest
 
-__all__ = ["UNLABELLED", "PathAudit", "RecommendationGraph", "RelatedPages", "audit_paths"]
+__all__ = [
+    "EDGE_COLUMNS",
+    "NODE_COLUMNS",
+    "UNLABELLED",
+    "PathAudit",
+    "RecommendationGraph",
+    "RelatedPages",
+    "audit_paths",
+]
 
 #: The label of a node known only from an edge.
 UNLABELLED = ""
+#: The CSV columns read unless the caller names others: source, target, weight / id, label.
+EDGE_COLUMNS = ("source", "target", "weight")
+NODE_COLUMNS = ("id", "label")
 _DELIMITERS = (",", "\t", ";")
+
+
+def _columns(names: Sequence[str], least: int, most: int, kind: str) -> tuple[str, ...]:
+    """Column names as headers are matched (stripped, lower case), checked for number."""
+    columns = tuple(name.strip().lower() for name in names)
+    if not least <= len(columns) <= most or not all(columns) or len(set(columns)) < len(columns):
+        wanted = "source,target[,weight]" if kind == "edge" else "id,label"
+        raise InputError(
+            f"{kind} columns must be {wanted}, distinct and non-empty: got {list(names)}"
+        )
+    return columns
 
 
 def _csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -106,23 +129,39 @@ class RecommendationGraph:
         )
 
     @classmethod
-    def from_csv(cls, edges: Path, nodes: Path) -> RecommendationGraph:
+    def from_csv(
+        cls,
+        edges: Path,
+        nodes: Path,
+        *,
+        edge_columns: Sequence[str] | None = None,
+        node_columns: Sequence[str] | None = None,
+    ) -> RecommendationGraph:
         """Read ``nodes`` (``id,label``) and ``edges`` (``source,target[,weight]``) with headers.
 
         Audit exports differ in small ways, so the header is matched without regard
         to case or surrounding spaces, a UTF-8 byte-order mark is skipped, and the
-        delimiter may be a comma, a tab or a semicolon. A node that appears only in
-        ``edges`` (a recommendation to something outside the labelled set, common in
-        crawled audit data) becomes an unlabelled node that walks pass through;
-        `unlabelled_nodes` counts them. Repeated edges add up.
+        delimiter may be a comma, a tab or a semicolon. An export that names its
+        columns otherwise (``from_channel,to_channel,impressions``) says which are which
+        with ``edge_columns`` (source, target and optionally weight) and
+        ``node_columns`` (id, label); other columns are ignored. Without a weight
+        column every edge weighs 1, but a weight column named explicitly must exist.
+        A node that appears only in ``edges`` (a recommendation to something outside
+        the labelled set, common in crawled audit data) becomes an unlabelled node that
+        walks pass through; `unlabelled_nodes` counts them. Repeated edges add up.
         """
+        id_col, label_col = _columns(node_columns or NODE_COLUMNS, 2, 2, "node")
+        source_col, target_col, *weight = _columns(edge_columns or EDGE_COLUMNS, 2, 3, "edge")
+        weight_col = weight[0] if weight else EDGE_COLUMNS[2]
+        # The default weight column is optional; one the caller named is required.
+        weight_required = tuple(weight) if edge_columns else ()
         ids: list[str] = []
         labels: list[str] = []
-        for n, row in _csv_rows(nodes, ("id", "label")):
-            if not row.get("id") or not row.get("label"):
+        for n, row in _csv_rows(nodes, (id_col, label_col)):
+            if not row.get(id_col) or not row.get(label_col):
                 raise InputError(f"{nodes}:{n}: a node needs an id and a label")
-            ids.append(row["id"])
-            labels.append(row["label"])
+            ids.append(row[id_col])
+            labels.append(row[label_col])
         index = {node: i for i, node in enumerate(ids)}
         if len(index) != len(ids):
             raise InputError(f"{nodes}: node ids must be unique")
@@ -138,15 +177,15 @@ class RecommendationGraph:
         sources: list[int] = []
         targets: list[int] = []
         weights: list[float] = []
-        for n, row in _csv_rows(edges, ("source", "target")):
-            if not row.get("source") or not row.get("target"):
+        for n, row in _csv_rows(edges, (source_col, target_col, *weight_required)):
+            if not row.get(source_col) or not row.get(target_col):
                 raise InputError(f"{edges}:{n}: an edge needs a source and a target")
             try:
-                weights.append(float(row.get("weight") or 1.0))
+                weights.append(float(row.get(weight_col) or 1.0))
             except ValueError:
-                raise InputError(f"{edges}:{n}: weight must be a number") from None
-            sources.append(ordinal(row["source"]))
-            targets.append(ordinal(row["target"]))
+                raise InputError(f"{edges}:{n}: {weight_col} must be a number") from None
+            sources.append(ordinal(row[source_col]))
+            targets.append(ordinal(row[target_col]))
         return cls.from_edges(ids, labels, sources, targets, weights)
 
     @property
