@@ -43,10 +43,15 @@ def test_an_unknown_ranker_fails_clearly_before_any_run(
     assert not (tmp_path / "popularity").exists()  # checked before the first ranker ran
 
 
-def test_audit_paths_on_a_csv_graph(tmp_path: Path) -> None:
+def _audit_app() -> typer.Typer:
     audit_app = typer.Typer()
     audit_app.command("verify")(lambda: None)  # a group needs two commands to keep sub-names
     register_paths_command(audit_app)
+    return audit_app
+
+
+def test_audit_paths_on_a_csv_graph(tmp_path: Path) -> None:
+    audit_app = _audit_app()
     nodes, edges = tmp_path / "nodes.csv", tmp_path / "edges.csv"
     nodes.write_text("id,label\na,mainstream\nb,borderline\nh,harmful\n")
     edges.write_text("source,target,weight\na,b,1\nb,h,1\n")
@@ -61,9 +66,7 @@ def test_audit_paths_on_a_csv_graph(tmp_path: Path) -> None:
 
 
 def test_audit_paths_reads_an_export_by_its_own_column_names(tmp_path: Path) -> None:
-    audit_app = typer.Typer()
-    audit_app.command("verify")(lambda: None)
-    register_paths_command(audit_app)
+    audit_app = _audit_app()
     nodes, edges = tmp_path / "channels.tsv", tmp_path / "recs.tsv"
     nodes.write_text("channel\tcategory\na\tmedia\nh\talt-right\n")
     edges.write_text("from\tto\tviews\na\th\t7\n")
@@ -83,9 +86,7 @@ def test_audit_paths_reads_an_export_by_its_own_column_names(tmp_path: Path) -> 
 
 
 def test_audit_paths_rejects_a_label_no_node_has(tmp_path: Path) -> None:
-    audit_app = typer.Typer()
-    audit_app.command("verify")(lambda: None)
-    register_paths_command(audit_app)
+    audit_app = _audit_app()
     nodes, edges = tmp_path / "nodes.csv", tmp_path / "edges.csv"
     nodes.write_text("id,label\na,mainstream\nh,harmful\n")
     edges.write_text("source,target\na,h\nh,x\n")
