@@ -63,6 +63,13 @@ def test_weights_set_the_branching_probabilities(tmp_path: Path) -> None:
     assert audit.first_hop_counts[1:] == (0, 0, 0, 0)
 
 
+def test_a_graph_without_edges_is_all_dead_ends() -> None:
+    # A tiny world's related pages can all come back empty: no walk moves.
+    graph = RecommendationGraph.from_edges(["m", "h"], ["mainstream", "harmful"], [], [], [])
+    audit = audit_paths(graph, hops=3, walks=20, seed=1)
+    assert (audit.share, audit.dead_ends, audit.first_hop_counts) == (0.0, 20, (0, 0, 0))
+
+
 def test_same_seed_same_walks(tmp_path: Path) -> None:
     graph = RecommendationGraph.from_csv(*_chain_csv(tmp_path, 3))
     assert audit_paths(graph, walks=100, seed=7) == audit_paths(graph, walks=100, seed=7)

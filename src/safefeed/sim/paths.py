@@ -369,9 +369,10 @@ def audit_paths(
         total = before[hi] - before[lo]
         alive &= total > 0
         draw = before[lo] + rng.random(walks) * total
-        edge = np.clip(np.searchsorted(cum, draw, side="right"), lo, np.maximum(hi - 1, lo))
-        moved = np.where(alive, g.indices[np.minimum(edge, max(g.indices.size - 1, 0))], current)
-        current = moved if g.indices.size else current
+        if g.indices.size:  # a graph without edges leaves every walk a dead end
+            edge = np.clip(np.searchsorted(cum, draw, side="right"), lo, np.maximum(hi - 1, lo))
+            # A dead end's edge index may point one past the last edge: it stays put.
+            current = np.where(alive, g.indices[np.minimum(edge, g.indices.size - 1)], current)
         newly = alive & target[current] & (first < 0)
         first[newly] = hop
     counts = np.bincount(first[first > 0], minlength=hops + 1)[1:]
