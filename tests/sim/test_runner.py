@@ -7,8 +7,12 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
+from safefeed.exceptions import ConfigError
 from safefeed.sim.config import SimConfig
 from safefeed.sim.document import metrics_document, write_metrics
+from safefeed.sim.gate import GateKpis, evaluate_gate
 from safefeed.sim.metrics import REQUIRED_KEYS
 from safefeed.sim.report import write_report
 from safefeed.sim.runner import PathSettings, run_seeds, run_simulation
@@ -64,3 +68,30 @@ def test_parallel_seeds_equal_seeds_run_one_by_one(tiny: SimConfig) -> None:
     assert [r.seed for r in parallel] == [5, 6]
     assert [r.totals for r in parallel] == [r.totals for r in serial]
     assert [r.series for r in parallel] == [r.series for r in serial]
+
+
+def test_a_world_with_nothing_mainstream_keeps_its_run_and_says_why_no_audit(
+    tmp_path: Path,
+) -> None:
+    # Every creator edgy, escalating, a low harm threshold: in seeds 0 and 2 the final
+    # catalog has no mainstream item for a walk to start from; in seed 1 it has.
+    world = SimConfig(
+        users=31, steps=3, page_size=15, topics=3, creators=8, new_creators_per_step=1,
+        initial_items=13, items_per_step=4, bots=0, edgy_creator_share=1.0,
+        harmful_threshold=0.487, creator_escalation=1.0, escalation_floor=0.0,
+    )  # fmt: skip
+    results = run_seeds("random", world, [0, 1, 2], workers=1, paths=PathSettings(walks=20))
+    document = write_metrics(tmp_path / "metrics.json", results)
+    reason = "no item labelled mainstream to start from"
+    assert document["path_audit_skipped"] == [
+        {"seed": 0, "reason": reason},
+        {"seed": 2, "reason": reason},
+    ]
+    assert [a["walks"] for a in document["path_audit"]["per_seed"]] == [20]
+    assert document["path_audit"]["share"]["n"] == 1
+    assert len(document["per_seed"]) == 3  # every seed's metrics kept
+    # No seed audited: no path_audit at all, and a gate KPI on it cannot be met.
+    alone = metrics_document([results[0]])
+    assert "path_audit" not in alone
+    with pytest.raises(ConfigError, match=f"could not be measured: {reason}"):
+        evaluate_gate(GateKpis(max_path_share=0.1), alone, document)

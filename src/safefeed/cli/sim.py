@@ -276,6 +276,8 @@ def paths(
             finally:
                 close_recommender(recommender)
             assert result.path_audit is not None
+            if "skipped" in result.path_audit:
+                raise InputError(f"{name}: {result.path_audit['skipped']}")
             audits[name] = result.path_audit
     else:
         raise InputError("give --edges and --nodes, or --ranker")

@@ -2,8 +2,10 @@
 
 With several seeds, ``series`` and ``totals`` hold means over seeds and
 ``intervals`` their 95% t-intervals; ``per_seed`` keeps each seed's totals and
-``path_audit`` the mean share with each seed's audit. ``config`` holds everything
-needed to reproduce the run: the world parameters, ranker, overrides and seeds.
+``path_audit`` the mean share with each seed's audit (seeds whose world had no item to
+start a walk from are listed under ``path_audit_skipped`` with the reason). ``config``
+holds everything needed to reproduce the run: the world parameters, ranker, overrides
+and seeds.
 """
 
 from __future__ import annotations
@@ -41,7 +43,12 @@ def metrics_document(results: Sequence[SimResult]) -> dict[str, Any]:
         series_low[key] = [i.low for i in per_step]
         series_high[key] = [i.high for i in per_step]
     totals = {key: t_interval([r.totals[key] for r in results]) for key in first.totals}
-    audits = [r.path_audit for r in results if r.path_audit is not None]
+    audits = [r.path_audit for r in results if r.path_audit and "skipped" not in r.path_audit]
+    skipped = [
+        {"seed": r.seed, "reason": r.path_audit["skipped"]}
+        for r in results
+        if r.path_audit and "skipped" in r.path_audit
+    ]
     document: dict[str, Any] = {
         "schema": SCHEMA,
         "ranker": first.ranker,
@@ -67,6 +74,8 @@ def metrics_document(results: Sequence[SimResult]) -> dict[str, Any]:
             "share": t_interval([a["share"] for a in audits]).as_dict(),
             "per_seed": audits,
         }
+    if skipped:
+        document["path_audit_skipped"] = skipped
     return document
 
 

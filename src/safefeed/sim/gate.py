@@ -222,6 +222,10 @@ def _path_checks(kpis: GateKpis, cand_share: float, cur_share: float) -> list[Kp
 def _path_share(document: Mapping[str, Any]) -> float:
     audit = document.get("path_audit")
     if audit is None:
+        skipped = document.get("path_audit_skipped")
+        if skipped:
+            # Fails the gate: a KPI that could not be measured is not a pass.
+            raise ConfigError(f"a path-audit KPI could not be measured: {skipped[0]['reason']}")
         raise ConfigError("a path-audit KPI needs runs with the path audit")
     return float(audit["share"]["mean"])
 

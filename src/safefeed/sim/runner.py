@@ -75,6 +75,8 @@ class SimResult:
     config: dict[str, Any]
     series: dict[str, list[float]]
     totals: dict[str, float]
+    #: The path audit (`PathAudit.as_dict`), or ``{"skipped": reason}`` when no walk could
+    #: start (a world whose final catalog has no item with a start label).
     path_audit: dict[str, Any] | None = None
     elapsed_s: float = 0.0
     overrides: dict[str, Any] = field(default_factory=dict)
@@ -132,15 +134,20 @@ def run_simulation(
         pages = RelatedPages(
             recommender, ids, labels.tolist(), page_size=config.page_size, step=config.steps
         )
-        audit = audit_paths(
-            pages,
-            hops=paths.hops,
-            walks=paths.walks,
-            seed=seed,
-            start_label=paths.start_labels,
-            target_label=paths.target_labels,
-            start_ids=starts,
-        ).as_dict()
+        # A world can be all extreme: the run's metrics stand, the audit says why it is absent.
+        audit = (
+            audit_paths(
+                pages,
+                hops=paths.hops,
+                walks=paths.walks,
+                seed=seed,
+                start_label=paths.start_labels,
+                target_label=paths.target_labels,
+                start_ids=starts,
+            ).as_dict()
+            if starts
+            else {"skipped": f"no item labelled {' or '.join(paths.start_labels)} to start from"}
+        )
     return SimResult(
         ranker=recommender.name,
         seed=seed,
