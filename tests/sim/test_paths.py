@@ -88,13 +88,14 @@ def test_bad_csv_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"e.csv:2: an edge needs a source and a target"):
         RecommendationGraph.from_csv(edges, nodes)
     edges.write_text("source,target,weight\na,a,heavy\n")
-    with pytest.raises(InputError, match=r"e.csv:2: weight must be a number"):
+    with pytest.raises(InputError, match=r"e.csv:2: weight must be a non-negative number"):
         RecommendationGraph.from_csv(edges, nodes)
     with pytest.raises(InputError, match=r"missing\.csv: No such file"):
         RecommendationGraph.from_csv(edges, tmp_path / "missing.csv")
-    edges.write_text("source,target,weight\na,a,-1\n")
-    with pytest.raises(InputError, match="non-negative"):
-        RecommendationGraph.from_csv(edges, nodes)
+    for weight in ("-1", "nan", "inf"):
+        edges.write_text(f"source,target,weight\na,a,1\na,a,{weight}\n")
+        with pytest.raises(InputError, match=r"e.csv:3: weight must be a non-negative number"):
+            RecommendationGraph.from_csv(edges, nodes)
     nodes.write_text("id,label\na,harmful\n")
     edges.write_text("source,target\na,a\n")
     with pytest.raises(InputError, match="no node labelled 'mainstream'"):

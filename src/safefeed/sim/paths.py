@@ -17,6 +17,7 @@ same code. Deterministic by seed.
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,9 +182,12 @@ class RecommendationGraph:
             if not row.get(source_col) or not row.get(target_col):
                 raise InputError(f"{edges}:{n}: an edge needs a source and a target")
             try:
-                weights.append(float(row.get(weight_col) or 1.0))
+                weight = float(row.get(weight_col) or 1.0)
             except ValueError:
-                raise InputError(f"{edges}:{n}: {weight_col} must be a number") from None
+                weight = math.nan
+            if not math.isfinite(weight) or weight < 0:
+                raise InputError(f"{edges}:{n}: {weight_col} must be a non-negative number")
+            weights.append(weight)
             sources.append(ordinal(row[source_col]))
             targets.append(ordinal(row[target_col]))
         return cls.from_edges(ids, labels, sources, targets, weights)
