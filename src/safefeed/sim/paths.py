@@ -182,12 +182,12 @@ class RecommendationGraph:
             if not row.get(source_col) or not row.get(target_col):
                 raise InputError(f"{edges}:{n}: an edge needs a source and a target")
             try:
-                weight = float(row.get(weight_col) or 1.0)
+                value = float(row.get(weight_col) or 1.0)
             except ValueError:
-                weight = math.nan
-            if not math.isfinite(weight) or weight < 0:
+                value = math.nan
+            if not math.isfinite(value) or value < 0:
                 raise InputError(f"{edges}:{n}: {weight_col} must be a non-negative number")
-            weights.append(weight)
+            weights.append(value)
             sources.append(ordinal(row[source_col]))
             targets.append(ordinal(row[target_col]))
         return cls.from_edges(ids, labels, sources, targets, weights)
