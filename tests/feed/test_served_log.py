@@ -14,7 +14,8 @@ from sqlalchemy import event, func, select
 from safefeed.api.app import create_app
 from safefeed.clock import ManualClock
 from safefeed.feed.contracts import FeedRequest
-from safefeed.feed.serving.served_log import ServedLogWriter
+from safefeed.feed.serving.served_log import ServedLogWriter, expand_rule_path, rule_path
+from safefeed.policy.rules import RULE_NAMES, Action, RuleOutcome
 from safefeed.runtime import Runtime
 from safefeed.settings import Settings
 from safefeed.store.database import Database
@@ -49,12 +50,17 @@ def logged(database: Database, request_id: str) -> int:
     return int(head + items)
 
 
-def test_a_page_served_behind_the_response_is_visible_to_exposure_why_and_trace(
-    client: TestClient, api_keys: dict[str, str], runtime: Runtime
-) -> None:
+def _one_user_thirty_items(client: TestClient, api_keys: dict[str, str]) -> Platform:
     p = Platform(client, api_keys["service"])
     p.user("u1")
     p.items(30)
+    return p
+
+
+def test_a_page_served_behind_the_response_is_visible_to_exposure_why_and_trace(
+    client: TestClient, api_keys: dict[str, str], runtime: Runtime
+) -> None:
+    p = _one_user_thirty_items(client, api_keys)
     runtime.feed.start_background(("home",)).join()
     with log_writes_held(runtime.database):
         page = p.feed(user_id="u1", page_size=10)  # answered while the log cannot be written
@@ -154,3 +160,42 @@ def test_close_writes_what_lingers(runtime: Runtime) -> None:
     assert writer.put([page], 0)
     writer.close()
     assert logged(runtime.database, page.request_id) == 1 + len(page.items)
+
+
+def test_the_trace_shows_each_items_whole_rule_path_stored_in_one_line(
+    client: TestClient, api_keys: dict[str, str], runtime: Runtime
+) -> None:
+    p = _one_user_thirty_items(client, api_keys)
+    page = p.feed(user_id="u1", page_size=10)
+    auditor = auth(api_keys["auditor"])
+    trace = client.get(f"/v1/feed-requests/{page['request_id']}/trace", headers=auditor)
+    assert trace.status_code == 200
+    items = trace.json()["trace"]["items"]
+    assert [i["content_id"] for i in items] == ids(page)
+    for item in items:
+        # Every rule the gate ran, in the policy's order, as the outcome an auditor reads.
+        assert [r["rule"] for r in item["rules"]] == list(RULE_NAMES)
+        assert {r["action"] for r in item["rules"]} == {"allow"}
+        assert {r["status"] for r in item["rules"]} == {"applied", "not_applicable"}
+        assert all(r["reason"] == "" for r in item["rules"])
+    with runtime.database.read() as conn:
+        stored = conn.execute(
+            select(_requests.c.trace).where(_requests.c.request_id == page["request_id"])
+        ).scalar_one()
+    # In the store each path is one line, read back as the outcomes above.
+    paths = [i["rules"] for i in stored["items"]]
+    assert all(isinstance(path, str) for path in paths)
+    assert [expand_rule_path(path) for path in paths] == [i["rules"] for i in items]
+
+
+def test_a_rule_path_with_an_action_or_a_reason_is_stored_in_full() -> None:
+    limited = [
+        RuleOutcome("content_state", "applied", Action.LIMIT, "limited_distribution"),
+        RuleOutcome("region", "not_applicable", Action.ALLOW),
+    ]
+    missing = [RuleOutcome("audience_age", "missing_data", Action.ALLOW)]
+    for outcomes in (limited, missing):
+        assert rule_path(outcomes) == [o.as_dict() for o in outcomes]
+        assert expand_rule_path(rule_path(outcomes)) == [o.as_dict() for o in outcomes]
+    assert rule_path([]) == ""
+    assert expand_rule_path("") == []

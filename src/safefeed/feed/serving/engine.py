@@ -46,7 +46,7 @@ from safefeed.feed.ranking.ranker import Scored, score
 from safefeed.feed.rerank.slate import rerank
 from safefeed.feed.serving.cursor import CursorSigner, PageCursor, load_cursor_key
 from safefeed.feed.serving.explain import explain
-from safefeed.feed.serving.served_log import ServedLogWriter, write_served
+from safefeed.feed.serving.served_log import ServedLogWriter, rule_path, write_served
 from safefeed.feed.sources.base import SourceContext
 from safefeed.feed.sources.generate import DEFAULT_SOURCES, CandidatePool, generate
 from safefeed.feed.state.controls import UserControls
@@ -732,7 +732,7 @@ def _trace(
                 "sources": list(item.sources),
                 "components": item.components,
                 "action": item.action,
-                "rules": [o.as_dict() for o in decision.outcomes] if decision else [],
+                "rules": rule_path(decision.outcomes) if decision else [],
             }
         )
     sources: dict[str, int] = {}
