@@ -13,7 +13,7 @@ from safefeed.exceptions import ConfigError
 from safefeed.sim.config import SimConfig
 from safefeed.sim.document import metrics_document, write_metrics
 from safefeed.sim.gate import GateKpis, evaluate_gate
-from safefeed.sim.metrics import REQUIRED_KEYS
+from safefeed.sim.metrics import RANGES, REQUIRED_KEYS
 from safefeed.sim.report import write_report
 from safefeed.sim.runner import PathSettings, run_seeds, run_simulation
 from safefeed.sim.seams import PopularityRecommender
@@ -95,3 +95,25 @@ def test_a_world_with_nothing_mainstream_keeps_its_run_and_says_why_no_audit(
     assert "path_audit" not in alone
     with pytest.raises(ConfigError, match=f"could not be measured: {reason}"):
         evaluate_gate(GateKpis(max_path_share=0.1), alone, document)
+
+
+def test_intervals_stay_within_what_each_metric_can_take(tiny: SimConfig) -> None:
+    # Seeds that disagree a lot over a share near its bound: a plain t-interval passes it.
+    results = run_seeds("popularity", tiny, [0, 1, 2], workers=1)
+    for r, retention, harmful in zip(results, (1.0, 1.0, 0.7), (0.0, 0.0, 0.3), strict=True):
+        r.totals.update(retention=retention, harmful_exposure_rate=harmful, watch_time=harmful)
+        r.totals["extremeness_drift"] = 0.9 if harmful else 0.95
+    intervals = metrics_document(results)["intervals"]["totals"]
+    assert intervals["retention"]["high"] == 1.0
+    assert intervals["retention"]["low"] < 0.9  # the other side as the t-interval has it
+    for key in ("harmful_exposure_rate", "watch_time"):
+        assert intervals[key]["low"] == 0.0
+        assert intervals[key]["high"] > 0.3
+    assert intervals["extremeness_drift"]["high"] == 1.0
+    # Each step's interval too.
+    series = metrics_document(results)["intervals"]["series"]
+    for key, bounds in RANGES.items():
+        if key in series:
+            low, high = bounds
+            assert all(low is None or v >= low for v in series[key]["low"]), key
+            assert all(high is None or v <= high for v in series[key]["high"]), key

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from safefeed.exceptions import InputError
+from safefeed.sim.metrics import RANGES
 from safefeed.sim.runner import SimResult
 from safefeed.sim.stats import t_interval
 from safefeed.version import __version__
@@ -38,11 +39,17 @@ def metrics_document(results: Sequence[SimResult]) -> dict[str, Any]:
     series_low: dict[str, list[float]] = {}
     series_high: dict[str, list[float]] = {}
     for key in first.series:
-        per_step = [t_interval([r.series[key][t] for r in results]) for t in range(steps)]
+        bounds = RANGES.get(key, (None, None))
+        per_step = [
+            t_interval([r.series[key][t] for r in results]).within(*bounds) for t in range(steps)
+        ]
         series[key] = [i.mean for i in per_step]
         series_low[key] = [i.low for i in per_step]
         series_high[key] = [i.high for i in per_step]
-    totals = {key: t_interval([r.totals[key] for r in results]) for key in first.totals}
+    totals = {
+        key: t_interval([r.totals[key] for r in results]).within(*RANGES.get(key, (None, None)))
+        for key in first.totals
+    }
     audits = [r.path_audit for r in results if r.path_audit and "skipped" not in r.path_audit]
     skipped = [
         {"seed": r.seed, "reason": r.path_audit["skipped"]}
@@ -71,7 +78,7 @@ def metrics_document(results: Sequence[SimResult]) -> dict[str, Any]:
     }
     if audits:
         document["path_audit"] = {
-            "share": t_interval([a["share"] for a in audits]).as_dict(),
+            "share": t_interval([a["share"] for a in audits]).within(0.0, 1.0).as_dict(),
             "per_seed": audits,
         }
     if skipped:

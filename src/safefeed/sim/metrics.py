@@ -36,7 +36,7 @@ from safefeed.sim.engagement import PageResponse
 from safefeed.sim.population import Population
 from safefeed.sim.stats import gini, jaccard, normalized_entropy
 
-__all__ = ["REQUIRED_KEYS", "SERIES_KEYS", "TOTAL_KEYS", "MetricsRecorder"]
+__all__ = ["RANGES", "REQUIRED_KEYS", "SERIES_KEYS", "TOTAL_KEYS", "MetricsRecorder"]
 
 #: Keys the DESIGN contract requires in both ``series`` and ``totals``.
 REQUIRED_KEYS: tuple[str, ...] = (
@@ -75,6 +75,33 @@ TOTAL_KEYS: tuple[str, ...] = (
     "reach_reviews_harmful",
     "reach_reviews_missed",
 )
+
+
+_SHARES = (
+    "harmful_exposure_rate",
+    "harmful_exposure_rate_first",
+    "harmful_exposure_rate_last",
+    "harmful_exposure_rate_max",
+    "borderline_exposure_rate",
+    "extremeness_mean",
+    "extremeness_p95",
+    "topic_diversity",
+    "creator_gini",
+    "open_rate",
+    "satisfied_sessions",
+    "new_creator_exposure",
+    "retention",
+    "homogenization",
+)
+_DRIFTS = ("extremeness_drift", "extremeness_p95_drift")
+
+#: The range each metric can take (``None``: unbounded that way); intervals over seeds
+#: are cut to it. Shares and positions on the extremeness axis lie in [0, 1], drifts in
+#: [-1, 1], everything else (times, rates per 1k sessions, counts) is non-negative.
+RANGES: dict[str, tuple[float | None, float | None]] = {
+    key: (0.0, 1.0) if key in _SHARES else (-1.0, 1.0) if key in _DRIFTS else (0.0, None)
+    for key in TOTAL_KEYS
+}
 
 
 def _nanmean(values: NDArray[np.float64]) -> float:

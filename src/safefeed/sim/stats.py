@@ -118,6 +118,20 @@ class Interval:
         """JSON form."""
         return {"mean": self.mean, "low": self.low, "high": self.high, "n": self.n}
 
+    def within(self, low: float | None, high: float | None) -> Interval:
+        """The interval cut to the range the quantity can take (a share cannot pass 1,
+        a count cannot go below 0): the true mean is in both, so coverage holds.
+
+        >>> Interval(0.98, 0.94, 1.02, 5).within(0.0, 1.0)
+        Interval(mean=0.98, low=0.94, high=1.0, n=5)
+        """
+        return Interval(
+            self.mean,
+            self.low if low is None else max(self.low, low),
+            self.high if high is None else min(self.high, high),
+            self.n,
+        )
+
 
 def t_interval(values: Sequence[float]) -> Interval:
     """Mean and 95% t-interval of per-seed values; with one value the interval is the point.
