@@ -15,7 +15,10 @@ seeds run in parallel processes, one per core. Prints a table and writes
 
 With ``--ranker`` the recommender is the real engine binding (`FeedEngineRecommender`)
 and the table splits its time into serving (``recommend``: `FeedEngine.serve`) and
-ingestion (``observe``: the step's v1 events through the real `Ingestor`).
+ingestion (``observe``: the step's v1 events through the real `Ingestor`). A step
+through the engine costs more as users' histories and the catalog grow, so the table
+also projects the target with each step's cost per impression carried on along its
+measured trend ("growing steps"); run six or more steps for a trend worth the name.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
@@ -102,11 +106,17 @@ def _timed(seam: TimedSeam, config: SimConfig, users: int, steps: int, seed: int
     # The set-up's ingestion is part of `setup`, not of the steps' seam time.
     seam.serve_s = seam.observe_s = 0.0
     cpu_started = time.process_time()
+    step_s = []
     for _ in range(steps):
+        step_started = time.perf_counter()
         seam.observe(world.step(seam))
         reviews = night_review(world, seam)  # as a run does: the moderators' night
         if reviews is not None:
             seam.observe(reviews)
+        # Seconds per impression: early steps serve fewer pages while users arrive.
+        step_s.append(
+            (time.perf_counter() - step_started) / max(world.metrics.series["impressions"][-1], 1)
+        )
     world.totals()
     total = time.perf_counter() - started
     # CPU time of the steps: steadier than wall time on a machine other jobs share.
@@ -135,8 +145,32 @@ def _timed(seam: TimedSeam, config: SimConfig, users: int, steps: int, seed: int
         # Linear in users (every operation is per user or per slot) and in steps.
         "projected_target_world_s": round(per_step_world * TARGET_USERS / users * TARGET_STEPS),
         "projected_target_with_seam_s": round(per_step_total * TARGET_USERS / users * TARGET_STEPS),
+        # A step costs more as users' histories and the catalog grow: the same projection
+        # with the measured per-step trend carried on to the target's last step.
+        "projected_target_with_growth_s": round(
+            _with_growth(step_s, TARGET_STEPS) * impressions_per_step_target
+        ),
+        "step_us_per_impression": [round(x * 1e6, 2) for x in step_s],
         "projected_target_impressions": round(impressions_per_step_target * TARGET_STEPS),
     }
+
+
+def _with_growth(step_s: Sequence[float], steps: int) -> float:
+    """The sum over ``steps`` steps of a per-step cost (here seconds per impression) that
+    keeps its measured linear trend (least squares; the flat mean with fewer than three
+    measured steps, and never a falling trend, which would be noise).
+
+    >>> _with_growth([1.0, 2.0, 3.0], 5)
+    15.0
+    >>> _with_growth([2.0, 2.0], 4)
+    8.0
+    """
+    if len(step_s) < 3:
+        return sum(step_s) / max(len(step_s), 1) * steps
+    slope, intercept = np.polyfit(np.arange(len(step_s)), step_s, 1)
+    if slope <= 0.0:
+        return float(np.mean(step_s)) * steps
+    return float(sum(intercept + slope * k for k in range(steps)))
 
 
 def main() -> int:
@@ -167,6 +201,7 @@ def main() -> int:
         "(per CPU s)",
         "projected 100k x 50 (world)",
         "(with seam)",
+        "(with seam, growing steps)",
     ):
         table.add_column(column, justify="right")
     for c in cases:
@@ -181,6 +216,7 @@ def main() -> int:
             f"{c['with_seam_impressions_per_cpu_s']:,}",
             f"{c['projected_target_world_s']} s",
             f"{c['projected_target_with_seam_s']} s",
+            f"{c['projected_target_with_growth_s']} s",
         )
     console.print(table)
     console.print(
