@@ -6,7 +6,7 @@ read it; so do the debug trace and "why am I seeing this".
 A trace keeps each served item's gate rule path. Almost every one is nine outcomes
 of "allow" with no reason, so such a path is stored as one line, the rules in order
 with ``-`` before those that did not apply (`rule_path`), and read back as the full
-outcomes (`request_trace`): 60% less trace to encode and store per page, the same trace
+outcomes (`request_trace`): about half the trace to encode and store per page, the same trace
 for the auditor.
 
 A long-running server writes it behind the response (`ServedLogWriter`): a bounded
