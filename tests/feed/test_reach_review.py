@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from safefeed.feed.config import ReachReviewSettings, default_feed_config
 from safefeed.feed.contracts import FeedRequest
-from safefeed.feed.state.reach_review import OUT_OF_FEEDS, due_for_review, evidence
+from safefeed.feed.state.reach_review import OUT_OF_FEEDS, due_for_review
 from safefeed.runtime import Runtime
 from tests.feed.platform import Platform, ids
 from tests.support.runtime import auth
@@ -83,10 +83,12 @@ def test_items_that_spread_undecided_are_due_likeliest_harm_first(
     assert cases["c1"].safety_score == 0.4
     assert cases["c5"].reports == 1.0
     assert cases["c0"].priority < cases["c1"].priority
-    # The store orders by the priority `evidence` defines, computed in SQL.
+    # The priority the store orders by: reach x (base + safety score + capped report rate).
     for case in cases.values():
-        expected = case.reach * evidence(case.safety_score, case.reports, case.reach, settings)
-        assert case.priority == pytest.approx(expected, rel=1e-12)
+        rate = case.reports / max(case.reach, 1.0)
+        held_against = settings.base_evidence + case.safety_score
+        held_against += min(1.0, settings.report_weight * rate)
+        assert case.priority == pytest.approx(case.reach * held_against, rel=1e-12)
 
     # A decision takes an item off the list, whatever it decided.
     p.send([_decided("c1"), _decided("c5", "limited_distribution")])

@@ -39,7 +39,7 @@ from safefeed.policy.taxonomy import DEFAULT_RECOMMENDABILITY
 from safefeed.store.feed_tables import FeedItemStats
 from safefeed.store.tables import PolicyStateRow, table_of
 
-__all__ = ["OUT_OF_FEEDS", "ReachCase", "due_for_review", "evidence", "held_pending_review"]
+__all__ = ["OUT_OF_FEEDS", "ReachCase", "due_for_review", "held_pending_review"]
 
 #: Policy states that keep an item out of the recommended feeds already (by the policy
 #: taxonomy: recommended neither on home nor on related).
@@ -80,27 +80,14 @@ class ReachCase:
         }
 
 
-def evidence(safety_score: float, reports: float, reach: float, s: ReachReviewSettings) -> float:
-    """The evidence that an item is harmful: its base, safety score and report rate.
-
-    >>> s = ReachReviewSettings()
-    >>> evidence(0.0, 0.0, 100.0, s)
-    0.1
-    >>> evidence(0.0, 3.0, 100.0, s) > evidence(0.5, 0.0, 100.0, s)  # 3% of viewers reported
-    True
-    """
-    rate = reports / max(reach, 1.0)
-    return s.base_evidence + safety_score + min(1.0, s.report_weight * rate)
-
-
 def due_for_review(
     conn: Connection, settings: ReachReviewSettings, *, limit: int | None = None
 ) -> list[ReachCase]:
     """Items due for review by reach, highest priority first (at most ``limit``).
 
     Ties break on the content id, so the same store gives the same list. The store
-    orders and cuts the list (the priority is computed in SQL as `evidence` computes
-    it), so a platform with a long backlog reads only the ``limit`` rows it shows.
+    computes the priority (`_priority`), orders and cuts the list, so a platform with a
+    long backlog reads only the ``limit`` rows it shows.
     """
     if limit is not None and limit <= 0:
         return []
@@ -151,7 +138,10 @@ def due_for_review(
 
 
 def _priority(s: ReachReviewSettings) -> ColumnElement[float]:
-    """Reach times `evidence`, as SQL (portable: no LEAST/GREATEST, absent on SQLite)."""
+    """Reach x (``base_evidence`` + safety score + min(1, ``report_weight`` x reports /
+    max(reach, 1))), as SQL (portable: no LEAST/GREATEST, which SQLite lacks). The
+    evidence term is what is held against the item: with a ``report_weight`` of 20, 3% of
+    viewers reporting counts like a safety score of 0.6."""
     reach = _stats.c.w_impressions
     score = func.coalesce(_stats.c.safety_score, 0.0)
     rate = _stats.c.w_reports / case((reach >= 1.0, reach), else_=literal(1.0))
