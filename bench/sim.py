@@ -106,7 +106,7 @@ def _timed(seam: TimedSeam, config: SimConfig, users: int, steps: int, seed: int
     # The set-up's ingestion is part of `setup`, not of the steps' seam time.
     seam.serve_s = seam.observe_s = 0.0
     cpu_started = time.process_time()
-    step_s = []
+    step_cost = []
     for _ in range(steps):
         step_started = time.perf_counter()
         seam.observe(world.step(seam))
@@ -114,7 +114,7 @@ def _timed(seam: TimedSeam, config: SimConfig, users: int, steps: int, seed: int
         if reviews is not None:
             seam.observe(reviews)
         # Seconds per impression: early steps serve fewer pages while users arrive.
-        step_s.append(
+        step_cost.append(
             (time.perf_counter() - step_started) / max(world.metrics.series["impressions"][-1], 1)
         )
     world.totals()
@@ -148,14 +148,14 @@ def _timed(seam: TimedSeam, config: SimConfig, users: int, steps: int, seed: int
         # A step costs more as users' histories and the catalog grow: the same projection
         # with the measured per-step trend carried on to the target's last step.
         "projected_target_with_growth_s": round(
-            _with_growth(step_s, TARGET_STEPS) * impressions_per_step_target
+            _with_growth(step_cost, TARGET_STEPS) * impressions_per_step_target
         ),
-        "step_us_per_impression": [round(x * 1e6, 2) for x in step_s],
+        "step_us_per_impression": [round(x * 1e6, 2) for x in step_cost],
         "projected_target_impressions": round(impressions_per_step_target * TARGET_STEPS),
     }
 
 
-def _with_growth(step_s: Sequence[float], steps: int) -> float:
+def _with_growth(step_cost: Sequence[float], steps: int) -> float:
     """The sum over ``steps`` steps of a per-step cost (here seconds per impression) that
     keeps its measured linear trend (least squares; the flat mean with fewer than three
     measured steps, and never a falling trend, which would be noise).
@@ -165,11 +165,11 @@ def _with_growth(step_s: Sequence[float], steps: int) -> float:
     >>> _with_growth([2.0, 2.0], 4)
     8.0
     """
-    if len(step_s) < 3:
-        return sum(step_s) / max(len(step_s), 1) * steps
-    slope, intercept = np.polyfit(np.arange(len(step_s)), step_s, 1)
+    if len(step_cost) < 3:
+        return sum(step_cost) / max(len(step_cost), 1) * steps
+    slope, intercept = np.polyfit(np.arange(len(step_cost)), step_cost, 1)
     if slope <= 0.0:
-        return float(np.mean(step_s)) * steps
+        return float(np.mean(step_cost)) * steps
     return float(sum(intercept + slope * k for k in range(steps)))
 
 
