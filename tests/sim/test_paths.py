@@ -234,3 +234,42 @@ def test_audit_through_a_recommender_follows_related_pages() -> None:
     # Slot weights 1 and 1/2: the chain is taken with probability 2/3 at each of k hops.
     assert audit.share == pytest.approx((2 / 3) ** k, abs=0.015)
     assert audit.first_hop_counts[:2] == (0, 0)
+
+
+def test_errors_name_the_physical_line_past_blank_lines_and_quoted_newlines(
+    tmp_path: Path,
+) -> None:
+    nodes = tmp_path / "n.csv"
+    edges = tmp_path / "e.csv"
+    # A title with a line break inside quotes, a blank line: the bad row is on line 6.
+    nodes.write_text('id,title,label\na,"two\nlines",mainstream\n\nb,B,harmful\nc,C,\n')
+    edges.write_text("source,target\na,b\n")
+    with pytest.raises(InputError, match=r"n\.csv:6: a node needs an id and a label"):
+        RecommendationGraph.from_csv(edges, nodes)
+
+
+def test_rows_of_empty_fields_are_skipped_like_blank_lines(tmp_path: Path) -> None:
+    # Spreadsheets pad an export with ",,," rows and CRLF line ends.
+    graph = _graph(
+        tmp_path,
+        "id,label\r\na,mainstream\r\n,\r\nh,harmful\r\n\r\n",
+        "source,target,weight\r\na,h,1\r\n,,\r\n , ,\r\n",
+    )
+    assert graph.ids == ("a", "h")
+    assert graph.successors(0) == ["h"]
+
+
+def test_malformed_csv_is_an_error_with_its_line_not_a_traceback(tmp_path: Path) -> None:
+    edges = tmp_path / "e.csv"
+    edges.write_text("source,target\na,h\n")
+    # An unclosed quote would swallow every row after it into one field.
+    nodes = tmp_path / "n.csv"
+    nodes.write_text('id,label\na,mainstream\nh,"harmful\nb,mainstream\n')
+    with pytest.raises(
+        InputError,
+        match=r"n\.csv:3: unexpected end of data \(a quote opened here is never closed\)",
+    ):
+        RecommendationGraph.from_csv(edges, nodes)
+    nodes.write_text("id,label\na,mainstream\nh," + "x" * 200_000 + "\n")
+    with pytest.raises(InputError, match=r"n\.csv:3: field larger than field limit"):
+        RecommendationGraph.from_csv(edges, nodes)

@@ -59,7 +59,12 @@ def _columns(names: Sequence[str], least: int, most: int, kind: str) -> tuple[st
 
 
 def _csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, row) of a CSV with a header, keys stripped and lower-cased."""
+    """(line number, row) of a CSV with a header, keys and values stripped, keys lower-cased.
+
+    The line is where the row starts in the file (blank lines and line breaks inside
+    quotes counted), so an error points at what an editor shows. Rows with no value
+    at all (blank lines, a spreadsheet's ``,,,`` padding) are skipped.
+    """
     try:
         with path.open(newline="", encoding="utf-8-sig") as f:
             header = f.readline()
@@ -72,18 +77,30 @@ def _csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict
                 raise InputError(
                     f"{path}: no {', '.join(missing)} column (the header has {names or 'nothing'})"
                 )
-            reader = csv.DictReader(f, fieldnames=names, delimiter=delimiter)
-            for n, row in enumerate(reader, start=2):
-                yield n, _stripped(row)
+            # Strict: an unclosed quote would otherwise swallow the rest of the file
+            # into one field without a word.
+            reader = csv.reader(f, delimiter=delimiter, strict=True)
+            while True:
+                line = reader.line_num + 2  # the header was line 1, read outside the reader
+                try:
+                    fields = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    unclosed = (
+                        " (a quote opened here is never closed)"
+                        if "end of data" in str(exc)
+                        else ""
+                    )
+                    raise InputError(f"{path}:{line}: {exc}{unclosed}") from None
+                # Extra fields beyond the header are dropped; missing ones stay absent.
+                row = {name: value.strip() for name, value in zip(names, fields, strict=False)}
+                if any(row.values()):
+                    yield line, row
     except OSError as exc:
         raise InputError(f"{path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
-
-
-def _stripped(row: dict[str | None, Any]) -> dict[str, str]:
-    # Extra fields land under None and missing ones are None: both are dropped.
-    return {k: v.strip() for k, v in row.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 @dataclass(frozen=True)
