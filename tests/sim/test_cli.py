@@ -109,6 +109,44 @@ def test_audit_paths_rejects_a_label_no_node_has(tmp_path: Path) -> None:
     )
 
 
+def _csv_graph(tmp_path: Path, nodes: str, edges: str) -> list[str]:
+    """``paths`` over the graph written to tmp_path/nodes.csv and edges.csv."""
+    (tmp_path / "nodes.csv").write_text(nodes)
+    (tmp_path / "edges.csv").write_text(edges)
+    return ["paths", "--edges", str(tmp_path / "edges.csv"), "--nodes", str(tmp_path / "nodes.csv")]
+
+
+def test_audit_paths_rejects_a_start_label_no_node_has_among_several(tmp_path: Path) -> None:
+    audit_app = _audit_app()
+    graph = _csv_graph(
+        tmp_path, "id,label\na,Media\nc,Control\nh,Alt-right\n", "source,target\na,h\nc,c\n"
+    )
+    args = [*graph, "--target-label", "ALT-RIGHT"]
+    # A misspelt second start label would quietly leave its nodes out of the starts.
+    result = CliRunner().invoke(
+        audit_app, [*args, "--start-label", "media", "--start-label", "contrl"]
+    )
+    assert result.exit_code != 0
+    assert "no node labelled contrl (labels: alt-right, control, media)" in str(result.exception)
+    result = CliRunner().invoke(
+        audit_app, [*args, "--start-label", "Media", "--start-label", "control", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["edges.csv"]["start_labels"] == ["media", "control"]
+    # The simulated catalog's labels are matched the same way.
+    simulated = [
+        "paths",
+        "--ranker",
+        "popularity",
+        "--start-label",
+        "Mainstream",
+        "--target-label",
+        "Harmfull",
+    ]
+    result = CliRunner().invoke(audit_app, simulated)
+    assert "labelled mainstream, borderline, harmful: not ['harmfull']" in str(result.exception)
+
+
 def test_an_unwritable_out_fails_before_the_run(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

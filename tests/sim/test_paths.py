@@ -273,3 +273,21 @@ def test_malformed_csv_is_an_error_with_its_line_not_a_traceback(tmp_path: Path)
     nodes.write_text("id,label\na,mainstream\nh," + "x" * 200_000 + "\n")
     with pytest.raises(InputError, match=r"n\.csv:3: field larger than field limit"):
         RecommendationGraph.from_csv(edges, nodes)
+
+
+def test_labels_match_whatever_their_case_and_spacing(tmp_path: Path) -> None:
+    # One export, several hands: the same category spelt three ways.
+    graph = _graph(
+        tmp_path,
+        "id,label\na,Mainstream\nb,MAINSTREAM\nh, harmful \nd,Intellectual  Dark Web\n",
+        "source,target\na,h\nb,d\n",
+    )
+    assert graph.label_counts() == {"mainstream": 2, "harmful": 1, "intellectual dark web": 1}
+    audit = audit_paths(graph, hops=1, walks=4000, seed=1, start_label="Mainstream")
+    # Both mainstream nodes start walks: half go to h, half to d.
+    assert audit.share == pytest.approx(0.5, abs=0.03)
+    idw = audit_paths(
+        graph, 1, 100, 1, start_label="MAINSTREAM", target_label="intellectual dark web"
+    )
+    assert idw.target_labels == ("intellectual dark web",)
+    assert idw.share == pytest.approx(0.5, abs=0.15)

@@ -211,11 +211,14 @@ def paths(
     walks: Annotated[int, typer.Option(min=1)] = 1000,
     seed: Annotated[int, typer.Option()] = 0,
     start_label: Annotated[
-        list[str] | None, typer.Option(help="walks start here (default mainstream); repeatable")
+        list[str] | None,
+        typer.Option(help="walks start here (default mainstream); repeatable; case is ignored"),
     ] = None,
     target_label: Annotated[
         list[str] | None,
-        typer.Option(help="the cluster walks must not reach (default harmful); repeatable"),
+        typer.Option(
+            help="the cluster walks must not reach (default harmful); repeatable; case is ignored"
+        ),
     ] = None,
     steps: Annotated[int | None, typer.Option(min=1)] = None,
     users: Annotated[int | None, typer.Option(min=2)] = None,
@@ -228,12 +231,12 @@ def paths(
     Nodes that appear only in --edges are unlabelled: walks pass through them.
     """
     from safefeed.sim.catalog import TRUTH_LABELS
-    from safefeed.sim.paths import RecommendationGraph, audit_paths
+    from safefeed.sim.paths import RecommendationGraph, audit_paths, label_keys
     from safefeed.sim.rankers import close_recommender, resolve_recommender
     from safefeed.sim.runner import PathSettings, run_simulation
 
-    starts = start_label or ["mainstream"]
-    targets = target_label or ["harmful"]
+    starts = list(label_keys(start_label or ["mainstream"]))
+    targets = list(label_keys(target_label or ["harmful"]))
     audits: dict[str, dict[str, Any]] = {}
     if (edges is None) != (nodes is None):
         raise InputError("--edges and --nodes go together")
@@ -249,8 +252,9 @@ def paths(
             node_columns=node_columns.split(",") if node_columns is not None else None,
         )
         counts = graph.label_counts()
-        # A misspelt target label would otherwise read as "no walk reaches harm".
-        absent = [label for label in targets if label not in counts]
+        # A misspelt target label would otherwise read as "no walk reaches harm", and a
+        # misspelt start label among several would quietly drop its nodes from the starts.
+        absent = [label for label in starts + targets if label not in counts]
         if absent:
             known = ", ".join(sorted(label for label in counts if label)) or "none"
             raise InputError(f"{nodes}: no node labelled {', '.join(absent)} (labels: {known})")

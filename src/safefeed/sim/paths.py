@@ -37,6 +37,8 @@ __all__ = [
     "RecommendationGraph",
     "RelatedPages",
     "audit_paths",
+    "label_key",
+    "label_keys",
 ]
 
 #: The label of a node known only from an edge.
@@ -45,6 +47,30 @@ UNLABELLED = ""
 EDGE_COLUMNS = ("source", "target", "weight")
 NODE_COLUMNS = ("id", "label")
 _DELIMITERS = (",", "\t", ";")
+
+
+def label_key(label: str) -> str:
+    """A label as labels are compared: case and runs of spaces do not count.
+
+    One export is often labelled by several hands (``Alt-right``, ``alt-right``,
+    ``ALT-RIGHT ``); an exact match would quietly split a category in two.
+
+    >>> label_key(" Intellectual  Dark WEB ")
+    'intellectual dark web'
+    """
+    return " ".join(label.split()).casefold()
+
+
+def label_keys(label: str | Sequence[str]) -> tuple[str, ...]:
+    """The distinct `label_key` of one label or several, in order; none is an error.
+
+    >>> label_keys(["Alt-lite", "ALT-LITE", "Alt-right"])
+    ('alt-lite', 'alt-right')
+    """
+    labels = tuple(dict.fromkeys(map(label_key, (label,) if isinstance(label, str) else label)))
+    if not labels or UNLABELLED in labels:
+        raise InputError("labels must be non-empty")
+    return labels
 
 
 def _columns(names: Sequence[str], least: int, most: int, kind: str) -> tuple[str, ...]:
@@ -131,6 +157,9 @@ class RecommendationGraph:
         """
         if len(ids) != len(labels):
             raise InputError("every node needs exactly one label")
+        # Labels repeat a handful of values: normalise each distinct one once.
+        distinct, inverse = np.unique(np.asarray(labels, dtype=np.str_), return_inverse=True)
+        keys = np.asarray([label_key(label) for label in distinct.tolist()], dtype=np.str_)
         src = np.asarray(sources, dtype=np.int64)
         order = np.argsort(src, kind="stable")
         counts = np.bincount(src, minlength=len(ids))
@@ -140,7 +169,7 @@ class RecommendationGraph:
             raise InputError("edge weights must be finite and non-negative")
         return cls(
             ids=tuple(ids),
-            labels=np.asarray(labels, dtype=np.str_),
+            labels=keys[inverse] if len(labels) else np.asarray([], dtype=np.str_),
             indptr=indptr,
             indices=np.asarray(targets, dtype=np.int64)[order],
             weights=w,
@@ -357,8 +386,8 @@ def audit_paths(
     """
     if hops < 1 or walks < 1:
         raise InputError("hops and walks must be at least 1")
-    starts_on = _labels(start_label)
-    targets_on = _labels(target_label)
+    starts_on = label_keys(start_label)
+    targets_on = label_keys(target_label)
     if set(starts_on) & set(targets_on):
         raise InputError(
             f"a label cannot be both start and target: {set(starts_on) & set(targets_on)}"
@@ -406,10 +435,3 @@ def audit_paths(
         first_hop_counts=tuple(int(c) for c in counts),
         dead_ends=int((~alive).sum()),
     )
-
-
-def _labels(label: str | Sequence[str]) -> tuple[str, ...]:
-    labels = (label,) if isinstance(label, str) else tuple(label)
-    if not labels or UNLABELLED in labels:
-        raise InputError("labels must be non-empty")
-    return labels
