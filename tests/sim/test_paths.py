@@ -291,3 +291,15 @@ def test_labels_match_whatever_their_case_and_spacing(tmp_path: Path) -> None:
     )
     assert idw.target_labels == ("intellectual dark web",)
     assert idw.share == pytest.approx(0.5, abs=0.15)
+
+
+def test_a_node_listed_twice_is_one_node_unless_its_labels_disagree(tmp_path: Path) -> None:
+    # Crawls list a channel once per crawl: the same label again adds nothing.
+    graph = _graph(
+        tmp_path, "id,label\na,mainstream\nh,harmful\na,Mainstream\n", "source,target\na,h\n"
+    )
+    assert graph.ids == ("a", "h")
+    with pytest.raises(
+        InputError, match=r"n\.csv:4: node a is labelled alt-right here and mainstream on line 2"
+    ):
+        _graph(tmp_path, "id,label\na,mainstream\nh,harmful\na,Alt-right\n", "source,target\n")

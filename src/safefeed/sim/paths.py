@@ -195,7 +195,9 @@ class RecommendationGraph:
         column every edge weighs 1, but a weight column named explicitly must exist.
         A node that appears only in ``edges`` (a recommendation to something outside
         the labelled set, common in crawled audit data) becomes an unlabelled node that
-        walks pass through; `unlabelled_nodes` counts them. Repeated edges add up.
+        walks pass through; `unlabelled_nodes` counts them. Repeated edges add up; a
+        node listed again with the same label (one row per crawl) is one node, with
+        another label an error.
         """
         id_col, label_col = _columns(node_columns or NODE_COLUMNS, 2, 2, "node")
         source_col, target_col, *weight = _columns(edge_columns or EDGE_COLUMNS, 2, 3, "edge")
@@ -204,14 +206,23 @@ class RecommendationGraph:
         weight_required = tuple(weight) if edge_columns else ()
         ids: list[str] = []
         labels: list[str] = []
+        index: dict[str, int] = {}
+        lines: list[int] = []
         for n, row in _csv_rows(nodes, (id_col, label_col)):
-            if not row.get(id_col) or not row.get(label_col):
+            node, label = row.get(id_col), label_key(row.get(label_col, ""))
+            if not node or not label:
                 raise InputError(f"{nodes}:{n}: a node needs an id and a label")
-            ids.append(row[id_col])
-            labels.append(row[label_col])
-        index = {node: i for i, node in enumerate(ids)}
-        if len(index) != len(ids):
-            raise InputError(f"{nodes}: node ids must be unique")
+            seen = index.setdefault(node, len(ids))
+            if seen < len(ids):
+                if labels[seen] != label:
+                    raise InputError(
+                        f"{nodes}:{n}: node {node} is labelled {label} here "
+                        f"and {labels[seen]} on line {lines[seen]}"
+                    )
+                continue
+            ids.append(node)
+            labels.append(label)
+            lines.append(n)
 
         def ordinal(node: str) -> int:
             found = index.get(node)
