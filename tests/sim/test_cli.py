@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -145,6 +146,27 @@ def test_audit_paths_rejects_a_start_label_no_node_has_among_several(tmp_path: P
     ]
     result = CliRunner().invoke(audit_app, simulated)
     assert "labelled mainstream, borderline, harmful: not ['harmfull']" in str(result.exception)
+
+
+def test_audit_paths_reads_as_a_share_with_its_interval_and_the_hops(tmp_path: Path) -> None:
+    # From a: straight to h, or to x, which the crawl never expanded (a dead end).
+    graph = _csv_graph(tmp_path, "id,label\na,mainstream\nh,harmful\n", "source,target\na,h\na,x\n")
+    args = [*graph, "--hops", "3", "--walks", "2000", "--seed", "4"]
+    audit = json.loads(CliRunner().invoke(_audit_app(), [*args, "--json"]).output)["edges.csv"]
+    result = CliRunner().invoke(_audit_app(), args)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    low, high = audit["share_95"]["low"], audit["share_95"]["high"]
+    assert f"{audit['share']:.2%} ({low * 100:.2f}–{high:.2%})" in text
+    # Reached by each hop, cumulatively.
+    for hop, share in enumerate(audit["cumulative_share"], start=1):
+        assert re.search(rf"│ +{hop} +│ +{share:.2%} +│", result.output), (hop, result.output)
+    stopped = audit["stopped_short"]
+    assert stopped == 2000 - audit["reached"]
+    assert (
+        f"{stopped} of 2000 walks ({stopped / 2000:.1%}) stopped at a node without recommendations"
+        in text
+    )
 
 
 def test_an_unwritable_out_fails_before_the_run(

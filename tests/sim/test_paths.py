@@ -303,3 +303,28 @@ def test_a_node_listed_twice_is_one_node_unless_its_labels_disagree(tmp_path: Pa
         InputError, match=r"n\.csv:4: node a is labelled alt-right here and mainstream on line 2"
     ):
         _graph(tmp_path, "id,label\na,mainstream\nh,harmful\na,Alt-right\n", "source,target\n")
+
+
+def test_the_share_comes_with_its_95_percent_wilson_interval(tmp_path: Path) -> None:
+    from scipy.stats import binomtest
+
+    graph = _graph(
+        tmp_path,
+        "id,label\na,mainstream\nb,mainstream\nh,harmful\n",
+        "source,target,weight\na,h,1\na,b,3\nb,b,1\n",
+    )
+    for walks in (1, 40, 5000):
+        audit = audit_paths(graph, hops=3, walks=walks, seed=3, start_ids=["a"])
+        expected = binomtest(audit.reached, walks).proportion_ci(method="wilson")
+        interval = audit.as_dict()["share_95"]
+        assert (interval["low"], interval["high"]) == pytest.approx((expected.low, expected.high))
+        assert interval["low"] <= audit.share <= interval["high"]
+
+
+def test_walks_that_stop_short_of_the_target_are_told_apart(tmp_path: Path) -> None:
+    # From a: to h (then nowhere) or to x, a node the crawl never expanded.
+    graph = _graph(tmp_path, "id,label\na,mainstream\nh,harmful\n", "source,target\na,h\na,x\n")
+    audit = audit_paths(graph, hops=3, walks=4000, seed=2)
+    assert audit.dead_ends == 4000
+    assert audit.stopped_short == 4000 - audit.reached
+    assert audit.as_dict()["stopped_short"] == audit.stopped_short

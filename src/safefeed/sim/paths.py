@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 
 from safefeed.exceptions import InputError
 from safefeed.sim.recommender import Recommender, SimRequest
+from safefeed.sim.stats import Interval, wilson_interval
 
 __all__ = [
     "EDGE_COLUMNS",
@@ -328,7 +329,13 @@ class RelatedPages:
 
 @dataclass(frozen=True)
 class PathAudit:
-    """Outcome of the walks. ``first_hop_counts[h - 1]`` walks first reached the target at hop h."""
+    """Outcome of the walks. ``first_hop_counts[h - 1]`` walks first reached the target at hop h.
+
+    ``dead_ends`` walks stood on a node without recommendations at the end, and
+    ``stopped_short`` of them had not reached the target first: they count as not
+    reaching it, so many of them (a crawl that ends at its frontier) mean the share
+    is a lower bound.
+    """
 
     walks: int
     hops: int
@@ -337,11 +344,21 @@ class PathAudit:
     reached: int
     first_hop_counts: tuple[int, ...]
     dead_ends: int
+    stopped_short: int
 
     @property
     def share(self) -> float:
         """Share of walks that reached the target label within ``hops``."""
         return self.reached / self.walks if self.walks else 0.0
+
+    @property
+    def share_95(self) -> Interval:
+        """The share with its 95% Wilson interval: how precisely the walks measured it.
+
+        It says nothing of how well the graph stands for the platform (a crawl's
+        coverage), only of the walks' own sampling error.
+        """
+        return wilson_interval(self.reached, self.walks)
 
     @property
     def mean_first_hop(self) -> float | None:
@@ -365,10 +382,12 @@ class PathAudit:
             "target_labels": list(self.target_labels),
             "reached": self.reached,
             "share": self.share,
+            "share_95": self.share_95.as_dict(),
             "mean_first_hop": self.mean_first_hop,
             "first_hop_counts": list(self.first_hop_counts),
             "cumulative_share": self.cumulative_share(),
             "dead_ends": self.dead_ends,
+            "stopped_short": self.stopped_short,
         }
 
 
@@ -445,4 +464,5 @@ def audit_paths(
         reached=int((first > 0).sum()),
         first_hop_counts=tuple(int(c) for c in counts),
         dead_ends=int((~alive).sum()),
+        stopped_short=int((~alive & (first < 0)).sum()),
     )
