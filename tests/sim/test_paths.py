@@ -51,12 +51,15 @@ def test_from_every_mainstream_start_the_hop_is_the_distance(tmp_path: Path) -> 
     assert [c / 4000 for c in audit.first_hop_counts[:4]] == pytest.approx([0.25] * 4, abs=0.03)
 
 
-def test_weights_set_the_branching_probabilities(tmp_path: Path) -> None:
+@pytest.mark.parametrize("unit", ["1", "1e-4"])
+def test_weights_set_the_branching_probabilities(tmp_path: Path, unit: str) -> None:
     # From a: harmful with weight 1, back to mainstream b with 3; b loops to itself.
+    # Beside a node weighted in trillions (view counts next to fractions in one export),
+    # a's branching must still depend on its own weights alone.
     graph = _graph(
         tmp_path,
-        "id,label\na,mainstream\nb,mainstream\nh,harmful\n",
-        "source,target,weight\na,h,1\na,b,3\nb,b,1\n",
+        "id,label\nbig,mainstream\na,mainstream\nb,mainstream\nh,harmful\n",
+        f"source,target,weight\nbig,big,1e12\na,h,{unit}\na,b,{3 * float(unit)}\nb,b,1\n",
     )
     audit = audit_paths(graph, hops=5, walks=20_000, seed=2, start_ids=["a"])
     assert audit.share == pytest.approx(0.25, abs=0.015)

@@ -439,18 +439,21 @@ def audit_paths(
     first = np.full(walks, -1, dtype=np.int64)
     alive = np.ones(walks, dtype=np.bool_)
     target = np.isin(g.labels, targets_on)
+    before, moves = _branching(g)
     for hop in range(1, hops + 1):
         if lazy is not None:
-            g = lazy.expand(current[alive])
-        # Per-node cumulative weights let one searchsorted pick every walk's next edge.
-        cum = np.cumsum(g.weights)
-        before = np.concatenate([[0.0], cum])
+            expanded = lazy.expand(current[alive])
+            if expanded is not g:
+                g = expanded
+                before, moves = _branching(g)
         lo, hi = g.indptr[current], g.indptr[current + 1]
         total = before[hi] - before[lo]
-        alive &= total > 0
+        alive &= moves[current]
         draw = before[lo] + rng.random(walks) * total
         if g.indices.size:  # a graph without edges leaves every walk a dead end
-            edge = np.clip(np.searchsorted(cum, draw, side="right"), lo, np.maximum(hi - 1, lo))
+            edge = np.clip(
+                np.searchsorted(before[1:], draw, side="right"), lo, np.maximum(hi - 1, lo)
+            )
             # A dead end's edge index may point one past the last edge: it stays put.
             current = np.where(alive, g.indices[np.minimum(edge, g.indices.size - 1)], current)
         newly = alive & target[current] & (first < 0)
@@ -466,3 +469,17 @@ def audit_paths(
         dead_ends=int((~alive).sum()),
         stopped_short=int((~alive & (first < 0)).sum()),
     )
+
+
+def _branching(g: RecommendationGraph) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Edge probabilities summed over all edges before each edge (and after the last), and
+    whether each node has an edge to take.
+
+    One searchsorted over the running sum picks every walk's next edge. Weights are
+    made probabilities per node first: a running sum of raw weights loses a node's small
+    weights behind another's large ones (view counts beside fractions in one export).
+    """
+    sources = np.repeat(np.arange(len(g.ids)), np.diff(g.indptr))
+    totals = np.bincount(sources, weights=g.weights, minlength=len(g.ids))
+    share = np.divide(g.weights, totals[sources], out=np.zeros_like(g.weights), where=g.weights > 0)
+    return np.concatenate([[0.0], np.cumsum(share)]), totals > 0
