@@ -331,3 +331,23 @@ def test_walks_that_stop_short_of_the_target_are_told_apart(tmp_path: Path) -> N
     assert audit.dead_ends == 4000
     assert audit.stopped_short == 4000 - audit.reached
     assert audit.as_dict()["stopped_short"] == audit.stopped_short
+
+
+def test_gzipped_exports_read_as_they_are(tmp_path: Path) -> None:
+    import gzip
+
+    edges, nodes = _chain_csv(tmp_path, 2)
+    plain = RecommendationGraph.from_csv(edges, nodes)
+    packed = []
+    for path in (edges, nodes):
+        packed.append(path.with_name(path.name + ".gz"))
+        packed[-1].write_bytes(gzip.compress(path.read_bytes()))
+    graph = RecommendationGraph.from_csv(*packed)
+    assert (graph.ids, graph.indices.tolist()) == (plain.ids, plain.indices.tolist())
+    whole = gzip.compress(edges.read_bytes() + b"m0,m1,1\n" * 100_000)
+    packed[0].write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(InputError, match=r"edges\.csv\.gz: the compressed file ends early"):
+        RecommendationGraph.from_csv(*packed)
+    packed[0].write_bytes(b"\x1f\x8b not really gzip")
+    with pytest.raises(InputError, match=r"edges\.csv\.gz: "):
+        RecommendationGraph.from_csv(*packed)

@@ -17,6 +17,7 @@ same code. Deterministic by seed.
 from __future__ import annotations
 
 import csv
+import gzip
 import math
 from array import array
 from collections.abc import Iterator, Sequence
@@ -91,10 +92,13 @@ def _csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict
 
     The line is where the row starts in the file (blank lines and line breaks inside
     quotes counted), so an error points at what an editor shows. Rows with no value
-    at all (blank lines, a spreadsheet's ``,,,`` padding) are skipped.
+    at all (blank lines, a spreadsheet's ``,,,`` padding) are skipped. A name ending in
+    ``.gz`` is read through gzip.
     """
     try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
+        # Crawl exports are often shipped compressed; reading them in place saves a copy.
+        opener = gzip.open if path.name.lower().endswith(".gz") else open
+        with opener(path, "rt", newline="", encoding="utf-8-sig") as f:
             header = f.readline()
             # The delimiter the header uses most: exports come as CSV, TSV or (from
             # spreadsheets in comma-decimal locales) semicolon-separated.
@@ -129,6 +133,9 @@ def _csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict
         raise InputError(f"{path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
+    except EOFError:
+        # Click turns an EOFError into a silent abort (exit 130): name the file instead.
+        raise InputError(f"{path}: the compressed file ends early (truncated?)") from None
 
 
 @dataclass(frozen=True)
