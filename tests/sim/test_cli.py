@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -106,6 +107,65 @@ def test_audit_paths_rejects_a_label_no_node_has(tmp_path: Path) -> None:
         3,
         2,
         1,
+    )
+
+
+def _csv_graph(tmp_path: Path, nodes: str, edges: str) -> list[str]:
+    """``paths`` over the graph written to tmp_path/nodes.csv and edges.csv."""
+    (tmp_path / "nodes.csv").write_text(nodes)
+    (tmp_path / "edges.csv").write_text(edges)
+    return ["paths", "--edges", str(tmp_path / "edges.csv"), "--nodes", str(tmp_path / "nodes.csv")]
+
+
+def test_audit_paths_rejects_a_start_label_no_node_has_among_several(tmp_path: Path) -> None:
+    audit_app = _audit_app()
+    graph = _csv_graph(
+        tmp_path, "id,label\na,Media\nc,Control\nh,Alt-right\n", "source,target\na,h\nc,c\n"
+    )
+    args = [*graph, "--target-label", "ALT-RIGHT"]
+    # A misspelt second start label would quietly leave its nodes out of the starts.
+    result = CliRunner().invoke(
+        audit_app, [*args, "--start-label", "media", "--start-label", "contrl"]
+    )
+    assert result.exit_code != 0
+    assert "no node labelled contrl (labels: alt-right, control, media)" in str(result.exception)
+    result = CliRunner().invoke(
+        audit_app, [*args, "--start-label", "Media", "--start-label", "control", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["edges.csv"]["start_labels"] == ["media", "control"]
+    # The simulated catalog's labels are matched the same way.
+    simulated = [
+        "paths",
+        "--ranker",
+        "popularity",
+        "--start-label",
+        "Mainstream",
+        "--target-label",
+        "Harmfull",
+    ]
+    result = CliRunner().invoke(audit_app, simulated)
+    assert "labelled mainstream, borderline, harmful: not ['harmfull']" in str(result.exception)
+
+
+def test_audit_paths_reads_as_a_share_with_its_interval_and_the_hops(tmp_path: Path) -> None:
+    # From a: straight to h, or to x, which the crawl never expanded (a dead end).
+    graph = _csv_graph(tmp_path, "id,label\na,mainstream\nh,harmful\n", "source,target\na,h\na,x\n")
+    args = [*graph, "--hops", "3", "--walks", "2000", "--seed", "4"]
+    audit = json.loads(CliRunner().invoke(_audit_app(), [*args, "--json"]).output)["edges.csv"]
+    result = CliRunner().invoke(_audit_app(), args)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    low, high = audit["share_95"]["low"], audit["share_95"]["high"]
+    assert f"{audit['share']:.2%} ({low * 100:.2f}–{high:.2%})" in text
+    # Reached by each hop, cumulatively.
+    for hop, share in enumerate(audit["cumulative_share"], start=1):
+        assert re.search(rf"│ +{hop} +│ +{share:.2%} +│", result.output), (hop, result.output)
+    stopped = audit["stopped_short"]
+    assert stopped == 2000 - audit["reached"]
+    assert (
+        f"{stopped} of 2000 walks ({stopped / 2000:.1%}) stopped at a node without recommendations"
+        in text
     )
 
 

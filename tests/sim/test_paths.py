@@ -51,12 +51,15 @@ def test_from_every_mainstream_start_the_hop_is_the_distance(tmp_path: Path) -> 
     assert [c / 4000 for c in audit.first_hop_counts[:4]] == pytest.approx([0.25] * 4, abs=0.03)
 
 
-def test_weights_set_the_branching_probabilities(tmp_path: Path) -> None:
+@pytest.mark.parametrize("unit", ["1", "1e-4"])
+def test_weights_set_the_branching_probabilities(tmp_path: Path, unit: str) -> None:
     # From a: harmful with weight 1, back to mainstream b with 3; b loops to itself.
+    # Beside a node weighted in trillions (view counts next to fractions in one export),
+    # a's branching must still depend on its own weights alone.
     graph = _graph(
         tmp_path,
-        "id,label\na,mainstream\nb,mainstream\nh,harmful\n",
-        "source,target,weight\na,h,1\na,b,3\nb,b,1\n",
+        "id,label\nbig,mainstream\na,mainstream\nb,mainstream\nh,harmful\n",
+        f"source,target,weight\nbig,big,1e12\na,h,{unit}\na,b,{3 * float(unit)}\nb,b,1\n",
     )
     audit = audit_paths(graph, hops=5, walks=20_000, seed=2, start_ids=["a"])
     assert audit.share == pytest.approx(0.25, abs=0.015)
@@ -234,3 +237,117 @@ def test_audit_through_a_recommender_follows_related_pages() -> None:
     # Slot weights 1 and 1/2: the chain is taken with probability 2/3 at each of k hops.
     assert audit.share == pytest.approx((2 / 3) ** k, abs=0.015)
     assert audit.first_hop_counts[:2] == (0, 0)
+
+
+def test_errors_name_the_physical_line_past_blank_lines_and_quoted_newlines(
+    tmp_path: Path,
+) -> None:
+    nodes = tmp_path / "n.csv"
+    edges = tmp_path / "e.csv"
+    # A title with a line break inside quotes, a blank line: the bad row is on line 6.
+    nodes.write_text('id,title,label\na,"two\nlines",mainstream\n\nb,B,harmful\nc,C,\n')
+    edges.write_text("source,target\na,b\n")
+    with pytest.raises(InputError, match=r"n\.csv:6: a node needs an id and a label"):
+        RecommendationGraph.from_csv(edges, nodes)
+
+
+def test_rows_of_empty_fields_are_skipped_like_blank_lines(tmp_path: Path) -> None:
+    # Spreadsheets pad an export with ",,," rows and CRLF line ends.
+    graph = _graph(
+        tmp_path,
+        "id,label\r\na,mainstream\r\n,\r\nh,harmful\r\n\r\n",
+        "source,target,weight\r\na,h,1\r\n,,\r\n , ,\r\n",
+    )
+    assert graph.ids == ("a", "h")
+    assert graph.successors(0) == ["h"]
+
+
+def test_malformed_csv_is_an_error_with_its_line_not_a_traceback(tmp_path: Path) -> None:
+    edges = tmp_path / "e.csv"
+    edges.write_text("source,target\na,h\n")
+    # An unclosed quote would swallow every row after it into one field.
+    nodes = tmp_path / "n.csv"
+    nodes.write_text('id,label\na,mainstream\nh,"harmful\nb,mainstream\n')
+    with pytest.raises(
+        InputError,
+        match=r"n\.csv:3: unexpected end of data \(a quote opened here is never closed\)",
+    ):
+        RecommendationGraph.from_csv(edges, nodes)
+    nodes.write_text("id,label\na,mainstream\nh," + "x" * 200_000 + "\n")
+    with pytest.raises(InputError, match=r"n\.csv:3: field larger than field limit"):
+        RecommendationGraph.from_csv(edges, nodes)
+
+
+def test_labels_match_whatever_their_case_and_spacing(tmp_path: Path) -> None:
+    # One export, several hands: the same category spelt three ways.
+    graph = _graph(
+        tmp_path,
+        "id,label\na,Mainstream\nb,MAINSTREAM\nh, harmful \nd,Intellectual  Dark Web\n",
+        "source,target\na,h\nb,d\n",
+    )
+    assert graph.label_counts() == {"mainstream": 2, "harmful": 1, "intellectual dark web": 1}
+    audit = audit_paths(graph, hops=1, walks=4000, seed=1, start_label="Mainstream")
+    # Both mainstream nodes start walks: half go to h, half to d.
+    assert audit.share == pytest.approx(0.5, abs=0.03)
+    idw = audit_paths(
+        graph, 1, 100, 1, start_label="MAINSTREAM", target_label="intellectual dark web"
+    )
+    assert idw.target_labels == ("intellectual dark web",)
+    assert idw.share == pytest.approx(0.5, abs=0.15)
+
+
+def test_a_node_listed_twice_is_one_node_unless_its_labels_disagree(tmp_path: Path) -> None:
+    # Crawls list a channel once per crawl: the same label again adds nothing.
+    graph = _graph(
+        tmp_path, "id,label\na,mainstream\nh,harmful\na,Mainstream\n", "source,target\na,h\n"
+    )
+    assert graph.ids == ("a", "h")
+    with pytest.raises(
+        InputError, match=r"n\.csv:4: node a is labelled alt-right here and mainstream on line 2"
+    ):
+        _graph(tmp_path, "id,label\na,mainstream\nh,harmful\na,Alt-right\n", "source,target\n")
+
+
+def test_the_share_comes_with_its_95_percent_wilson_interval(tmp_path: Path) -> None:
+    from scipy.stats import binomtest
+
+    graph = _graph(
+        tmp_path,
+        "id,label\na,mainstream\nb,mainstream\nh,harmful\n",
+        "source,target,weight\na,h,1\na,b,3\nb,b,1\n",
+    )
+    for walks in (1, 40, 5000):
+        audit = audit_paths(graph, hops=3, walks=walks, seed=3, start_ids=["a"])
+        expected = binomtest(audit.reached, walks).proportion_ci(method="wilson")
+        interval = audit.as_dict()["share_95"]
+        assert (interval["low"], interval["high"]) == pytest.approx((expected.low, expected.high))
+        assert interval["low"] <= audit.share <= interval["high"]
+
+
+def test_walks_that_stop_short_of_the_target_are_told_apart(tmp_path: Path) -> None:
+    # From a: to h (then nowhere) or to x, a node the crawl never expanded.
+    graph = _graph(tmp_path, "id,label\na,mainstream\nh,harmful\n", "source,target\na,h\na,x\n")
+    audit = audit_paths(graph, hops=3, walks=4000, seed=2)
+    assert audit.dead_ends == 4000
+    assert audit.stopped_short == 4000 - audit.reached
+    assert audit.as_dict()["stopped_short"] == audit.stopped_short
+
+
+def test_gzipped_exports_read_as_they_are(tmp_path: Path) -> None:
+    import gzip
+
+    edges, nodes = _chain_csv(tmp_path, 2)
+    plain = RecommendationGraph.from_csv(edges, nodes)
+    packed = []
+    for path in (edges, nodes):
+        packed.append(path.with_name(path.name + ".gz"))
+        packed[-1].write_bytes(gzip.compress(path.read_bytes()))
+    graph = RecommendationGraph.from_csv(*packed)
+    assert (graph.ids, graph.indices.tolist()) == (plain.ids, plain.indices.tolist())
+    whole = gzip.compress(edges.read_bytes() + b"m0,m1,1\n" * 100_000)
+    packed[0].write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(InputError, match=r"edges\.csv\.gz: the compressed file ends early"):
+        RecommendationGraph.from_csv(*packed)
+    packed[0].write_bytes(b"\x1f\x8b not really gzip")
+    with pytest.raises(InputError, match=r"edges\.csv\.gz: "):
+        RecommendationGraph.from_csv(*packed)

@@ -40,6 +40,7 @@ __all__ = [
     "load_sim_config",
     "paths",
     "print_gate",
+    "print_path_audits",
     "register",
     "register_paths_command",
     "simulate",
@@ -211,11 +212,14 @@ def paths(
     walks: Annotated[int, typer.Option(min=1)] = 1000,
     seed: Annotated[int, typer.Option()] = 0,
     start_label: Annotated[
-        list[str] | None, typer.Option(help="walks start here (default mainstream); repeatable")
+        list[str] | None,
+        typer.Option(help="walks start here (default mainstream); repeatable; case is ignored"),
     ] = None,
     target_label: Annotated[
         list[str] | None,
-        typer.Option(help="the cluster walks must not reach (default harmful); repeatable"),
+        typer.Option(
+            help="the cluster walks must not reach (default harmful); repeatable; case is ignored"
+        ),
     ] = None,
     steps: Annotated[int | None, typer.Option(min=1)] = None,
     users: Annotated[int | None, typer.Option(min=2)] = None,
@@ -228,12 +232,12 @@ def paths(
     Nodes that appear only in --edges are unlabelled: walks pass through them.
     """
     from safefeed.sim.catalog import TRUTH_LABELS
-    from safefeed.sim.paths import RecommendationGraph, audit_paths
+    from safefeed.sim.paths import RecommendationGraph, audit_paths, label_keys
     from safefeed.sim.rankers import close_recommender, resolve_recommender
     from safefeed.sim.runner import PathSettings, run_simulation
 
-    starts = start_label or ["mainstream"]
-    targets = target_label or ["harmful"]
+    starts = list(label_keys(start_label or ["mainstream"]))
+    targets = list(label_keys(target_label or ["harmful"]))
     audits: dict[str, dict[str, Any]] = {}
     if (edges is None) != (nodes is None):
         raise InputError("--edges and --nodes go together")
@@ -249,8 +253,9 @@ def paths(
             node_columns=node_columns.split(",") if node_columns is not None else None,
         )
         counts = graph.label_counts()
-        # A misspelt target label would otherwise read as "no walk reaches harm".
-        absent = [label for label in targets if label not in counts]
+        # A misspelt target label would otherwise read as "no walk reaches harm", and a
+        # misspelt start label among several would quietly drop its nodes from the starts.
+        absent = [label for label in starts + targets if label not in counts]
         if absent:
             known = ", ".join(sorted(label for label in counts if label)) or "none"
             raise InputError(f"{nodes}: no node labelled {', '.join(absent)} (labels: {known})")
@@ -284,28 +289,54 @@ def paths(
     if as_json:
         print_json(audits)
         return
+    print_path_audits(audits, walks, hops, starts, targets)
+
+
+def print_path_audits(
+    audits: dict[str, dict[str, Any]], walks: int, hops: int, starts: list[str], targets: list[str]
+) -> None:
+    """The audits for a reader: the share with its 95% interval, then the share by hop."""
+    reaching = " or ".join(targets)
     table = Table(title=f"path audit: {walks} walks x {hops} hops from {' or '.join(starts)}")
     for column in (
         "objective / graph",
-        f"share reaching {' or '.join(targets)}",
+        f"share reaching {reaching} (95% interval)",
         "mean first hop",
-        "dead ends",
+        "stopped short",
     ):
         table.add_column(column)
-    for name, audit_dict in audits.items():
-        first = audit_dict["mean_first_hop"]
+    for name, audit in audits.items():
+        first, interval = audit["mean_first_hop"], audit["share_95"]
         table.add_row(
             name,
-            f"{audit_dict['share']:.4f}",
+            f"{audit['share']:.2%} ({interval['low'] * 100:.2f}–{interval['high']:.2%})",
             "–" if first is None else f"{first:.2f}",
-            str(audit_dict["dead_ends"]),
+            str(audit["stopped_short"]),
         )
     console.print(table)
-    for name, audit_dict in audits.items():
-        if audit_dict.get("unlabelled_nodes"):
+    by_hop = Table(title=f"reached {reaching} by hop")
+    by_hop.add_column("hop", justify="right")
+    for name in audits:
+        by_hop.add_column(name, justify="right")
+    for hop in range(hops):
+        by_hop.add_row(
+            str(hop + 1), *(f"{a['cumulative_share'][hop]:.2%}" for a in audits.values())
+        )
+    console.print(by_hop)
+    for name, audit in audits.items():
+        if audit.get("unlabelled_nodes"):
             console.print(
-                f"{name}: {audit_dict['unlabelled_nodes']} of {audit_dict['nodes']} nodes appear "
+                f"{name}: {audit['unlabelled_nodes']} of {audit['nodes']} nodes appear "
                 "only in the edges (unlabelled; walks pass through them)"
+            )
+        if audit["stopped_short"]:
+            # Counted as not reaching: where an export ends at its crawl's frontier the
+            # share understates what a viewer who kept clicking would reach.
+            console.print(
+                f"{name}: {audit['stopped_short']} of {audit['walks']} walks "
+                f"({audit['stopped_short'] / audit['walks']:.1%}) stopped at a node without "
+                f"recommendations before reaching {reaching}; they count as not reaching it, "
+                "so the share is a lower bound if the graph ends where a crawl stopped"
             )
 
 

@@ -17,7 +17,9 @@ same code. Deterministic by seed.
 from __future__ import annotations
 
 import csv
+import gzip
 import math
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,7 @@ from numpy.typing import NDArray
 
 from safefeed.exceptions import InputError
 from safefeed.sim.recommender import Recommender, SimRequest
+from safefeed.sim.stats import Interval, wilson_interval
 
 __all__ = [
     "EDGE_COLUMNS",
@@ -37,6 +40,8 @@ __all__ = [
     "RecommendationGraph",
     "RelatedPages",
     "audit_paths",
+    "label_key",
+    "label_keys",
 ]
 
 #: The label of a node known only from an edge.
@@ -45,6 +50,30 @@ UNLABELLED = ""
 EDGE_COLUMNS = ("source", "target", "weight")
 NODE_COLUMNS = ("id", "label")
 _DELIMITERS = (",", "\t", ";")
+
+
+def label_key(label: str) -> str:
+    """A label as labels are compared: case and runs of spaces do not count.
+
+    One export is often labelled by several hands (``Alt-right``, ``alt-right``,
+    ``ALT-RIGHT ``); an exact match would quietly split a category in two.
+
+    >>> label_key(" Intellectual  Dark WEB ")
+    'intellectual dark web'
+    """
+    return " ".join(label.split()).casefold()
+
+
+def label_keys(label: str | Sequence[str]) -> tuple[str, ...]:
+    """The distinct `label_key` of one label or several, in order; none is an error.
+
+    >>> label_keys(["Alt-lite", "ALT-LITE", "Alt-right"])
+    ('alt-lite', 'alt-right')
+    """
+    labels = tuple(dict.fromkeys(map(label_key, (label,) if isinstance(label, str) else label)))
+    if not labels or UNLABELLED in labels:
+        raise InputError("labels must be non-empty")
+    return labels
 
 
 def _columns(names: Sequence[str], least: int, most: int, kind: str) -> tuple[str, ...]:
@@ -59,9 +88,17 @@ def _columns(names: Sequence[str], least: int, most: int, kind: str) -> tuple[st
 
 
 def _csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, row) of a CSV with a header, keys stripped and lower-cased."""
+    """(line number, row) of a CSV with a header, keys and values stripped, keys lower-cased.
+
+    The line is where the row starts in the file (blank lines and line breaks inside
+    quotes counted), so an error points at what an editor shows. Rows with no value
+    at all (blank lines, a spreadsheet's ``,,,`` padding) are skipped. A name ending in
+    ``.gz`` is read through gzip.
+    """
     try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
+        # Crawl exports are often shipped compressed; reading them in place saves a copy.
+        opener = gzip.open if path.name.lower().endswith(".gz") else open
+        with opener(path, "rt", newline="", encoding="utf-8-sig") as f:
             header = f.readline()
             # The delimiter the header uses most: exports come as CSV, TSV or (from
             # spreadsheets in comma-decimal locales) semicolon-separated.
@@ -72,18 +109,33 @@ def _csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict
                 raise InputError(
                     f"{path}: no {', '.join(missing)} column (the header has {names or 'nothing'})"
                 )
-            reader = csv.DictReader(f, fieldnames=names, delimiter=delimiter)
-            for n, row in enumerate(reader, start=2):
-                yield n, _stripped(row)
+            # Strict: an unclosed quote would otherwise swallow the rest of the file
+            # into one field without a word.
+            reader = csv.reader(f, delimiter=delimiter, strict=True)
+            while True:
+                line = reader.line_num + 2  # the header was line 1, read outside the reader
+                try:
+                    fields = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    unclosed = (
+                        " (a quote opened here is never closed)"
+                        if "end of data" in str(exc)
+                        else ""
+                    )
+                    raise InputError(f"{path}:{line}: {exc}{unclosed}") from None
+                # Extra fields beyond the header are dropped; missing ones stay absent.
+                row = {name: value.strip() for name, value in zip(names, fields, strict=False)}
+                if any(row.values()):
+                    yield line, row
     except OSError as exc:
         raise InputError(f"{path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
-
-
-def _stripped(row: dict[str | None, Any]) -> dict[str, str]:
-    # Extra fields land under None and missing ones are None: both are dropped.
-    return {k: v.strip() for k, v in row.items() if isinstance(k, str) and isinstance(v, str)}
+    except EOFError:
+        # Click turns an EOFError into a silent abort (exit 130): name the file instead.
+        raise InputError(f"{path}: the compressed file ends early (truncated?)") from None
 
 
 @dataclass(frozen=True)
@@ -114,6 +166,9 @@ class RecommendationGraph:
         """
         if len(ids) != len(labels):
             raise InputError("every node needs exactly one label")
+        # Labels repeat a handful of values: normalise each distinct one once.
+        distinct, inverse = np.unique(np.asarray(labels, dtype=np.str_), return_inverse=True)
+        keys = np.asarray([label_key(label) for label in distinct.tolist()], dtype=np.str_)
         src = np.asarray(sources, dtype=np.int64)
         order = np.argsort(src, kind="stable")
         counts = np.bincount(src, minlength=len(ids))
@@ -123,7 +178,7 @@ class RecommendationGraph:
             raise InputError("edge weights must be finite and non-negative")
         return cls(
             ids=tuple(ids),
-            labels=np.asarray(labels, dtype=np.str_),
+            labels=keys[inverse] if len(labels) else np.asarray([], dtype=np.str_),
             indptr=indptr,
             indices=np.asarray(targets, dtype=np.int64)[order],
             weights=w,
@@ -149,7 +204,9 @@ class RecommendationGraph:
         column every edge weighs 1, but a weight column named explicitly must exist.
         A node that appears only in ``edges`` (a recommendation to something outside
         the labelled set, common in crawled audit data) becomes an unlabelled node that
-        walks pass through; `unlabelled_nodes` counts them. Repeated edges add up.
+        walks pass through; `unlabelled_nodes` counts them. Repeated edges add up; a
+        node listed again with the same label (one row per crawl) is one node, with
+        another label an error.
         """
         id_col, label_col = _columns(node_columns or NODE_COLUMNS, 2, 2, "node")
         source_col, target_col, *weight = _columns(edge_columns or EDGE_COLUMNS, 2, 3, "edge")
@@ -158,14 +215,23 @@ class RecommendationGraph:
         weight_required = tuple(weight) if edge_columns else ()
         ids: list[str] = []
         labels: list[str] = []
+        index: dict[str, int] = {}
+        lines: list[int] = []
         for n, row in _csv_rows(nodes, (id_col, label_col)):
-            if not row.get(id_col) or not row.get(label_col):
+            node, label = row.get(id_col), label_key(row.get(label_col, ""))
+            if not node or not label:
                 raise InputError(f"{nodes}:{n}: a node needs an id and a label")
-            ids.append(row[id_col])
-            labels.append(row[label_col])
-        index = {node: i for i, node in enumerate(ids)}
-        if len(index) != len(ids):
-            raise InputError(f"{nodes}: node ids must be unique")
+            seen = index.setdefault(node, len(ids))
+            if seen < len(ids):
+                if labels[seen] != label:
+                    raise InputError(
+                        f"{nodes}:{n}: node {node} is labelled {label} here "
+                        f"and {labels[seen]} on line {lines[seen]}"
+                    )
+                continue
+            ids.append(node)
+            labels.append(label)
+            lines.append(n)
 
         def ordinal(node: str) -> int:
             found = index.get(node)
@@ -175,9 +241,8 @@ class RecommendationGraph:
                 labels.append(UNLABELLED)
             return found
 
-        sources: list[int] = []
-        targets: list[int] = []
-        weights: list[float] = []
+        # Typed arrays: a million edges as Python int and float objects cost ~100 MB more.
+        sources, targets, weights = array("q"), array("q"), array("d")
         for n, row in _csv_rows(edges, (source_col, target_col, *weight_required)):
             if not row.get(source_col) or not row.get(target_col):
                 raise InputError(f"{edges}:{n}: an edge needs a source and a target")
@@ -271,7 +336,13 @@ class RelatedPages:
 
 @dataclass(frozen=True)
 class PathAudit:
-    """Outcome of the walks. ``first_hop_counts[h - 1]`` walks first reached the target at hop h."""
+    """Outcome of the walks. ``first_hop_counts[h - 1]`` walks first reached the target at hop h.
+
+    ``dead_ends`` walks stood on a node without recommendations at the end, and
+    ``stopped_short`` of them had not reached the target first: they count as not
+    reaching it, so many of them (a crawl that ends at its frontier) mean the share
+    is a lower bound.
+    """
 
     walks: int
     hops: int
@@ -280,11 +351,21 @@ class PathAudit:
     reached: int
     first_hop_counts: tuple[int, ...]
     dead_ends: int
+    stopped_short: int
 
     @property
     def share(self) -> float:
         """Share of walks that reached the target label within ``hops``."""
         return self.reached / self.walks if self.walks else 0.0
+
+    @property
+    def share_95(self) -> Interval:
+        """The share with its 95% Wilson interval: how precisely the walks measured it.
+
+        It says nothing of how well the graph stands for the platform (a crawl's
+        coverage), only of the walks' own sampling error.
+        """
+        return wilson_interval(self.reached, self.walks)
 
     @property
     def mean_first_hop(self) -> float | None:
@@ -308,10 +389,12 @@ class PathAudit:
             "target_labels": list(self.target_labels),
             "reached": self.reached,
             "share": self.share,
+            "share_95": self.share_95.as_dict(),
             "mean_first_hop": self.mean_first_hop,
             "first_hop_counts": list(self.first_hop_counts),
             "cumulative_share": self.cumulative_share(),
             "dead_ends": self.dead_ends,
+            "stopped_short": self.stopped_short,
         }
 
 
@@ -340,8 +423,8 @@ def audit_paths(
     """
     if hops < 1 or walks < 1:
         raise InputError("hops and walks must be at least 1")
-    starts_on = _labels(start_label)
-    targets_on = _labels(target_label)
+    starts_on = label_keys(start_label)
+    targets_on = label_keys(target_label)
     if set(starts_on) & set(targets_on):
         raise InputError(
             f"a label cannot be both start and target: {set(starts_on) & set(targets_on)}"
@@ -363,18 +446,21 @@ def audit_paths(
     first = np.full(walks, -1, dtype=np.int64)
     alive = np.ones(walks, dtype=np.bool_)
     target = np.isin(g.labels, targets_on)
+    before, moves = _branching(g)
     for hop in range(1, hops + 1):
         if lazy is not None:
-            g = lazy.expand(current[alive])
-        # Per-node cumulative weights let one searchsorted pick every walk's next edge.
-        cum = np.cumsum(g.weights)
-        before = np.concatenate([[0.0], cum])
+            expanded = lazy.expand(current[alive])
+            if expanded is not g:
+                g = expanded
+                before, moves = _branching(g)
         lo, hi = g.indptr[current], g.indptr[current + 1]
         total = before[hi] - before[lo]
-        alive &= total > 0
+        alive &= moves[current]
         draw = before[lo] + rng.random(walks) * total
         if g.indices.size:  # a graph without edges leaves every walk a dead end
-            edge = np.clip(np.searchsorted(cum, draw, side="right"), lo, np.maximum(hi - 1, lo))
+            edge = np.clip(
+                np.searchsorted(before[1:], draw, side="right"), lo, np.maximum(hi - 1, lo)
+            )
             # A dead end's edge index may point one past the last edge: it stays put.
             current = np.where(alive, g.indices[np.minimum(edge, g.indices.size - 1)], current)
         newly = alive & target[current] & (first < 0)
@@ -388,11 +474,19 @@ def audit_paths(
         reached=int((first > 0).sum()),
         first_hop_counts=tuple(int(c) for c in counts),
         dead_ends=int((~alive).sum()),
+        stopped_short=int((~alive & (first < 0)).sum()),
     )
 
 
-def _labels(label: str | Sequence[str]) -> tuple[str, ...]:
-    labels = (label,) if isinstance(label, str) else tuple(label)
-    if not labels or UNLABELLED in labels:
-        raise InputError("labels must be non-empty")
-    return labels
+def _branching(g: RecommendationGraph) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Edge probabilities summed over all edges before each edge (and after the last), and
+    whether each node has an edge to take.
+
+    One searchsorted over the running sum picks every walk's next edge. Weights are
+    made probabilities per node first: a running sum of raw weights loses a node's small
+    weights behind another's large ones (view counts beside fractions in one export).
+    """
+    sources = np.repeat(np.arange(len(g.ids)), np.diff(g.indptr))
+    totals = np.bincount(sources, weights=g.weights, minlength=len(g.ids))
+    share = np.divide(g.weights, totals[sources], out=np.zeros_like(g.weights), where=g.weights > 0)
+    return np.concatenate([[0.0], np.cumsum(share)]), totals > 0

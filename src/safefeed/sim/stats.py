@@ -1,4 +1,4 @@
-"""The math the metrics are made of: Gini, normalized entropy, Jaccard, t-intervals.
+"""The math the metrics are made of: Gini, normalized entropy, Jaccard, t- and Wilson intervals.
 
 Each piece is small, pure and checked by its doctest; `safefeed.sim.metrics`
 applies them to the world's arrays.
@@ -13,7 +13,18 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["Interval", "gini", "jaccard", "normalized_entropy", "t_interval", "t_quantile_975"]
+__all__ = [
+    "Interval",
+    "gini",
+    "jaccard",
+    "normalized_entropy",
+    "t_interval",
+    "t_quantile_975",
+    "wilson_interval",
+]
+
+#: The two-sided 95% normal quantile.
+_Z975 = 1.959963984540054
 
 # Two-sided 95% Student-t quantiles (0.975) by degrees of freedom: a seed sweep has a
 # handful of seeds, so a table is exact where it matters and needs no SciPy.
@@ -107,7 +118,7 @@ def jaccard(a: Iterable[int], b: Iterable[int]) -> float:
 
 @dataclass(frozen=True)
 class Interval:
-    """A mean over seeds with its two-sided 95% Student-t interval."""
+    """A mean (over seeds, or a share of trials) with its two-sided 95% interval."""
 
     mean: float
     low: float
@@ -151,3 +162,26 @@ def t_interval(values: Sequence[float]) -> Interval:
         return Interval(mean, mean, mean, 1)
     half = t_quantile_975(n - 1) * float(x.std(ddof=1)) / math.sqrt(n)
     return Interval(mean, mean - half, mean + half, n)
+
+
+def wilson_interval(successes: int, trials: int) -> Interval:
+    """A share of independent trials with its 95% Wilson score interval.
+
+    Unlike the normal approximation it stays inside [0, 1] and does not collapse to a
+    point when no trial (or every trial) succeeded.
+
+    >>> i = wilson_interval(30, 100)
+    >>> (i.mean, round(i.low, 4), round(i.high, 4), i.n)
+    (0.3, 0.2189, 0.3958, 100)
+    >>> round(wilson_interval(0, 100).high, 4)
+    0.037
+    """
+    if trials < 1 or not 0 <= successes <= trials:
+        raise ValueError("wilson_interval needs 0 <= successes <= trials and a trial")
+    share = successes / trials
+    z2 = _Z975 * _Z975
+    centre = (share + z2 / (2 * trials)) / (1 + z2 / trials)
+    half = (
+        _Z975 * math.sqrt(share * (1 - share) / trials + z2 / (4 * trials**2)) / (1 + z2 / trials)
+    )
+    return Interval(share, max(centre - half, 0.0), min(centre + half, 1.0), trials)
