@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -90,6 +92,98 @@ def test_a_re_sent_event_is_a_no_op(tmp_path: Path) -> None:
     extra = [e for i, e in enumerate(events) if i % 10 == 0] + list(events[100:400])
     assert second.duplicates == sum(e["type"] in CONSUMED_TYPES for e in extra) > 0
     assert summary["events_duplicate"] == second.duplicates
+
+
+# ---------------------------------------------------------------- logs from other platforms
+# Written by hand, not by the scenario generator, whose habits the code may be fitted to.
+
+_MINORS = {"ユーザー_七": "13_15", "x" * 256: "under_13", "user/with spaces & ü": "16_17"}
+_ADULT = "0000123"  # numeric-looking, leading zeros: must stay a string
+
+
+def _foreign_log(days: int = 4) -> list[dict[str, Any]]:
+    """An adult account inviting the same minors to private contact in a live each day,
+    as another platform's converter might write it: offsets other than Z, fractions,
+    ids of any shape, no optional field, and fields the contract does not name."""
+    start = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    zones = [timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8)), UTC]
+    events: list[dict[str, Any]] = []
+
+    def add(minutes: int, event_type: str, **fields: Any) -> None:
+        n = len(events)
+        at = (start + timedelta(minutes=minutes, microseconds=n)).astimezone(zones[n % 3])
+        stamp = at.isoformat(timespec="microseconds")
+        events.append({"event_id": f"{n:07d}", "type": event_type, "ts": stamp, **fields})
+
+    add(0, "account.created", user_id=_ADULT, age_band="25_plus", kst_rank={"tier": 3})
+    for user, band in _MINORS.items():
+        add(0, "account.created", user_id=user, age_band=band)
+    for day in range(days):
+        session, at = f"LIVE#{day:05d}", day * 1440 + 60
+        add(at, "live.started", live_session_id=session, creator_id="🎥host")
+        for user, band in _MINORS.items():
+            add(at + 1, "live.viewer_joined", live_session_id=session, user_id=user, age_band=band)
+        add(
+            at + 2,
+            "live.viewer_joined",
+            live_session_id=session,
+            user_id=_ADULT,
+            age_band="25_plus",
+        )
+        for i, (user, band) in enumerate(_MINORS.items()):
+            add(
+                at + 5 + i,
+                "live.interaction",
+                live_session_id=session,
+                from_user_id=_ADULT,
+                to_user_id=user,
+                from_age_band="25_plus",
+                to_age_band=band,
+                kind="dm_request" if day % 2 else "private_invite",
+            )
+        add(at + 30, "live.ended", live_session_id=session)
+    return events
+
+
+def test_a_foreign_log_surfaces_the_adult_reaching_minors(tmp_path: Path) -> None:
+    log = _write(tmp_path / "events.jsonl", _foreign_log())
+    result, _ = replay(log, tmp_path / "out", load_risk_config())
+    assert result.rejected == []
+    peak = max(result.cases, key=lambda line: line["score"])
+    assert (peak["subject_type"], peak["subject_id"]) == ("user", _ADULT)
+    assert peak["category"] == "age_exposure"
+    assert peak["tier"] == "high"
+    assert "3 minor account(s) in 4 live session(s)" in peak["rationale"][0]
+
+
+def test_lines_that_are_no_event_are_rejected_alone(tmp_path: Path) -> None:
+    events = _foreign_log()
+    clean = _write(tmp_path / "clean.jsonl", events)
+    rows = [orjson.dumps(e) for e in events]
+    inserted = {
+        3: b"",
+        5: orjson.dumps([events[4]]),  # an array holding an event, not an event
+        7: b"null",
+        9: b'{"event_id": "t1", "ts": "2026-03-01T12:00:00Z", "user_id": "u"}',
+        11: b'{"event_id": "t2", "type": "live_chat", "ts": "2026-03-01T12:00:00Z"}',
+        13: b'{"event_id": "t3", "type": ["live.chat"], "ts": "2026-03-01T12:00:00Z"}',
+    }
+    for number in sorted(inserted):
+        rows.insert(number - 1, inserted[number])
+    # A byte order mark and CRLF endings, as Windows tools write UTF-8.
+    dirty = tmp_path / "dirty.jsonl"
+    dirty.write_bytes(b"\xef\xbb\xbf" + b"\r\n".join(rows) + b"\r\n")
+    replay(clean, tmp_path / "a", load_risk_config())
+    result, summary = replay(dirty, tmp_path / "b", load_risk_config())
+    assert [r["line"] for r in summary["rejected"]] == [5, 7, 9, 11, 13]
+    errors = [r["error"] for r in summary["rejected"]]
+    assert errors[:2] == ["each event must be a JSON object"] * 2
+    assert errors[2] == "type: field required"
+    assert "unknown event type 'live_chat'" in errors[3]
+    assert result.lines == len(events) + 5  # the blank line is no line of the log
+    assert (tmp_path / "a" / "cases.jsonl").read_bytes() == (
+        tmp_path / "b" / "cases.jsonl"
+    ).read_bytes()
 
 
 def test_cli_generates_replays_and_evaluates(

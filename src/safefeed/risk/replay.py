@@ -12,17 +12,19 @@ Deterministic: the same log and configuration give byte-identical output.
 
 from __future__ import annotations
 
+import codecs
 import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
 from pydantic import ValidationError
 
-from safefeed.events.models import EVENT_ADAPTER
+from safefeed.events.models import EVENT_ADAPTER, EVENT_TYPES
 from safefeed.events.parsing import describe_validation_error
 from safefeed.exceptions import InputError
 from safefeed.risk.cases import CASE_FIELDS, CaseUpdate
@@ -32,6 +34,8 @@ from safefeed.risk.signals import CONSUMED_TYPES
 from safefeed.signals.text import TextClassifier
 
 __all__ = ["ReplayResult", "replay", "replay_lines"]
+
+_KNOWN_TYPES = frozenset(EVENT_TYPES)
 
 
 @dataclass
@@ -88,7 +92,10 @@ class ReplayResult:
 
 
 def _numbered(handle: BinaryIO) -> Iterator[tuple[int, bytes]]:
-    for number, raw in enumerate(handle, start=1):
+    # Windows tools start UTF-8 files with a byte order mark, which is no JSON: left
+    # in, it rejects the first event of the log (often an account's age band).
+    first = handle.readline().removeprefix(codecs.BOM_UTF8)
+    for number, raw in enumerate(chain((first,) if first else (), handle), start=1):
         # Lines read from a file are never empty; isspace() finds the blank ones
         # without a stripped copy of every line.
         if not raw.isspace():
@@ -105,6 +112,7 @@ def replay_lines(
     validate = EVENT_ADAPTER.validator.validate_python
     loads = orjson.loads
     consumed = CONSUMED_TYPES
+    known_types = _KNOWN_TYPES
     rejected = result.rejected
     seen: set[str] = set()
     remember = seen.add
@@ -118,7 +126,13 @@ def replay_lines(
             except orjson.JSONDecodeError as exc:
                 rejected.append({"line": number, "error": f"malformed JSON: {exc}"})
                 continue
-            if obj.__class__ is not dict or obj.get("type") not in consumed:
+            if obj.__class__ is not dict:
+                rejected.append({"line": number, "error": "each event must be a JSON object"})
+                continue
+            kind = obj.get("type")
+            # Anything else (no type, an unknown one, one that is no string: a list
+            # would not even hash) goes on to validation, which words the error.
+            if kind.__class__ is str and kind not in consumed and kind in known_types:
                 result.skipped += 1
                 continue
             try:
