@@ -186,6 +186,26 @@ def test_lines_that_are_no_event_are_rejected_alone(tmp_path: Path) -> None:
     ).read_bytes()
 
 
+def test_events_out_of_time_order_are_counted_where_they_are(tmp_path: Path) -> None:
+    stamp = datetime.fromisoformat
+    events = _foreign_log()
+    # A late event, as a converter merging two sources might leave it.
+    late = events.pop(12)
+    events.append(late)
+    _, summary = replay(_write(tmp_path / "late.jsonl", events), tmp_path / "a", load_risk_config())
+    assert summary["events_out_of_order"] == 1
+    assert summary["out_of_order_lines"] == [len(events)]
+    behind = stamp(events[-2]["ts"]) - stamp(late["ts"])
+    assert summary["out_of_order_max_seconds"] == round(behind.total_seconds(), 3)
+    # A typo'd year moves the clock decades on (open cases decay as of then), and every
+    # event after it is late: the summary must show that, not a quiet, thin case file.
+    events = _foreign_log()
+    events.insert(21, {**events[20], "event_id": "typo", "ts": "2096-03-02T13:00:00Z"})
+    _, summary = replay(_write(tmp_path / "typo.jsonl", events), tmp_path / "b", load_risk_config())
+    assert summary["events_out_of_order"] == len(events) - 22
+    assert summary["out_of_order_lines"] == list(range(23, len(events) + 1))
+
+
 def test_cli_generates_replays_and_evaluates(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

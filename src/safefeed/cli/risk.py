@@ -49,8 +49,9 @@ def register(app: typer.Typer) -> None:
         rate = result.lines / result.seconds if result.seconds else 0.0
         console.print(
             f"{result.lines} lines ({result.consumed} consumed, {result.duplicates} re-sent, "
-            f"{result.skipped} skipped, "
-            f"{len(result.rejected)} rejected) in {result.seconds:.2f}s ({rate:,.0f} lines/s); "
+            f"{result.skipped} skipped, {len(result.rejected)} rejected, "
+            f"{result.out_of_order} out of time order) "
+            f"in {result.seconds:.2f}s ({rate:,.0f} lines/s); "
             f"{summary['cases']} cases {summary['cases_by_peak_tier']} -> {out}"
         )
 
