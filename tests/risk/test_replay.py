@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
@@ -19,7 +18,7 @@ from safefeed.risk.replay import replay
 from safefeed.risk.scenarios import ScenarioParams, generate_scenarios
 from safefeed.risk.signals import CONSUMED_TYPES
 from safefeed.signals.text import KeywordClassifier
-from tests.risk.helpers import SMALL, small_log
+from tests.risk.helpers import FOREIGN_ADULT, SMALL, foreign_log, small_log
 
 
 def _write(path: Path, events: tuple[dict[str, object], ...] | list[dict[str, object]]) -> Path:
@@ -95,69 +94,21 @@ def test_a_re_sent_event_is_a_no_op(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- logs from other platforms
-# Written by hand, not by the scenario generator, whose habits the code may be fitted to.
-
-_MINORS = {"ユーザー_七": "13_15", "x" * 256: "under_13", "user/with spaces & ü": "16_17"}
-_ADULT = "0000123"  # numeric-looking, leading zeros: must stay a string
-
-
-def _foreign_log(days: int = 4) -> list[dict[str, Any]]:
-    """An adult account inviting the same minors to private contact in a live each day,
-    as another platform's converter might write it: offsets other than Z, fractions,
-    ids of any shape, no optional field, and fields the contract does not name."""
-    start = datetime(2026, 3, 1, 12, tzinfo=UTC)
-    zones = [timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8)), UTC]
-    events: list[dict[str, Any]] = []
-
-    def add(minutes: int, event_type: str, **fields: Any) -> None:
-        n = len(events)
-        at = (start + timedelta(minutes=minutes, microseconds=n)).astimezone(zones[n % 3])
-        stamp = at.isoformat(timespec="microseconds")
-        events.append({"event_id": f"{n:07d}", "type": event_type, "ts": stamp, **fields})
-
-    add(0, "account.created", user_id=_ADULT, age_band="25_plus", kst_rank={"tier": 3})
-    for user, band in _MINORS.items():
-        add(0, "account.created", user_id=user, age_band=band)
-    for day in range(days):
-        session, at = f"LIVE#{day:05d}", day * 1440 + 60
-        add(at, "live.started", live_session_id=session, creator_id="🎥host")
-        for user, band in _MINORS.items():
-            add(at + 1, "live.viewer_joined", live_session_id=session, user_id=user, age_band=band)
-        add(
-            at + 2,
-            "live.viewer_joined",
-            live_session_id=session,
-            user_id=_ADULT,
-            age_band="25_plus",
-        )
-        for i, (user, band) in enumerate(_MINORS.items()):
-            add(
-                at + 5 + i,
-                "live.interaction",
-                live_session_id=session,
-                from_user_id=_ADULT,
-                to_user_id=user,
-                from_age_band="25_plus",
-                to_age_band=band,
-                kind="dm_request" if day % 2 else "private_invite",
-            )
-        add(at + 30, "live.ended", live_session_id=session)
-    return events
 
 
 def test_a_foreign_log_surfaces_the_adult_reaching_minors(tmp_path: Path) -> None:
-    log = _write(tmp_path / "events.jsonl", _foreign_log())
+    log = _write(tmp_path / "events.jsonl", foreign_log())
     result, _ = replay(log, tmp_path / "out", load_risk_config())
     assert result.rejected == []
     peak = max(result.cases, key=lambda line: line["score"])
-    assert (peak["subject_type"], peak["subject_id"]) == ("user", _ADULT)
+    assert (peak["subject_type"], peak["subject_id"]) == ("user", FOREIGN_ADULT)
     assert peak["category"] == "age_exposure"
     assert peak["tier"] == "high"
     assert "3 minor account(s) in 4 live session(s)" in peak["rationale"][0]
 
 
 def test_lines_that_are_no_event_are_rejected_alone(tmp_path: Path) -> None:
-    events = _foreign_log()
+    events = foreign_log()
     clean = _write(tmp_path / "clean.jsonl", events)
     rows = [orjson.dumps(e) for e in events]
     inserted = {
@@ -188,7 +139,7 @@ def test_lines_that_are_no_event_are_rejected_alone(tmp_path: Path) -> None:
 
 def test_events_out_of_time_order_are_counted_where_they_are(tmp_path: Path) -> None:
     stamp = datetime.fromisoformat
-    events = _foreign_log()
+    events = foreign_log()
     # A late event, as a converter merging two sources might leave it.
     late = events.pop(12)
     events.append(late)
@@ -199,7 +150,7 @@ def test_events_out_of_time_order_are_counted_where_they_are(tmp_path: Path) -> 
     assert summary["out_of_order_max_seconds"] == round(behind.total_seconds(), 3)
     # A typo'd year moves the clock decades on (open cases decay as of then), and every
     # event after it is late: the summary must show that, not a quiet, thin case file.
-    events = _foreign_log()
+    events = foreign_log()
     events.insert(21, {**events[20], "event_id": "typo", "ts": "2096-03-02T13:00:00Z"})
     _, summary = replay(_write(tmp_path / "typo.jsonl", events), tmp_path / "b", load_risk_config())
     assert summary["events_out_of_order"] == len(events) - 22
