@@ -1,14 +1,24 @@
-"""Small scenario logs for the risk and review tests (generated, seeded, fast)."""
+"""Small logs for the risk and review tests: generated and seeded, or written by hand."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
 from typing import Any
 
 from safefeed.events.models import EVENT_ADAPTER, Event
 from safefeed.risk.scenarios import ScenarioParams, generate_scenarios
 
-__all__ = ["SMALL", "ingest", "parsed", "small_log", "with_phase"]
+__all__ = [
+    "FOREIGN_ADULT",
+    "FOREIGN_MINORS",
+    "SMALL",
+    "foreign_log",
+    "ingest",
+    "parsed",
+    "small_log",
+    "with_phase",
+]
 
 #: A small platform: one escalating creator, one adult seeking minors, one brigade.
 SMALL = ScenarioParams(
@@ -41,7 +51,6 @@ def parsed(events: tuple[dict[str, Any], ...]) -> list[Event]:
 
 def ingest(runtime: Any, clock: Any, events: tuple[dict[str, Any], ...], chunk: int = 4000) -> None:
     """Ingest through the real pipeline, the manual clock following the events."""
-    from datetime import datetime
 
     from safefeed.ingest import IngestContext
 
@@ -63,3 +72,53 @@ def with_phase(runtime: Any, phase: str) -> Any:
     )
     runtime.ingestor.consumers.append(runtime.risk)
     return runtime
+
+
+# Written by hand, not by the scenario generator, whose habits the code may be fitted to.
+
+FOREIGN_MINORS = {"ユーザー_七": "13_15", "x" * 256: "under_13", "user/with spaces & ü": "16_17"}
+FOREIGN_ADULT = "0000123"  # numeric-looking, leading zeros: must stay a string
+
+
+def foreign_log(days: int = 4) -> list[dict[str, Any]]:
+    """An adult account inviting the same minors to private contact in a live each day,
+    as another platform's converter might write it: offsets other than Z, fractions,
+    ids of any shape, no optional field, and fields the contract does not name."""
+    start = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    zones = [timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8)), UTC]
+    events: list[dict[str, Any]] = []
+
+    def add(minutes: int, event_type: str, **fields: Any) -> None:
+        n = len(events)
+        at = (start + timedelta(minutes=minutes, microseconds=n)).astimezone(zones[n % 3])
+        stamp = at.isoformat(timespec="microseconds")
+        events.append({"event_id": f"{n:07d}", "type": event_type, "ts": stamp, **fields})
+
+    add(0, "account.created", user_id=FOREIGN_ADULT, age_band="25_plus", kst_rank={"tier": 3})
+    for user, band in FOREIGN_MINORS.items():
+        add(0, "account.created", user_id=user, age_band=band)
+    for day in range(days):
+        session, at = f"LIVE#{day:05d}", day * 1440 + 60
+        add(at, "live.started", live_session_id=session, creator_id="🎥host")
+        for user, band in FOREIGN_MINORS.items():
+            add(at + 1, "live.viewer_joined", live_session_id=session, user_id=user, age_band=band)
+        add(
+            at + 2,
+            "live.viewer_joined",
+            live_session_id=session,
+            user_id=FOREIGN_ADULT,
+            age_band="25_plus",
+        )
+        for i, (user, band) in enumerate(FOREIGN_MINORS.items()):
+            add(
+                at + 5 + i,
+                "live.interaction",
+                live_session_id=session,
+                from_user_id=FOREIGN_ADULT,
+                to_user_id=user,
+                from_age_band="25_plus",
+                to_age_band=band,
+                kind="dm_request" if day % 2 else "private_invite",
+            )
+        add(at + 30, "live.ended", live_session_id=session)
+    return events

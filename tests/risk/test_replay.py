@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import orjson
@@ -17,7 +18,7 @@ from safefeed.risk.replay import replay
 from safefeed.risk.scenarios import ScenarioParams, generate_scenarios
 from safefeed.risk.signals import CONSUMED_TYPES
 from safefeed.signals.text import KeywordClassifier
-from tests.risk.helpers import SMALL, small_log
+from tests.risk.helpers import FOREIGN_ADULT, SMALL, foreign_log, small_log
 
 
 def _write(path: Path, events: tuple[dict[str, object], ...] | list[dict[str, object]]) -> Path:
@@ -90,6 +91,70 @@ def test_a_re_sent_event_is_a_no_op(tmp_path: Path) -> None:
     extra = [e for i, e in enumerate(events) if i % 10 == 0] + list(events[100:400])
     assert second.duplicates == sum(e["type"] in CONSUMED_TYPES for e in extra) > 0
     assert summary["events_duplicate"] == second.duplicates
+
+
+# ---------------------------------------------------------------- logs from other platforms
+
+
+def test_a_foreign_log_surfaces_the_adult_reaching_minors(tmp_path: Path) -> None:
+    log = _write(tmp_path / "events.jsonl", foreign_log())
+    result, _ = replay(log, tmp_path / "out", load_risk_config())
+    assert result.rejected == []
+    peak = max(result.cases, key=lambda line: line["score"])
+    assert (peak["subject_type"], peak["subject_id"]) == ("user", FOREIGN_ADULT)
+    assert peak["category"] == "age_exposure"
+    assert peak["tier"] == "high"
+    assert "3 minor account(s) in 4 live session(s)" in peak["rationale"][0]
+
+
+def test_lines_that_are_no_event_are_rejected_alone(tmp_path: Path) -> None:
+    events = foreign_log()
+    clean = _write(tmp_path / "clean.jsonl", events)
+    rows = [orjson.dumps(e) for e in events]
+    inserted = {
+        3: b"",
+        5: orjson.dumps([events[4]]),  # an array holding an event, not an event
+        7: b"null",
+        9: b'{"event_id": "t1", "ts": "2026-03-01T12:00:00Z", "user_id": "u"}',
+        11: b'{"event_id": "t2", "type": "live_chat", "ts": "2026-03-01T12:00:00Z"}',
+        13: b'{"event_id": "t3", "type": ["live.chat"], "ts": "2026-03-01T12:00:00Z"}',
+    }
+    for number in sorted(inserted):
+        rows.insert(number - 1, inserted[number])
+    # A byte order mark and CRLF endings, as Windows tools write UTF-8.
+    dirty = tmp_path / "dirty.jsonl"
+    dirty.write_bytes(b"\xef\xbb\xbf" + b"\r\n".join(rows) + b"\r\n")
+    replay(clean, tmp_path / "a", load_risk_config())
+    result, summary = replay(dirty, tmp_path / "b", load_risk_config())
+    assert [r["line"] for r in summary["rejected"]] == [5, 7, 9, 11, 13]
+    errors = [r["error"] for r in summary["rejected"]]
+    assert errors[:2] == ["each event must be a JSON object"] * 2
+    assert errors[2] == "type: field required"
+    assert "unknown event type 'live_chat'" in errors[3]
+    assert result.lines == len(events) + 5  # the blank line is no line of the log
+    assert (tmp_path / "a" / "cases.jsonl").read_bytes() == (
+        tmp_path / "b" / "cases.jsonl"
+    ).read_bytes()
+
+
+def test_events_out_of_time_order_are_counted_where_they_are(tmp_path: Path) -> None:
+    stamp = datetime.fromisoformat
+    events = foreign_log()
+    # A late event, as a converter merging two sources might leave it.
+    late = events.pop(12)
+    events.append(late)
+    _, summary = replay(_write(tmp_path / "late.jsonl", events), tmp_path / "a", load_risk_config())
+    assert summary["events_out_of_order"] == 1
+    assert summary["out_of_order_lines"] == [len(events)]
+    behind = stamp(events[-2]["ts"]) - stamp(late["ts"])
+    assert summary["out_of_order_max_seconds"] == round(behind.total_seconds(), 3)
+    # A typo'd year moves the clock decades on (open cases decay as of then), and every
+    # event after it is late: the summary must show that, not a quiet, thin case file.
+    events = foreign_log()
+    events.insert(21, {**events[20], "event_id": "typo", "ts": "2096-03-02T13:00:00Z"})
+    _, summary = replay(_write(tmp_path / "typo.jsonl", events), tmp_path / "b", load_risk_config())
+    assert summary["events_out_of_order"] == len(events) - 22
+    assert summary["out_of_order_lines"] == list(range(23, len(events) + 1))
 
 
 def test_cli_generates_replays_and_evaluates(

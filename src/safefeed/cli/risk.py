@@ -49,8 +49,9 @@ def register(app: typer.Typer) -> None:
         rate = result.lines / result.seconds if result.seconds else 0.0
         console.print(
             f"{result.lines} lines ({result.consumed} consumed, {result.duplicates} re-sent, "
-            f"{result.skipped} skipped, "
-            f"{len(result.rejected)} rejected) in {result.seconds:.2f}s ({rate:,.0f} lines/s); "
+            f"{result.skipped} skipped, {len(result.rejected)} rejected, "
+            f"{result.out_of_order} out of time order) "
+            f"in {result.seconds:.2f}s ({rate:,.0f} lines/s); "
             f"{summary['cases']} cases {summary['cases_by_peak_tier']} -> {out}"
         )
 
@@ -62,12 +63,17 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Score replayed cases against scenario ground truth."""
         from safefeed.risk.evaluation import evaluate as score
+        from safefeed.risk.evaluation import read_case_lines
 
         for path in (cases, truth):
             if not path.is_file():
                 raise InputError(f"no such file: {path}")
-        lines = [orjson.loads(raw) for raw in cases.read_bytes().splitlines() if raw.strip()]
-        report = score(lines, json.loads(truth.read_text()))
+        lines = read_case_lines(cases.read_bytes())
+        try:
+            document = orjson.loads(truth.read_bytes())
+        except orjson.JSONDecodeError as exc:
+            raise InputError(f"{truth}: malformed JSON: {exc}") from None
+        report = score(lines, document)
         if out is not None:
             out.write_text(json.dumps(report, indent=2) + "\n")
         table = Table("metric", "value")

@@ -12,6 +12,11 @@ false-positive rates across groups (region, language) with their intervals and
 ratios, adjusted for scenario kind (`safefeed.risk.fairness`); and the eRisk
 early-detection measures ERDE_o and F-latency, counting an observation as one
 "writing".
+
+A truth document may come from an outside evaluator, written by hand: it is
+checked first (`check_truth`), and only ``subject_type``, ``subject_id`` and
+``label`` are required. ``scenario`` defaults to ``unspecified``, ``severity`` to
+1 for a harmful subject and 0 otherwise; times may carry any RFC 3339 offset.
 """
 
 from __future__ import annotations
@@ -21,12 +26,17 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
+
+from safefeed.events.fields import Id, Timestamp
+from safefeed.exceptions import InputError
 from safefeed.review.priority import priority
 from safefeed.risk.fairness import fairness_report, group_rows
 
-__all__ = ["erde", "evaluate", "f_latency_penalty", "ndcg"]
+__all__ = ["check_truth", "erde", "evaluate", "f_latency_penalty", "ndcg", "read_case_lines"]
 
 _RANK = {"low": 1, "medium": 2, "high": 3}
 
@@ -38,6 +48,79 @@ def _key(subject_type: str, subject_id: str) -> str:
 
 def _t(value: str) -> float:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+class _TruthSubject(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow")
+
+    subject_type: Literal["content", "creator", "user", "live_session", "trend"]
+    subject_id: Id
+    label: Literal["harmful", "benign", "involved"]
+    scenario: StrictStr = "unspecified"
+    severity: Annotated[float, Field(ge=0.0)] | None = None
+    region: StrictStr | None = None
+    language: StrictStr | None = None
+    first_signal_at: Timestamp | None = None
+    violation_at: Timestamp | None = None
+
+
+class _Truth(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow")
+
+    subjects: list[_TruthSubject]
+
+
+def check_truth(truth: Any) -> list[dict[str, Any]]:
+    """The subjects of a truth document, checked, with defaults filled in.
+
+    Raises `InputError` naming the first wrong field (``subjects.3.label: ...``).
+    """
+    if not isinstance(truth, dict):
+        raise InputError("truth: the document must be a JSON object with a list of subjects")
+    try:
+        checked = _Truth.model_validate(truth)
+    except ValidationError as exc:
+        raise InputError(f"truth: {_where(exc)}") from None
+    subjects = []
+    for subject in checked.subjects:
+        row = subject.model_dump()
+        if row["severity"] is None:
+            row["severity"] = 1.0 if subject.label == "harmful" else 0.0
+        for name in ("first_signal_at", "violation_at"):
+            if row[name] is not None:
+                row[name] = row[name].isoformat()
+        subjects.append(row)
+    return subjects
+
+
+def _where(exc: ValidationError) -> str:
+    first = exc.errors(include_url=False)[0]
+    where = ".".join(str(p) for p in first["loc"]) or "document"
+    return f"{where}: {first['msg'].removeprefix('Value error, ')}"
+
+
+_CASE_KEYS = ("subject_type", "subject_id", "tier", "first_surfaced_at")
+
+
+def read_case_lines(data: bytes) -> list[dict[str, Any]]:
+    """The case lines of a ``cases.jsonl``; `InputError` names the first bad line."""
+    lines = []
+    for number, raw in enumerate(data.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            line = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise InputError(f"cases line {number}: malformed JSON: {exc}") from None
+        if not isinstance(line, dict):
+            raise InputError(f"cases line {number}: a case must be a JSON object")
+        missing = [key for key in _CASE_KEYS if key not in line]
+        if missing:
+            raise InputError(f"cases line {number}: missing {', '.join(missing)}")
+        if line["tier"] not in _RANK:
+            raise InputError(f"cases line {number}: tier must be low, medium or high")
+        lines.append(line)
+    return lines
 
 
 def ndcg(relevances: Sequence[float], ideal: Sequence[float]) -> float:
@@ -86,8 +169,8 @@ def f_latency_penalty(k: int, median_writings: float) -> float:
 
 
 def evaluate(cases: Iterable[Mapping[str, Any]], truth: Mapping[str, Any]) -> dict[str, Any]:
-    """Every metric of a replay's case lines against a truth document."""
-    subjects = {_key(s["subject_type"], s["subject_id"]): s for s in truth["subjects"]}
+    """Every metric of a replay's case lines against a truth document (`check_truth`)."""
+    subjects = {_key(s["subject_type"], s["subject_id"]): s for s in check_truth(truth)}
     first_at: dict[str, dict[int, tuple[float, float]]] = defaultdict(dict)
     best_line: dict[str, Mapping[str, Any]] = {}
     for line in cases:
