@@ -23,9 +23,6 @@ __all__ = [
     "wilson_interval",
 ]
 
-#: The two-sided 95% normal quantile.
-_Z975 = 1.959963984540054
-
 # Two-sided 95% Student-t quantiles (0.975) by degrees of freedom: a seed sweep has a
 # handful of seeds, so a table is exact where it matters and needs no SciPy.
 _T975 = {
@@ -165,23 +162,23 @@ def t_interval(values: Sequence[float]) -> Interval:
 
 
 def wilson_interval(successes: int, trials: int) -> Interval:
-    """A share of independent trials with its 95% Wilson score interval.
+    """A share of independent trials with its 95% Wilson score interval (the risk
+    evaluation's, `safefeed.risk.fairness.wilson_interval`, to four decimals).
 
     Unlike the normal approximation it stays inside [0, 1] and does not collapse to a
     point when no trial (or every trial) succeeded.
 
     >>> i = wilson_interval(30, 100)
-    >>> (i.mean, round(i.low, 4), round(i.high, 4), i.n)
-    (0.3, 0.2189, 0.3958, 100)
-    >>> round(wilson_interval(0, 100).high, 4)
+    >>> (i.mean, i.low, i.high, i.n)
+    (0.3, 0.2189, 0.3959, 100)
+    >>> wilson_interval(0, 100).high
     0.037
     """
     if trials < 1 or not 0 <= successes <= trials:
         raise ValueError("wilson_interval needs 0 <= successes <= trials and a trial")
-    share = successes / trials
-    z2 = _Z975 * _Z975
-    centre = (share + z2 / (2 * trials)) / (1 + z2 / trials)
-    half = (
-        _Z975 * math.sqrt(share * (1 - share) / trials + z2 / (4 * trials**2)) / (1 + z2 / trials)
-    )
-    return Interval(share, max(centre - half, 0.0), min(centre + half, 1.0), trials)
+    # Imported here: the risk package loads the whole funnel, which a path audit of an
+    # exported graph does not need.
+    from safefeed.risk.fairness import wilson_interval as wilson
+
+    low, high = wilson(successes, trials)
+    return Interval(successes / trials, low, high, trials)
