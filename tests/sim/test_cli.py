@@ -144,6 +144,10 @@ def test_events_go_to_a_new_folder(tmp_path: Path) -> None:
         ("- users\n", "must hold a mapping, not list"),
         ("users: 100\nstepz: 2\n", "invalid sim config: stepz: Extra inputs are not permitted"),
         ("harmful_threshold: 0.1\n", "borderline band"),
+        # Not a number would be written into metrics.json's config as NaN, which no strict
+        # JSON reader accepts, and would make every draw it enters meaningless.
+        ("open_bias: .nan\n", "open_bias: Input should be a finite number"),
+        ("return_bias: -.inf\n", "return_bias: Input should be a finite number"),
     ],
 )
 def test_a_bad_world_file_is_one_line_and_runs_nothing(

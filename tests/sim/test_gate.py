@@ -115,3 +115,12 @@ def test_cli_gate_exits_non_zero_when_a_kpi_fails(
 def test_bad_gate_config_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="candidate"):
         GateConfig.from_yaml(_write(tmp_path, "current: safety\n"))
+
+
+def test_a_threshold_that_is_not_finite_is_a_config_error(tmp_path: Path) -> None:
+    # An infinite ratio times a current share of 0 is NaN, and every comparison with NaN
+    # is false: the KPI would fail or pass by accident, never by the rule.
+    with pytest.raises(ConfigError, match="max_path_share_ratio: Input should be a finite number"):
+        GateConfig.from_yaml(
+            _write(tmp_path, "candidate: safety\nkpis: {max_path_share_ratio: .inf}\n")
+        )

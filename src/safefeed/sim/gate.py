@@ -39,7 +39,7 @@ __all__ = ["GateConfig", "GateKpis", "GateReport", "KpiCheck", "evaluate_gate", 
 class GateKpis(BaseModel):
     """Thresholds; ``None`` skips a KPI."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     max_harmful_exposure_rate: float | None = Field(0.01, ge=0.0, le=1.0)
     max_step_harmful_exposure_rate: float | None = Field(None, ge=0.0, le=1.0)
@@ -54,7 +54,7 @@ class GateKpis(BaseModel):
 class GateConfig(BaseModel):
     """A gate run: who is compared, on what world, over which seeds, against which KPIs."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     candidate: str
     candidate_overrides: dict[str, Any] = Field(default_factory=dict)
