@@ -170,3 +170,17 @@ def test_a_bad_gate_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixtu
     err = capsys.readouterr().err.strip()
     assert "kpis.max_watch_time_loss: Input should be a valid number" in err
     assert len(err.splitlines()) == 1
+
+
+def test_a_negative_seed_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # NumPy seeds only from non-negative integers: the run died in its first draw.
+    out = tmp_path / "run"
+    code = main(["simulate", "--ranker", "random", "--seed", "-1", "--out", str(out), *SMALL])
+    assert code != 0
+    err = capsys.readouterr().err.strip()
+    assert "--seed" in err
+    assert "Traceback" not in err
+    assert len(err.splitlines()) == 1
+    assert not out.exists()

@@ -124,3 +124,8 @@ def test_a_threshold_that_is_not_finite_is_a_config_error(tmp_path: Path) -> Non
         GateConfig.from_yaml(
             _write(tmp_path, "candidate: safety\nkpis: {max_path_share_ratio: .inf}\n")
         )
+
+
+def test_a_negative_seed_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"seeds\.1: Input should be greater than or equal to 0"):
+        GateConfig.from_yaml(_write(tmp_path, "candidate: safety\nseeds: [0, -1]\n"))

@@ -72,7 +72,7 @@ def simulate(
         list[str], typer.Option(help="named ranking configuration; repeat to compare")
     ],
     out: Annotated[Path, typer.Option(help="output folder")],
-    seed: Annotated[int, typer.Option(help="first seed")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="first seed")] = 0,
     seeds: Annotated[int, typer.Option(min=1, help="number of seeds (seed, seed+1, ...)")] = 1,
     steps: Annotated[int | None, typer.Option(min=1)] = None,
     users: Annotated[int | None, typer.Option(min=2)] = None,
@@ -209,7 +209,7 @@ def paths(
     ] = None,
     hops: Annotated[int, typer.Option(min=1)] = 10,
     walks: Annotated[int, typer.Option(min=1)] = 1000,
-    seed: Annotated[int, typer.Option()] = 0,
+    seed: Annotated[int, typer.Option(min=0)] = 0,
     start_label: Annotated[
         list[str] | None, typer.Option(help="walks start here (default mainstream); repeatable")
     ] = None,

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -60,7 +60,10 @@ class GateConfig(BaseModel):
     candidate_overrides: dict[str, Any] = Field(default_factory=dict)
     current: str = "safety"
     current_overrides: dict[str, Any] = Field(default_factory=dict)
-    seeds: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4], min_length=1)
+    #: NumPy seeds its generators only from non-negative integers.
+    seeds: list[Annotated[int, Field(ge=0)]] = Field(
+        default_factory=lambda: [0, 1, 2, 3, 4], min_length=1
+    )
     sim: dict[str, Any] = Field(default_factory=dict)
     path_hops: int = Field(10, ge=1)
     path_walks: int = Field(1000, ge=1)
