@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
+from safefeed.cli import sim as sim_cli
 from safefeed.cli.main import app
+from safefeed.cli.sim import print_gate
 from safefeed.exceptions import ConfigError
-from safefeed.sim.gate import GateConfig, GateKpis, evaluate_gate, run_gate
+from safefeed.sim.gate import GateConfig, GateKpis, GateReport, evaluate_gate, run_gate
 
 
 def _doc(harm: float, reports: float, watch: float, share: float | None = None) -> dict[str, Any]:
@@ -129,3 +133,26 @@ def test_a_threshold_that_is_not_finite_is_a_config_error(tmp_path: Path) -> Non
 def test_a_negative_seed_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"seeds\.1: Input should be greater than or equal to 0"):
         GateConfig.from_yaml(_write(tmp_path, "candidate: safety\nseeds: [0, -1]\n"))
+
+
+def test_the_gate_table_shows_every_kpi_name_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    # At a terminal's 80 columns the longest names were cut to "harmful_exposure_rat…",
+    # so the two harmful-exposure rows could not be told apart.
+    screen = io.StringIO()
+    monkeypatch.setattr(sim_cli, "console", Console(file=screen, width=80))
+    checks = evaluate_gate(
+        GateKpis(
+            max_step_harmful_exposure_rate=0.005,
+            max_harmful_exposure_increase=0.0,
+            max_borderline_exposure_increase=0.0,
+            min_reports_reduction=0.3,
+            max_path_share_ratio=1.0,
+        ),
+        _doc(0.002, 6.9, 96.0, 0.01),
+        _doc(0.02, 10.0, 100.0, 0.1),
+    )
+    print_gate(GateReport("no_safety_penalty", "safety", (0,), tuple(checks)))
+    printed = screen.getvalue()
+    assert max(len(line) for line in printed.splitlines()) <= 80
+    for check in checks:
+        assert check.name in printed

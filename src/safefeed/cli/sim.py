@@ -345,7 +345,9 @@ def gate(
 def print_gate(report: GateReport) -> None:
     """The gate's table: one row per KPI."""
     table = Table(title=f"gate: {report.candidate} (candidate) vs {report.current} (current)")
-    for column in ("KPI", "candidate", "current", "rule", "result"):
+    # The names tell the rows apart (two start "harmful_exposure_"): the rule wraps instead.
+    table.add_column("KPI", no_wrap=True)
+    for column in ("candidate", "current", "rule", "result"):
         table.add_column(column)
     for check in report.checks:
         current = "–" if check.current is None else f"{check.current:.4g}"
