@@ -16,6 +16,7 @@ from safefeed.cli.main import app
 from safefeed.cli.sim import print_gate
 from safefeed.exceptions import ConfigError
 from safefeed.sim.gate import GateConfig, GateKpis, GateReport, evaluate_gate, run_gate
+from safefeed.sim.runner import SimResult
 
 
 def _doc(harm: float, reports: float, watch: float, share: float | None = None) -> dict[str, Any]:
@@ -156,3 +157,41 @@ def test_the_gate_table_shows_every_kpi_name_whole(monkeypatch: pytest.MonkeyPat
     assert max(len(line) for line in printed.splitlines()) <= 80
     for check in checks:
         assert check.name in printed
+
+
+def test_a_gate_that_checks_nothing_is_a_config_error(tmp_path: Path) -> None:
+    # Every KPI switched off used to pass: an empty table and "gate passed".
+    body = "candidate: safety\nkpis: {max_harmful_exposure_rate: null, max_watch_time_loss: null}\n"
+    with pytest.raises(ConfigError, match="no KPI to check"):
+        GateConfig.from_yaml(_write(tmp_path, body))
+
+
+@pytest.mark.parametrize(
+    ("objectives", "message"),
+    [
+        ("candidate: random\ncurrent: nope\n", "unknown ranker 'nope'"),
+        (
+            "candidate: random\ncurrent: safety\ncurrent_overrides: {wieghts: {}}\n",
+            "rankers.safety.wieghts: Extra inputs are not permitted",
+        ),
+        (
+            "candidate: random\ncurrent: popularity\ncurrent_overrides: {a: 1}\n",
+            "takes no overrides",
+        ),
+    ],
+)
+def test_a_bad_current_objective_fails_before_the_candidate_runs(
+    tmp_path: Path, objectives: str, message: str
+) -> None:
+    # The candidate's whole simulation used to run before the current's name or overrides
+    # were looked at: hours of a real gate lost to a typo.
+    ran: list[str] = []
+
+    def runner(ranker: str, *_: Any) -> list[SimResult]:
+        ran.append(ranker)  # the check is that this never happens
+        return []
+
+    config = GateConfig.from_yaml(_write(tmp_path, objectives + _WORLD))
+    with pytest.raises(ConfigError, match=message):
+        run_gate(config, runner=runner)
+    assert ran == []

@@ -14,8 +14,10 @@ checks the KPIs of its YAML configuration, each on the mean over seeds:
 - ``max_path_share``: candidate's share of walks reaching harmful;
 - ``max_path_share_ratio``: that share at most this multiple of current's.
 
-A KPI left out (``null``) is not checked. `GateReport.as_audit_record` is what the
-audit log records.
+A KPI set to ``null`` is not checked; one left out keeps its default
+(``max_harmful_exposure_rate`` 0.01, ``max_watch_time_loss`` 0.05, no other). A gate
+that checks nothing is a configuration error, and both objectives' names and overrides
+are checked before either runs. `GateReport.as_audit_record` is what the audit log records.
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from safefeed.documents import read_yaml_document, validate_document
 from safefeed.exceptions import ConfigError
 from safefeed.sim.config import SimConfig
 from safefeed.sim.document import metrics_document
+from safefeed.sim.rankers import check_objective
 from safefeed.sim.runner import PathSettings, SimResult, run_seeds
 
 __all__ = ["GateConfig", "GateKpis", "GateReport", "KpiCheck", "evaluate_gate", "run_gate"]
@@ -68,6 +71,13 @@ class GateConfig(BaseModel):
     path_hops: int = Field(10, ge=1)
     path_walks: int = Field(1000, ge=1)
     kpis: GateKpis = Field(default_factory=GateKpis)
+
+    @model_validator(mode="after")
+    def _check_something(self) -> GateConfig:
+        # A gate with every KPI switched off would pass whatever the candidate does.
+        if all(value is None for value in self.kpis.model_dump().values()):
+            raise ValueError("no KPI to check: every threshold under kpis is null")
+        return self
 
     @classmethod
     def from_yaml(cls, path: Path) -> GateConfig:
@@ -258,6 +268,9 @@ def run_gate(
     """Simulate candidate and current, check the KPIs; returns the report and both documents."""
     run = runner or _default_runner(workers)
     sim = config.sim_config()
+    # Both, before either runs: a typo in the second must not cost the first's run.
+    check_objective(config.candidate, config.candidate_overrides)
+    check_objective(config.current, config.current_overrides)
     paths = PathSettings(hops=config.path_hops, walks=config.path_walks)
     documents = {
         "candidate": metrics_document(
