@@ -184,3 +184,31 @@ def test_a_negative_seed_is_a_usage_error(
     assert "Traceback" not in err
     assert len(err.splitlines()) == 1
     assert not out.exists()
+
+
+def test_a_run_is_reproduced_from_its_metrics_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # metrics.json's config is "everything needed to reproduce the run", yet handed back
+    # to --config its run keys (ranker, overrides, seeds, version) were unknown fields.
+    world = tmp_path / "world.yaml"
+    world.write_text("users: 40\nsteps: 2\ntopics: 3\nbots: 5\n")
+    args = ["simulate", "--ranker", "popularity", "--seed", "4", "--walks", "20", "--quiet"]
+    first = tmp_path / "first" / "metrics.json"
+    assert main([*args, "--config", str(world), "--out", str(first.parent)]) == 0
+    document = json.loads(first.read_text())
+    block = tmp_path / "config.json"
+    block.write_text(json.dumps(document["config"]))
+    for source, rerun in ((first, "from-document"), (block, "from-config")):
+        again = tmp_path / rerun / "metrics.json"
+        assert main([*args, "--config", str(source), "--out", str(again.parent)]) == 0, rerun
+        assert again.read_bytes() == first.read_bytes(), rerun
+    # Overrides are a gate's; simulate runs shipped rankers, so it cannot honour them.
+    block.write_text(json.dumps({**document["config"], "overrides": {"mmr_lambda": 0.5}}))
+    out = tmp_path / "overridden"
+    capsys.readouterr()
+    assert main([*args, "--config", str(block), "--out", str(out)]) != 0
+    err = capsys.readouterr().err.strip()
+    assert "overrides" in err
+    assert len(err.splitlines()) == 1
+    assert not out.exists()

@@ -56,10 +56,18 @@ class Backend(StrEnum):
 def load_sim_config(
     path: Path | None, steps: int | None = None, users: int | None = None
 ) -> SimConfig:
-    """The world's parameters: a YAML file of `SimConfig` fields (optional), then flags."""
-    from safefeed.sim.config import SimConfig
+    """The world's parameters: a YAML file of `SimConfig` fields (optional), then flags.
 
-    raw = read_yaml_document(path, "sim config") if path is not None else {}
+    The file may also be an earlier run's ``metrics.json`` or its ``config`` block.
+    """
+    from safefeed.sim.config import SimConfig
+    from safefeed.sim.document import world_parameters
+
+    raw = (
+        world_parameters(read_yaml_document(path, "sim config"), str(path))
+        if path is not None
+        else {}
+    )
     if steps is not None:
         raw["steps"] = steps
     if users is not None:
@@ -76,7 +84,10 @@ def simulate(
     seeds: Annotated[int, typer.Option(min=1, help="number of seeds (seed, seed+1, ...)")] = 1,
     steps: Annotated[int | None, typer.Option(min=1)] = None,
     users: Annotated[int | None, typer.Option(min=2)] = None,
-    config: Annotated[Path | None, typer.Option(help="YAML of world parameters")] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(help="YAML or JSON of world parameters, or an earlier run's metrics.json"),
+    ] = None,
     workers: Annotated[
         int, typer.Option(min=1, help="parallel processes (with ray: CPUs of a local Ray)")
     ] = 2,
