@@ -212,3 +212,21 @@ def test_a_run_is_reproduced_from_its_metrics_json(
     assert "overrides" in err
     assert len(err.splitlines()) == 1
     assert not out.exists()
+
+
+def test_a_run_into_a_used_folder_leaves_no_earlier_results(tmp_path: Path) -> None:
+    # A second run into the same --out left the first one's metrics beside its own
+    # (OUT/metrics.json next to OUT/NAME/metrics.json, or the other way round), so a
+    # reader of the folder mixed two runs. What else is in the folder stays.
+    out = tmp_path / "run"
+    mine = out / "notes.txt"
+    base = ["simulate", "--out", str(out), *SMALL, "--no-paths"]
+    for rankers in (["popularity", "random"], ["random"], ["random", "popularity"]):
+        assert main([*base, *(f"--ranker={name}" for name in rankers)]) == 0
+        mine.write_text("kept")
+        written = sorted(p.relative_to(out).as_posix() for p in out.rglob("metrics.json"))
+        expected = ["metrics.json"] if len(rankers) == 1 else [f"{n}/metrics.json" for n in rankers]
+        assert written == sorted(expected), rankers
+        folders = sorted(p.name for p in out.iterdir() if p.is_dir())
+        assert folders == (sorted(rankers) if len(rankers) > 1 else []), rankers
+        assert mine.read_text() == "kept"

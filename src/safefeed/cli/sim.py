@@ -7,6 +7,7 @@ commands, so ``safefeed --help`` stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from enum import StrEnum
@@ -109,9 +110,11 @@ def simulate(
     """Run the simulator; write metrics.json and report.html under OUT.
 
     One ranker: OUT/metrics.json. Several: OUT/NAME/metrics.json each. The report
-    (OUT/report.html) puts them side by side with 95% intervals over seeds. Seeds run
-    in local processes, or with --backend ray every (ranker, seed) as a Ray task on a
-    local Ray instance or the cluster at --ray-address; the outputs are the same.
+    (OUT/report.html, written last) puts them side by side with 95% intervals over
+    seeds. A run into a used OUT replaces the earlier run's metrics and report (other
+    files stay). Seeds run in local processes, or with --backend ray every (ranker,
+    seed) as a Ray task on a local Ray instance or the cluster at --ray-address; the
+    outputs are the same.
     """
     from safefeed.sim.document import write_metrics
     from safefeed.sim.rankers import check_ranker, close_recommender, resolve_recommender
@@ -160,11 +163,14 @@ def simulate(
         )
     documents: dict[str, dict[str, Any]] = {}
     for name, results in zip(ranker, runs, strict=True):
+        if not documents:  # the new run has a result: what an earlier one left must go
+            _clear_earlier_run(out)
         target = out / "metrics.json" if len(ranker) == 1 else out / name / "metrics.json"
         documents[name] = write_metrics(target, results)
     report = write_report(out / "report.html", documents, title="safefeed simulation")
     _print_totals(documents)
-    console.print(f"wrote {out / 'metrics.json' if len(ranker) == 1 else out}/… and {report}")
+    written = out / "metrics.json" if len(ranker) == 1 else out / "NAME" / "metrics.json"
+    console.print(f"wrote {written} and {report}")
 
 
 def _writable_folder(out: Path) -> None:
@@ -174,6 +180,19 @@ def _writable_folder(out: Path) -> None:
         raise InputError(f"--out {out}: {exc.strerror or exc}") from None
     if not os.access(out, os.W_OK):
         raise InputError(f"--out {out}: not writable")
+
+
+def _clear_earlier_run(out: Path) -> None:
+    # Only what simulate writes, so a folder that also holds other files (the docs put
+    # --events there) keeps them; the report goes first, as it is written last.
+    from safefeed.sim.rankers import FEED_RANKERS, TEST_SEAMS
+
+    (out / "report.html").unlink(missing_ok=True)
+    (out / "metrics.json").unlink(missing_ok=True)
+    for name in (*FEED_RANKERS, *TEST_SEAMS):
+        (out / name / "metrics.json").unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # absent, or holding something not ours
+            (out / name).rmdir()
 
 
 def _print_totals(documents: dict[str, dict[str, Any]]) -> None:
