@@ -16,7 +16,7 @@ from safefeed.cli.main import app
 from safefeed.cli.sim import print_gate
 from safefeed.exceptions import ConfigError
 from safefeed.sim.gate import GateConfig, GateKpis, GateReport, evaluate_gate, run_gate
-from safefeed.sim.runner import SimResult
+from safefeed.sim.runner import SimResult, run_seeds
 
 
 def _doc(harm: float, reports: float, watch: float, share: float | None = None) -> dict[str, Any]:
@@ -195,3 +195,21 @@ def test_a_bad_current_objective_fails_before_the_candidate_runs(
     with pytest.raises(ConfigError, match=message):
         run_gate(config, runner=runner)
     assert ran == []
+
+
+def test_the_audit_record_says_what_was_gated(tmp_path: Path) -> None:
+    # A candidate given as overrides was recorded by its ranker's name alone, so the log
+    # read "safety vs safety passed" whatever change had been tried, in whatever world.
+    overrides = {"weights": {"watch_time": 45.0, "safety": 1.0}}
+    body = f"candidate: safety\ncandidate_overrides: {json.dumps(overrides)}\n" + _WORLD
+
+    def runner(ranker: str, overrides: dict[str, Any], *run: Any) -> list[SimResult]:
+        # The world and the record are the point here, not the engine: a seam ranks.
+        return run_seeds("popularity", *run[:2], workers=1, paths=run[2])
+
+    report, _ = run_gate(GateConfig.from_yaml(_write(tmp_path, body)), runner=runner)
+    record = report.as_audit_record()
+    assert record["candidate_overrides"] == overrides
+    assert record["current_overrides"] == {}
+    assert record["world"]["users"] == 150
+    assert record["world"] == json.loads(json.dumps(record["world"]))  # fits the log's JSON

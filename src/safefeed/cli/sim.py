@@ -374,7 +374,10 @@ def gate(
 
 def print_gate(report: GateReport) -> None:
     """The gate's table: one row per KPI."""
-    table = Table(title=f"gate: {report.candidate} (candidate) vs {report.current} (current)")
+    # A tuned candidate is not its ranker: the title must not read "safety vs safety".
+    candidate = report.candidate + (" with overrides" if report.candidate_overrides else "")
+    current = report.current + (" with overrides" if report.current_overrides else "")
+    table = Table(title=f"gate: {candidate} (candidate) vs {current} (current)")
     # The names tell the rows apart (two start "harmful_exposure_"): the rule wraps instead.
     table.add_column("KPI", no_wrap=True)
     for column in ("candidate", "current", "rule", "result"):

@@ -23,7 +23,7 @@ are checked before either runs. `GateReport.as_audit_record` is what the audit l
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -109,6 +109,10 @@ class GateReport:
     current: str
     seeds: tuple[int, ...]
     checks: tuple[KpiCheck, ...]
+    candidate_overrides: Mapping[str, Any] = field(default_factory=dict)
+    current_overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: The world both ran in (`SimConfig.model_dump`): the log says what was measured.
+    world: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -121,7 +125,10 @@ class GateReport:
             "action": "sim.gate",
             "candidate": self.candidate,
             "current": self.current,
+            "candidate_overrides": dict(self.candidate_overrides),
+            "current_overrides": dict(self.current_overrides),
             "seeds": list(self.seeds),
+            "world": dict(self.world),
             "passed": self.passed,
             "checks": [c.__dict__ for c in self.checks],
         }
@@ -281,5 +288,13 @@ def run_gate(
         ),
     }
     checks = evaluate_gate(config.kpis, documents["candidate"], documents["current"])
-    report = GateReport(config.candidate, config.current, tuple(config.seeds), tuple(checks))
+    report = GateReport(
+        config.candidate,
+        config.current,
+        tuple(config.seeds),
+        tuple(checks),
+        config.candidate_overrides,
+        config.current_overrides,
+        sim.model_dump(mode="json"),
+    )
     return report, documents
