@@ -204,6 +204,10 @@ def test_events_go_to_a_new_folder(tmp_path: Path) -> None:
         ("- users\n", "must hold a mapping, not list"),
         ("users: 100\nstepz: 2\n", "invalid sim config: stepz: Extra inputs are not permitted"),
         ("harmful_threshold: 0.1\n", "borderline band"),
+        # Not a number would be written into metrics.json's config as NaN, which no strict
+        # JSON reader accepts, and would make every draw it enters meaningless.
+        ("open_bias: .nan\n", "open_bias: Input should be a finite number"),
+        ("return_bias: -.inf\n", "return_bias: Input should be a finite number"),
     ],
 )
 def test_a_bad_world_file_is_one_line_and_runs_nothing(
@@ -226,3 +230,63 @@ def test_a_bad_gate_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixtu
     err = capsys.readouterr().err.strip()
     assert "kpis.max_watch_time_loss: Input should be a valid number" in err
     assert len(err.splitlines()) == 1
+
+
+def test_a_negative_seed_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # NumPy seeds only from non-negative integers: the run died in its first draw.
+    out = tmp_path / "run"
+    code = main(["simulate", "--ranker", "random", "--seed", "-1", "--out", str(out), *SMALL])
+    assert code != 0
+    err = capsys.readouterr().err.strip()
+    assert "--seed" in err
+    assert "Traceback" not in err
+    assert len(err.splitlines()) == 1
+    assert not out.exists()
+
+
+def test_a_run_is_reproduced_from_its_metrics_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # metrics.json's config is "everything needed to reproduce the run", yet handed back
+    # to --config its run keys (ranker, overrides, seeds, version) were unknown fields.
+    world = tmp_path / "world.yaml"
+    world.write_text("users: 40\nsteps: 2\ntopics: 3\nbots: 5\n")
+    args = ["simulate", "--ranker", "popularity", "--seed", "4", "--walks", "20", "--quiet"]
+    first = tmp_path / "first" / "metrics.json"
+    assert main([*args, "--config", str(world), "--out", str(first.parent)]) == 0
+    document = json.loads(first.read_text())
+    block = tmp_path / "config.json"
+    block.write_text(json.dumps(document["config"]))
+    for source, rerun in ((first, "from-document"), (block, "from-config")):
+        again = tmp_path / rerun / "metrics.json"
+        assert main([*args, "--config", str(source), "--out", str(again.parent)]) == 0, rerun
+        assert again.read_bytes() == first.read_bytes(), rerun
+    # Overrides are a gate's; simulate runs shipped rankers, so it cannot honour them.
+    block.write_text(json.dumps({**document["config"], "overrides": {"mmr_lambda": 0.5}}))
+    out = tmp_path / "overridden"
+    capsys.readouterr()
+    assert main([*args, "--config", str(block), "--out", str(out)]) != 0
+    err = capsys.readouterr().err.strip()
+    assert "overrides" in err
+    assert len(err.splitlines()) == 1
+    assert not out.exists()
+
+
+def test_a_run_into_a_used_folder_leaves_no_earlier_results(tmp_path: Path) -> None:
+    # A second run into the same --out left the first one's metrics beside its own
+    # (OUT/metrics.json next to OUT/NAME/metrics.json, or the other way round), so a
+    # reader of the folder mixed two runs. What else is in the folder stays.
+    out = tmp_path / "run"
+    mine = out / "notes.txt"
+    base = ["simulate", "--out", str(out), *SMALL, "--no-paths"]
+    for rankers in (["popularity", "random"], ["random"], ["random", "popularity"]):
+        assert main([*base, *(f"--ranker={name}" for name in rankers)]) == 0
+        mine.write_text("kept")
+        written = sorted(p.relative_to(out).as_posix() for p in out.rglob("metrics.json"))
+        expected = ["metrics.json"] if len(rankers) == 1 else [f"{n}/metrics.json" for n in rankers]
+        assert written == sorted(expected), rankers
+        folders = sorted(p.name for p in out.iterdir() if p.is_dir())
+        assert folders == (sorted(rankers) if len(rankers) > 1 else []), rankers
+        assert mine.read_text() == "kept"

@@ -7,6 +7,7 @@ commands, so ``safefeed --help`` stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from enum import StrEnum
@@ -57,10 +58,18 @@ class Backend(StrEnum):
 def load_sim_config(
     path: Path | None, steps: int | None = None, users: int | None = None
 ) -> SimConfig:
-    """The world's parameters: a YAML file of `SimConfig` fields (optional), then flags."""
-    from safefeed.sim.config import SimConfig
+    """The world's parameters: a YAML file of `SimConfig` fields (optional), then flags.
 
-    raw = read_yaml_document(path, "sim config") if path is not None else {}
+    The file may also be an earlier run's ``metrics.json`` or its ``config`` block.
+    """
+    from safefeed.sim.config import SimConfig
+    from safefeed.sim.document import world_parameters
+
+    raw = (
+        world_parameters(read_yaml_document(path, "sim config"), str(path))
+        if path is not None
+        else {}
+    )
     if steps is not None:
         raw["steps"] = steps
     if users is not None:
@@ -73,11 +82,14 @@ def simulate(
         list[str], typer.Option(help="named ranking configuration; repeat to compare")
     ],
     out: Annotated[Path, typer.Option(help="output folder")],
-    seed: Annotated[int, typer.Option(help="first seed")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="first seed")] = 0,
     seeds: Annotated[int, typer.Option(min=1, help="number of seeds (seed, seed+1, ...)")] = 1,
     steps: Annotated[int | None, typer.Option(min=1)] = None,
     users: Annotated[int | None, typer.Option(min=2)] = None,
-    config: Annotated[Path | None, typer.Option(help="YAML of world parameters")] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(help="YAML or JSON of world parameters, or an earlier run's metrics.json"),
+    ] = None,
     workers: Annotated[
         int, typer.Option(min=1, help="parallel processes (with ray: CPUs of a local Ray)")
     ] = 2,
@@ -99,9 +111,11 @@ def simulate(
     """Run the simulator; write metrics.json and report.html under OUT.
 
     One ranker: OUT/metrics.json. Several: OUT/NAME/metrics.json each. The report
-    (OUT/report.html) puts them side by side with 95% intervals over seeds. Seeds run
-    in local processes, or with --backend ray every (ranker, seed) as a Ray task on a
-    local Ray instance or the cluster at --ray-address; the outputs are the same.
+    (OUT/report.html, written last) puts them side by side with 95% intervals over
+    seeds. A run into a used OUT replaces the earlier run's metrics and report (other
+    files stay). Seeds run in local processes, or with --backend ray every (ranker,
+    seed) as a Ray task on a local Ray instance or the cluster at --ray-address; the
+    outputs are the same.
     """
     from safefeed.sim.document import write_metrics
     from safefeed.sim.rankers import check_ranker, close_recommender, resolve_recommender
@@ -150,11 +164,14 @@ def simulate(
         )
     documents: dict[str, dict[str, Any]] = {}
     for name, results in zip(ranker, runs, strict=True):
+        if not documents:  # the new run has a result: what an earlier one left must go
+            _clear_earlier_run(out)
         target = out / "metrics.json" if len(ranker) == 1 else out / name / "metrics.json"
         documents[name] = write_metrics(target, results)
     report = write_report(out / "report.html", documents, title="safefeed simulation")
     _print_totals(documents)
-    console.print(f"wrote {out / 'metrics.json' if len(ranker) == 1 else out}/… and {report}")
+    written = out / "metrics.json" if len(ranker) == 1 else out / "NAME" / "metrics.json"
+    console.print(f"wrote {written} and {report}")
 
 
 def _writable_folder(out: Path) -> None:
@@ -164,6 +181,19 @@ def _writable_folder(out: Path) -> None:
         raise InputError(f"--out {out}: {exc.strerror or exc}") from None
     if not os.access(out, os.W_OK):
         raise InputError(f"--out {out}: not writable")
+
+
+def _clear_earlier_run(out: Path) -> None:
+    # Only what simulate writes, so a folder that also holds other files (the docs put
+    # --events there) keeps them; the report goes first, as it is written last.
+    from safefeed.sim.rankers import FEED_RANKERS, TEST_SEAMS
+
+    (out / "report.html").unlink(missing_ok=True)
+    (out / "metrics.json").unlink(missing_ok=True)
+    for name in (*FEED_RANKERS, *TEST_SEAMS):
+        (out / name / "metrics.json").unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # absent, or holding something not ours
+            (out / name).rmdir()
 
 
 def _print_totals(documents: dict[str, dict[str, Any]]) -> None:
@@ -210,7 +240,7 @@ def paths(
     ] = None,
     hops: Annotated[int, typer.Option(min=1)] = 10,
     walks: Annotated[int, typer.Option(min=1)] = 1000,
-    seed: Annotated[int, typer.Option()] = 0,
+    seed: Annotated[int, typer.Option(min=0)] = 0,
     start_label: Annotated[
         list[str] | None,
         typer.Option(help="walks start here (default mainstream); repeatable; case is ignored"),
@@ -375,8 +405,13 @@ def gate(
 
 def print_gate(report: GateReport) -> None:
     """The gate's table: one row per KPI."""
-    table = Table(title=f"gate: {report.candidate} (candidate) vs {report.current} (current)")
-    for column in ("KPI", "candidate", "current", "rule", "result"):
+    # A tuned candidate is not its ranker: the title must not read "safety vs safety".
+    candidate = report.candidate + (" with overrides" if report.candidate_overrides else "")
+    current = report.current + (" with overrides" if report.current_overrides else "")
+    table = Table(title=f"gate: {candidate} (candidate) vs {current} (current)")
+    # The names tell the rows apart (two start "harmful_exposure_"): the rule wraps instead.
+    table.add_column("KPI", no_wrap=True)
+    for column in ("candidate", "current", "rule", "result"):
         table.add_column(column)
     for check in report.checks:
         current = "–" if check.current is None else f"{check.current:.4g}"

@@ -29,7 +29,7 @@ class SimConfig(BaseModel):
     ...
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     # -- scale
     users: int = Field(2_000, ge=2, le=10_000_000)

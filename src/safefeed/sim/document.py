@@ -11,7 +11,7 @@ and seeds.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +21,12 @@ from safefeed.sim.runner import SimResult
 from safefeed.sim.stats import t_interval
 from safefeed.version import __version__
 
-__all__ = ["SCHEMA", "metrics_document", "write_metrics"]
+__all__ = ["RUN_KEYS", "SCHEMA", "metrics_document", "world_parameters", "write_metrics"]
 
 SCHEMA = "safefeed.sim.metrics/1"
+
+#: What ``config`` holds besides the world's parameters: the run's objective and seeds.
+RUN_KEYS = ("ranker", "overrides", "seeds", "safefeed_version")
 
 
 def metrics_document(results: Sequence[SimResult]) -> dict[str, Any]:
@@ -84,6 +87,28 @@ def metrics_document(results: Sequence[SimResult]) -> dict[str, Any]:
     if skipped:
         document["path_audit_skipped"] = skipped
     return document
+
+
+def world_parameters(document: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """The world's parameters in a world file, a ``metrics.json`` or its ``config`` block.
+
+    What the block adds about the run (`RUN_KEYS`) is dropped: the command line names the
+    ranker and seeds, so a run is reproduced, or another ranker run in the same world,
+    from its ``metrics.json``. Overrides cannot be dropped: without them the run would
+    not be the one recorded, so they are an error here.
+
+    >>> world_parameters({"schema": SCHEMA, "config": {"users": 9, "ranker": "safety",
+    ...     "overrides": {}, "seeds": [0], "safefeed_version": "0"}}, "metrics.json")
+    {'users': 9}
+    """
+    if document.get("schema") == SCHEMA:
+        document = document.get("config") or {}
+    if document.get("overrides"):
+        raise InputError(
+            f"{source}: a run with ranker overrides ({document['overrides']}) is reproduced "
+            "by a gate file's candidate_overrides, not by simulate"
+        )
+    return {key: value for key, value in document.items() if key not in RUN_KEYS}
 
 
 def write_metrics(path: Path, results: Sequence[SimResult]) -> dict[str, Any]:

@@ -14,23 +14,26 @@ checks the KPIs of its YAML configuration, each on the mean over seeds:
 - ``max_path_share``: candidate's share of walks reaching harmful;
 - ``max_path_share_ratio``: that share at most this multiple of current's.
 
-A KPI left out (``null``) is not checked. `GateReport.as_audit_record` is what the
-audit log records.
+A KPI set to ``null`` is not checked; one left out keeps its default
+(``max_harmful_exposure_rate`` 0.01, ``max_watch_time_loss`` 0.05, no other). A gate
+that checks nothing is a configuration error, and both objectives' names and overrides
+are checked before either runs. `GateReport.as_audit_record` is what the audit log records.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from safefeed.documents import read_yaml_document, validate_document
 from safefeed.exceptions import ConfigError
 from safefeed.sim.config import SimConfig
 from safefeed.sim.document import metrics_document
+from safefeed.sim.rankers import check_objective
 from safefeed.sim.runner import PathSettings, SimResult, run_seeds
 
 __all__ = ["GateConfig", "GateKpis", "GateReport", "KpiCheck", "evaluate_gate", "run_gate"]
@@ -39,7 +42,7 @@ __all__ = ["GateConfig", "GateKpis", "GateReport", "KpiCheck", "evaluate_gate", 
 class GateKpis(BaseModel):
     """Thresholds; ``None`` skips a KPI."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     max_harmful_exposure_rate: float | None = Field(0.01, ge=0.0, le=1.0)
     max_step_harmful_exposure_rate: float | None = Field(None, ge=0.0, le=1.0)
@@ -54,17 +57,27 @@ class GateKpis(BaseModel):
 class GateConfig(BaseModel):
     """A gate run: who is compared, on what world, over which seeds, against which KPIs."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     candidate: str
     candidate_overrides: dict[str, Any] = Field(default_factory=dict)
     current: str = "safety"
     current_overrides: dict[str, Any] = Field(default_factory=dict)
-    seeds: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4], min_length=1)
+    #: NumPy seeds its generators only from non-negative integers.
+    seeds: list[Annotated[int, Field(ge=0)]] = Field(
+        default_factory=lambda: [0, 1, 2, 3, 4], min_length=1
+    )
     sim: dict[str, Any] = Field(default_factory=dict)
     path_hops: int = Field(10, ge=1)
     path_walks: int = Field(1000, ge=1)
     kpis: GateKpis = Field(default_factory=GateKpis)
+
+    @model_validator(mode="after")
+    def _check_something(self) -> GateConfig:
+        # A gate with every KPI switched off would pass whatever the candidate does.
+        if all(value is None for value in self.kpis.model_dump().values()):
+            raise ValueError("no KPI to check: every threshold under kpis is null")
+        return self
 
     @classmethod
     def from_yaml(cls, path: Path) -> GateConfig:
@@ -96,6 +109,10 @@ class GateReport:
     current: str
     seeds: tuple[int, ...]
     checks: tuple[KpiCheck, ...]
+    candidate_overrides: Mapping[str, Any] = field(default_factory=dict)
+    current_overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: The world both ran in (`SimConfig.model_dump`): the log says what was measured.
+    world: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -108,7 +125,10 @@ class GateReport:
             "action": "sim.gate",
             "candidate": self.candidate,
             "current": self.current,
+            "candidate_overrides": dict(self.candidate_overrides),
+            "current_overrides": dict(self.current_overrides),
             "seeds": list(self.seeds),
+            "world": dict(self.world),
             "passed": self.passed,
             "checks": [c.__dict__ for c in self.checks],
         }
@@ -255,6 +275,9 @@ def run_gate(
     """Simulate candidate and current, check the KPIs; returns the report and both documents."""
     run = runner or _default_runner(workers)
     sim = config.sim_config()
+    # Both, before either runs: a typo in the second must not cost the first's run.
+    check_objective(config.candidate, config.candidate_overrides)
+    check_objective(config.current, config.current_overrides)
     paths = PathSettings(hops=config.path_hops, walks=config.path_walks)
     documents = {
         "candidate": metrics_document(
@@ -265,5 +288,13 @@ def run_gate(
         ),
     }
     checks = evaluate_gate(config.kpis, documents["candidate"], documents["current"])
-    report = GateReport(config.candidate, config.current, tuple(config.seeds), tuple(checks))
+    report = GateReport(
+        config.candidate,
+        config.current,
+        tuple(config.seeds),
+        tuple(checks),
+        config.candidate_overrides,
+        config.current_overrides,
+        sim.model_dump(mode="json"),
+    )
     return report, documents

@@ -15,7 +15,14 @@ from safefeed.sim.config import SimConfig
 from safefeed.sim.recommender import Recommender
 from safefeed.sim.seams import PopularityRecommender, RandomRecommender
 
-__all__ = ["FEED_RANKERS", "TEST_SEAMS", "check_ranker", "close_recommender", "resolve_recommender"]
+__all__ = [
+    "FEED_RANKERS",
+    "TEST_SEAMS",
+    "check_objective",
+    "check_ranker",
+    "close_recommender",
+    "resolve_recommender",
+]
 
 #: The feed engine's named configurations the issue compares.
 FEED_RANKERS: tuple[str, ...] = (
@@ -47,6 +54,27 @@ def check_ranker(name: str) -> None:
         raise ConfigError(f"unknown ranker {name!r}; known: {known}")
 
 
+def check_objective(name: str, overrides: Mapping[str, Any] | None = None) -> None:
+    """Fail fast on an objective that could not run: an unknown name or bad overrides.
+
+    Overrides are validated the way the run applies them, without building an engine.
+
+    >>> check_objective("safety", {"weights": {"watch_time": 5.0}})
+    >>> check_objective("random", {"mmr_lambda": 0.5})
+    Traceback (most recent call last):
+    ...
+    safefeed.exceptions.ConfigError: test seam 'random' takes no overrides
+    """
+    check_ranker(name)
+    if not overrides:
+        return
+    if name in TEST_SEAMS:
+        raise ConfigError(f"test seam {name!r} takes no overrides")
+    from safefeed.feed.config import default_feed_config, with_ranker_overrides
+
+    with_ranker_overrides(default_feed_config(), name, overrides)
+
+
 def close_recommender(recommender: Recommender) -> None:
     """Release what a recommender holds (the engine binding: a store and scratch files)."""
     close = getattr(recommender, "close", None)
@@ -74,8 +102,7 @@ def resolve_recommender(
     safefeed.exceptions.ConfigError: ranker 'safety' drives the feed engine: ...
     """
     if name in TEST_SEAMS:
-        if overrides:
-            raise ConfigError(f"test seam {name!r} takes no overrides")
+        check_objective(name, overrides)
         return TEST_SEAMS[name](seed)
     if name in FEED_RANKERS:
         if config is None:
