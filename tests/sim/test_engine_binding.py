@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tempfile
 from pathlib import Path
 
@@ -92,3 +93,10 @@ def test_overrides_tune_the_named_ranker_and_are_stamped_on_every_page() -> None
 def test_a_bad_override_fails_before_any_run() -> None:
     with pytest.raises(ConfigError, match="mmr_lambda"):
         FeedEngineRecommender("safety", TINY, 2, overrides={"mmr_lambda": 3.0})
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+def test_an_override_that_is_no_number_fails_before_any_run(value: float) -> None:
+    # NaN passes every comparison unchecked: a NaN weight would rank every page at random.
+    with pytest.raises(ConfigError, match="watch_time"):
+        FeedEngineRecommender("safety", TINY, 2, overrides={"weights": {"watch_time": value}})

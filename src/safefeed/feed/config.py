@@ -56,7 +56,7 @@ SOURCE_NAMES: tuple[SourceName, ...] = get_args(SourceName)
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class CatalogSettings(_Strict):

@@ -31,7 +31,7 @@ ActionName = Literal["allow", "downrank", "limit", "label", "drop"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class RuleSetting(_Strict):

@@ -37,7 +37,7 @@ Auditor = Annotated[Principal, Depends(requires("auditor"))]
 
 
 class MuteBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     creator_id: str = Field(min_length=1, max_length=256)
 
 

@@ -26,7 +26,7 @@ _READERS = ("viewer", "moderator", "policy_admin", "auditor")
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class StateBody(_Body):

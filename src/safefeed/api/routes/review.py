@@ -34,7 +34,7 @@ def _viewer(principal: Principal) -> Viewer:
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class MemberBody(_Body):

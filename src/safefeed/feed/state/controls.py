@@ -36,7 +36,7 @@ Sensitivity = Literal["standard", "reduced", "strict"]
 class UserControls(BaseModel):
     """The settings a user chose for their feed."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     include_topics: tuple[str, ...] = Field(default=(), max_length=100)
     exclude_topics: tuple[str, ...] = Field(default=(), max_length=100)
