@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
 from typing import Any
@@ -13,10 +16,13 @@ __all__ = [
     "FOREIGN_ADULT",
     "FOREIGN_MINORS",
     "SMALL",
+    "STREAMER",
+    "Live",
     "foreign_log",
     "ingest",
     "parsed",
     "small_log",
+    "streamer_log",
     "with_phase",
 ]
 
@@ -122,3 +128,95 @@ def foreign_log(days: int = 4) -> list[dict[str, Any]]:
             )
         add(at + 30, "live.ended", live_session_id=session)
     return events
+
+
+STREAMER = "streamer 🎮"
+
+
+@dataclass(frozen=True, slots=True)
+class Live:
+    """One live of the hand-written streamer: when, who joins, who seeks private contact."""
+
+    hour: float
+    teens: int
+    adults: int
+    private_contacts: int = 0
+
+
+def streamer_log(lives: Sequence[Live], *, teens_first: bool) -> list[dict[str, Any]]:
+    """An adult creator's daily lives, one a day at the local ``hour`` of each.
+
+    Teens chat and gift, the streamer thanks them by chat mention (a performer and
+    their audience addressing each other); ``private_contacts`` adult viewers send
+    a minor a DM request or a private invite. With ``teens_first`` the session's
+    teen viewers join before its adults (as a platform may emit them, grouped by
+    band); else the joins are shuffled. The streamer's zone comes from the account
+    (São Paulo, UTC-3 all year), the stamps carry UTC-3 offsets.
+    """
+    zone = timezone(timedelta(hours=-3))
+    start = datetime(2026, 4, 1, tzinfo=zone)
+    events: list[dict[str, Any]] = []
+
+    def add(at: datetime, event_type: str, **fields: Any) -> None:
+        stamp = at.isoformat(timespec="seconds")
+        events.append({"event_id": f"st-{len(events)}", "type": event_type, "ts": stamp, **fields})
+
+    def interact(
+        at: datetime, session: str, sender: tuple[str, str], receiver: tuple[str, str], kind: str
+    ) -> None:
+        add(
+            at,
+            "live.interaction",
+            live_session_id=session,
+            from_user_id=sender[0],
+            to_user_id=receiver[0],
+            from_age_band=sender[1],
+            to_age_band=receiver[1],
+            kind=kind,
+        )
+
+    teens = [(f"teen {i}", ("13_15", "16_17")[i % 2]) for i in range(60)]
+    adults = [(f"adult {i}", ("18_24", "25_plus")[i % 2]) for i in range(80)]
+    add(
+        start,
+        "account.created",
+        user_id=STREAMER,
+        age_band="25_plus",
+        region="BR",
+        timezone="America/Sao_Paulo",
+        is_creator=True,
+    )
+    for user, band in teens + adults:
+        add(start, "account.created", user_id=user, age_band=band, region="BR")
+    for day, live in enumerate(lives):
+        session = f"live {day}"
+        at = start + timedelta(days=day + 1, hours=live.hour)
+        add(at, "live.started", live_session_id=session, creator_id=STREAMER, category="gaming")
+        # The same regulars come back, a few new faces each day.
+        seen_teens = [teens[(3 * day + i) % len(teens)] for i in range(live.teens)]
+        seen_adults = [adults[(5 * day + i) % len(adults)] for i in range(live.adults)]
+        audience = seen_teens + seen_adults
+        if not teens_first:
+            random.Random(day).shuffle(audience)
+        for i, (user, band) in enumerate(audience):
+            add(
+                at + timedelta(seconds=10 + 5 * i),
+                "live.viewer_joined",
+                live_session_id=session,
+                user_id=user,
+                age_band=band,
+            )
+        talk = at + timedelta(minutes=20)
+        host = (STREAMER, "25_plus")
+        for k in range(min(20, live.teens)):
+            kind = "gift" if k % 3 else "chat_mention"
+            interact(talk + timedelta(minutes=k), session, seen_teens[k], host, kind)
+            thanks = talk + timedelta(minutes=k, seconds=20)
+            interact(thanks, session, host, seen_teens[k], "chat_mention")
+        for k in range(min(live.private_contacts, live.teens, live.adults)):
+            kind = "dm_request" if k % 2 else "private_invite"
+            seek = talk + timedelta(minutes=k, seconds=40)
+            interact(seek, session, seen_adults[k], seen_teens[-1 - k], kind)
+        add(at + timedelta(hours=2), "live.ended", live_session_id=session)
+    # One offset throughout, so the stamps sort as text; a stable sort keeps causal order.
+    return sorted(events, key=lambda event: str(event["ts"]))
