@@ -48,6 +48,9 @@ def test_json_lines_with_duplicates(client: TestClient, api_keys: dict[str, str]
         (event("like", ts="2026-05-01 10:00"), "ts: "),
         (event("like", ts="2026-05-01T10:00:00"), "RFC 3339"),
         (event("completion", ratio=2), "ratio"),
+        # Valid RFC 3339 whose UTC instant falls outside years 1-9999: stored, it broke reads.
+        (event("like", ts="0001-01-01T00:00:00+14:00"), "outside the years 1 to 9999"),
+        (event("like", ts="9999-12-31T23:59:59-14:00"), "outside the years 1 to 9999"),
     ],
 )
 def test_bad_lines_get_a_problem_naming_the_line_and_valid_lines_are_kept(
