@@ -51,6 +51,9 @@ def test_json_lines_with_duplicates(client: TestClient, api_keys: dict[str, str]
         # Valid RFC 3339 whose UTC instant falls outside years 1-9999: stored, it broke reads.
         (event("like", ts="0001-01-01T00:00:00+14:00"), "outside the years 1 to 9999"),
         (event("like", ts="9999-12-31T23:59:59-14:00"), "outside the years 1 to 9999"),
+        # PostgreSQL text cannot hold NUL: stored, it failed the whole batch with a 500.
+        (event("like", user_id="u\x001"), "user_id: contains a NUL character"),
+        (event("live.chat", hashtags=["ok", "b\x00d"]), "hashtags: contains a NUL character"),
     ],
 )
 def test_bad_lines_get_a_problem_naming_the_line_and_valid_lines_are_kept(
@@ -151,3 +154,13 @@ def test_event_log_read_by_subject_and_time(client: TestClient, api_keys: dict[s
 def test_openapi_is_published(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert "/v1/events" in spec["paths"]
+
+
+def test_a_nul_character_in_an_extra_field_is_kept_like_any_extra_field(
+    client: TestClient, api_keys: dict[str, str], runtime: Runtime
+) -> None:
+    body = orjson.dumps([event("like", event_id="x", note="a\x00b")])
+    response = post(client, api_keys["service"], body)
+    assert response.json() == {"accepted": 1, "duplicates": 0, "rejected": []}
+    with runtime.database.read() as conn:
+        assert EventLog.read(conn)[0].payload["note"] == "a\x00b"
