@@ -164,3 +164,14 @@ def test_a_nul_character_in_an_extra_field_is_kept_like_any_extra_field(
     assert response.json() == {"accepted": 1, "duplicates": 0, "rejected": []}
     with runtime.database.read() as conn:
         assert EventLog.read(conn)[0].payload["note"] == "a\x00b"
+
+
+@pytest.mark.parametrize("as_array", [True, False], ids=["array", "json-lines"])
+def test_a_utf8_byte_order_mark_is_skipped(
+    client: TestClient, api_keys: dict[str, str], runtime: Runtime, as_array: bool
+) -> None:
+    events = [event("like", event_id="a"), event("open", event_id="b")]
+    body = orjson.dumps(events) if as_array else b"\r\n".join(orjson.dumps(e) for e in events)
+    response = post(client, api_keys["service"], b"\xef\xbb\xbf" + body)
+    assert response.json() == {"accepted": 2, "duplicates": 0, "rejected": []}
+    assert stored_ids(runtime) == {"a", "b"}

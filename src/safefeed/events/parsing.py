@@ -130,6 +130,7 @@ def validate_records(
 
 # JSON can only carry a NUL character as this escape (a raw NUL byte is malformed).
 _NUL_ESCAPE = b"\\u0000"
+_BOM = b"\xef\xbb\xbf"
 
 
 def _json_lines(data: bytes) -> Iterator[tuple[int, Any]]:
@@ -147,8 +148,14 @@ class _Malformed:
         self.reason = reason
 
 
+def _without_bom(data: bytes) -> bytes:
+    # Windows tools start UTF-8 files with a byte order mark; it is not part of the JSON.
+    return data[len(_BOM) :] if data.startswith(_BOM) else data
+
+
 def parse_json_lines(data: bytes, max_events: int | None = None) -> ParsedBatch:
     """Validate JSON Lines; blank lines are skipped, malformed lines rejected alone."""
+    data = _without_bom(data)
     records: list[tuple[int, Any]] = []
     malformed: list[LineError] = []
     for number, obj in _json_lines(data):
@@ -164,6 +171,7 @@ def parse_json_lines(data: bytes, max_events: int | None = None) -> ParsedBatch:
 
 def parse_json_array(data: bytes, max_events: int | None = None) -> ParsedBatch:
     """Validate a JSON array of events (a single object is taken as a batch of one)."""
+    data = _without_bom(data)
     try:
         decoded = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -177,8 +185,9 @@ def parse_json_array(data: bytes, max_events: int | None = None) -> ParsedBatch:
 
 
 def parse_batch(data: bytes, max_events: int | None = None) -> ParsedBatch:
-    """Validate a body that is either a JSON array or JSON Lines, told apart by its start."""
-    head = data.lstrip()[:1]
+    """Validate a body that is either a JSON array or JSON Lines, told apart by its start
+    (after a UTF-8 byte order mark, which is skipped)."""
+    head = _without_bom(data).lstrip()[:1]
     if head == b"[":
         return parse_json_array(data, max_events)
     if not head:
