@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import gzip
+
 import orjson
 import pytest
 from fastapi.testclient import TestClient
@@ -175,3 +177,46 @@ def test_a_utf8_byte_order_mark_is_skipped(
     response = post(client, api_keys["service"], b"\xef\xbb\xbf" + body)
     assert response.json() == {"accepted": 2, "duplicates": 0, "rejected": []}
     assert stored_ids(runtime) == {"a", "b"}
+
+
+def test_a_gzip_body_is_decompressed(
+    client: TestClient, api_keys: dict[str, str], runtime: Runtime
+) -> None:
+    body = gzip.compress(orjson.dumps([event("like", event_id="a"), event("open", event_id="b")]))
+    response = post(client, api_keys["service"], body, **{"Content-Encoding": "gzip"})
+    assert response.json() == {"accepted": 2, "duplicates": 0, "rejected": []}
+    assert stored_ids(runtime) == {"a", "b"}
+
+
+@pytest.mark.parametrize(
+    ("body", "encoding", "status"),
+    [
+        (gzip.compress(b"[]")[:-4], "gzip", 400),  # truncated
+        (b"not gzip at all", "gzip", 400),
+        (b"[]", "br", 415),
+    ],
+)
+def test_a_bad_or_unknown_encoding_is_refused_whole(
+    client: TestClient,
+    api_keys: dict[str, str],
+    runtime: Runtime,
+    body: bytes,
+    encoding: str,
+    status: int,
+) -> None:
+    response = post(client, api_keys["service"], body, **{"Content-Encoding": encoding})
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert stored_ids(runtime) == set()
+
+
+def test_a_gzip_body_is_bounded_after_decompression(
+    client: TestClient, api_keys: dict[str, str], runtime: Runtime
+) -> None:
+    expanded = b" " * (runtime.settings.max_body_bytes + 1) + orjson.dumps([event("like")])
+    response = post(
+        client, api_keys["service"], gzip.compress(expanded), **{"Content-Encoding": "gzip"}
+    )
+    assert response.status_code == 413
+    assert "decompressed" in response.json()["detail"]
+    assert stored_ids(runtime) == set()
