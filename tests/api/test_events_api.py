@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import gzip
+
 import orjson
 import pytest
 from fastapi.testclient import TestClient
@@ -48,6 +50,12 @@ def test_json_lines_with_duplicates(client: TestClient, api_keys: dict[str, str]
         (event("like", ts="2026-05-01 10:00"), "ts: "),
         (event("like", ts="2026-05-01T10:00:00"), "RFC 3339"),
         (event("completion", ratio=2), "ratio"),
+        # Valid RFC 3339 whose UTC instant falls outside years 1-9999: stored, it broke reads.
+        (event("like", ts="0001-01-01T00:00:00+14:00"), "outside the years 1 to 9999"),
+        (event("like", ts="9999-12-31T23:59:59-14:00"), "outside the years 1 to 9999"),
+        # PostgreSQL text cannot hold NUL: stored, it failed the whole batch with a 500.
+        (event("like", user_id="u\x001"), "user_id: contains a NUL character"),
+        (event("live.chat", hashtags=["ok", "b\x00d"]), "hashtags: contains a NUL character"),
     ],
 )
 def test_bad_lines_get_a_problem_naming_the_line_and_valid_lines_are_kept(
@@ -148,3 +156,67 @@ def test_event_log_read_by_subject_and_time(client: TestClient, api_keys: dict[s
 def test_openapi_is_published(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert "/v1/events" in spec["paths"]
+
+
+def test_a_nul_character_in_an_extra_field_is_kept_like_any_extra_field(
+    client: TestClient, api_keys: dict[str, str], runtime: Runtime
+) -> None:
+    body = orjson.dumps([event("like", event_id="x", note="a\x00b")])
+    response = post(client, api_keys["service"], body)
+    assert response.json() == {"accepted": 1, "duplicates": 0, "rejected": []}
+    with runtime.database.read() as conn:
+        assert EventLog.read(conn)[0].payload["note"] == "a\x00b"
+
+
+@pytest.mark.parametrize("as_array", [True, False], ids=["array", "json-lines"])
+def test_a_utf8_byte_order_mark_is_skipped(
+    client: TestClient, api_keys: dict[str, str], runtime: Runtime, as_array: bool
+) -> None:
+    events = [event("like", event_id="a"), event("open", event_id="b")]
+    body = orjson.dumps(events) if as_array else b"\r\n".join(orjson.dumps(e) for e in events)
+    response = post(client, api_keys["service"], b"\xef\xbb\xbf" + body)
+    assert response.json() == {"accepted": 2, "duplicates": 0, "rejected": []}
+    assert stored_ids(runtime) == {"a", "b"}
+
+
+def test_a_gzip_body_is_decompressed(
+    client: TestClient, api_keys: dict[str, str], runtime: Runtime
+) -> None:
+    body = gzip.compress(orjson.dumps([event("like", event_id="a"), event("open", event_id="b")]))
+    response = post(client, api_keys["service"], body, **{"Content-Encoding": "gzip"})
+    assert response.json() == {"accepted": 2, "duplicates": 0, "rejected": []}
+    assert stored_ids(runtime) == {"a", "b"}
+
+
+@pytest.mark.parametrize(
+    ("body", "encoding", "status"),
+    [
+        (gzip.compress(b"[]")[:-4], "gzip", 400),  # truncated
+        (b"not gzip at all", "gzip", 400),
+        (b"[]", "br", 415),
+    ],
+)
+def test_a_bad_or_unknown_encoding_is_refused_whole(
+    client: TestClient,
+    api_keys: dict[str, str],
+    runtime: Runtime,
+    body: bytes,
+    encoding: str,
+    status: int,
+) -> None:
+    response = post(client, api_keys["service"], body, **{"Content-Encoding": encoding})
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert stored_ids(runtime) == set()
+
+
+def test_a_gzip_body_is_bounded_after_decompression(
+    client: TestClient, api_keys: dict[str, str], runtime: Runtime
+) -> None:
+    expanded = b" " * (runtime.settings.max_body_bytes + 1) + orjson.dumps([event("like")])
+    response = post(
+        client, api_keys["service"], gzip.compress(expanded), **{"Content-Encoding": "gzip"}
+    )
+    assert response.status_code == 413
+    assert "decompressed" in response.json()["detail"]
+    assert stored_ids(runtime) == set()

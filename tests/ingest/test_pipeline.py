@@ -1,16 +1,19 @@
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
 import orjson
 import pytest
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
-from safefeed.events.parsing import ParsedEvent
-from safefeed.ingest import IngestContext, Ingestor
+from safefeed.events.parsing import ParsedEvent, validate_records
+from safefeed.ingest import IngestContext, Ingestor, IngestResult
 from safefeed.runtime import Runtime
+from safefeed.store.database import Database
 from safefeed.store.event_log import EventLog
 from safefeed.store.tables import Account, Content, FollowEdge, TextSignal
 from tests.support.events import event
@@ -203,3 +206,55 @@ def test_one_offending_sentence_in_a_long_text_is_not_diluted(runtime: Runtime) 
     assert score > 0.99
     assert state is not None
     assert state.state == "limited_distribution"
+
+
+def _wait_for_a_blocked_writer(database: Database) -> None:
+    """Until another transaction waits on a row lock (PostgreSQL); SQLite writers queue
+    on BEGIN IMMEDIATE instead, where a short pause lets the ingest reach it."""
+    if database.dialect != "postgresql":
+        time.sleep(0.5)
+        return
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with database.read() as conn:
+            waiting = conn.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            ).scalar_one()
+        if waiting:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the ingest never waited on the concurrent writer")
+
+
+def test_an_event_id_stored_concurrently_by_another_writer_is_a_duplicate(
+    runtime: Runtime,
+) -> None:
+    """Two servers pushing overlapping batches: the loser of the race on an event_id
+    retries and counts it as a duplicate rather than failing the batch."""
+    other = Database(runtime.database.url)
+    outcome: dict[str, object] = {}
+
+    def ingest() -> None:
+        try:
+            outcome["result"] = runtime.ingestor.ingest_records(
+                [event("like", event_id="shared"), event("like", event_id="own")], CTX
+            )
+        except Exception as exc:  # reported below, in the test's thread
+            outcome["error"] = exc
+
+    try:
+        with other.write() as conn:
+            shared = validate_records([(1, event("like", event_id="shared"))]).events
+            EventLog().append(conn, shared, runtime.clock.now())
+            racer = threading.Thread(target=ingest)
+            racer.start()
+            _wait_for_a_blocked_writer(runtime.database)
+        racer.join(timeout=60)
+    finally:
+        other.dispose()
+    assert "error" not in outcome, repr(outcome.get("error"))
+    result = outcome["result"]
+    assert isinstance(result, IngestResult)
+    assert (result.accepted, result.duplicates) == (1, 1)
+    with runtime.database.read() as conn:
+        assert {e.event_id for e in EventLog.read(conn)} == {"shared", "own"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,10 +36,23 @@ _RFC3339_PLAIN = re.compile(
 def _parse_rfc3339(value: Any) -> Any:
     if value.__class__ is str and _RFC3339_PLAIN.fullmatch(value) is not None:
         try:
-            return datetime.fromisoformat(value)
+            return _representable(datetime.fromisoformat(value), value)
         except ValueError:
             pass  # an impossible date: the general path below words the error
-    return _parse_rfc3339_general(value)
+    return _representable(_parse_rfc3339_general(value), value)
+
+
+def _representable(when: datetime, value: Any) -> datetime:
+    # The store keeps instants in UTC: 0001-01-01T00:00+01:00 parses but falls
+    # before year 1 there, and once stored it broke every read of the log.
+    if when.year in (1, 9999):
+        try:
+            when.astimezone(UTC)
+        except OverflowError:
+            raise ValueError(
+                f"{value!r} is outside the years 1 to 9999 once converted to UTC"
+            ) from None
+    return when
 
 
 def _parse_rfc3339_general(value: Any) -> Any:

@@ -78,8 +78,30 @@ def describe_validation_error(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def validate_records(records: Iterable[tuple[int, Any]]) -> ParsedBatch:
-    """Validate already-decoded objects, each with its line number."""
+def _nul_field(event: Event) -> str | None:
+    """The first field the model read whose text holds a NUL character, if any."""
+    for name, value in event:
+        stack = [value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                if "\x00" in item:
+                    return name
+            elif isinstance(item, list | tuple):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                stack.extend(item.keys())
+                stack.extend(item.values())
+    return None
+
+
+def validate_records(
+    records: Iterable[tuple[int, Any]], *, may_hold_nul: bool = True
+) -> ParsedBatch:
+    """Validate already-decoded objects, each with its line number.
+
+    ``may_hold_nul=False`` skips the search for NUL characters, for input known to
+    have none (the raw JSON holds no ``\\u0000`` escape)."""
     batch = ParsedBatch()
     # The adapter's core validator itself: the same schema and errors, without the
     # Python wrapper's frame on every event.
@@ -95,8 +117,20 @@ def validate_records(records: Iterable[tuple[int, Any]]) -> ParsedBatch:
             shown_id = event_id if isinstance(event_id, str) else None
             batch.errors.append(LineError(line, describe_validation_error(exc), shown_id))
             continue
+        # PostgreSQL text cannot hold NUL: stored, it would fail the whole batch.
+        if may_hold_nul and (field_name := _nul_field(event)) is not None:
+            shown_id = event_id if isinstance(event_id, str) else None
+            batch.errors.append(
+                LineError(line, f"{field_name}: contains a NUL character (\\u0000)", shown_id)
+            )
+            continue
         batch.events.append(ParsedEvent(line, event, obj))
     return batch
+
+
+# JSON can only carry a NUL character as this escape (a raw NUL byte is malformed).
+_NUL_ESCAPE = b"\\u0000"
+_BOM = b"\xef\xbb\xbf"
 
 
 def _json_lines(data: bytes) -> Iterator[tuple[int, Any]]:
@@ -114,8 +148,14 @@ class _Malformed:
         self.reason = reason
 
 
+def _without_bom(data: bytes) -> bytes:
+    # Windows tools start UTF-8 files with a byte order mark; it is not part of the JSON.
+    return data[len(_BOM) :] if data.startswith(_BOM) else data
+
+
 def parse_json_lines(data: bytes, max_events: int | None = None) -> ParsedBatch:
     """Validate JSON Lines; blank lines are skipped, malformed lines rejected alone."""
+    data = _without_bom(data)
     records: list[tuple[int, Any]] = []
     malformed: list[LineError] = []
     for number, obj in _json_lines(data):
@@ -124,13 +164,14 @@ def parse_json_lines(data: bytes, max_events: int | None = None) -> ParsedBatch:
         else:
             records.append((number, obj))
     _check_size(len(records) + len(malformed), max_events)
-    batch = validate_records(records)
+    batch = validate_records(records, may_hold_nul=_NUL_ESCAPE in data)
     batch.errors = sorted(batch.errors + malformed, key=lambda e: e.line)
     return batch
 
 
 def parse_json_array(data: bytes, max_events: int | None = None) -> ParsedBatch:
     """Validate a JSON array of events (a single object is taken as a batch of one)."""
+    data = _without_bom(data)
     try:
         decoded = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -140,12 +181,13 @@ def parse_json_array(data: bytes, max_events: int | None = None) -> ParsedBatch:
     if not isinstance(decoded, list):
         raise InputError("the body must be a JSON array of events or JSON Lines")
     _check_size(len(decoded), max_events)
-    return validate_records(enumerate(decoded, start=1))
+    return validate_records(enumerate(decoded, start=1), may_hold_nul=_NUL_ESCAPE in data)
 
 
 def parse_batch(data: bytes, max_events: int | None = None) -> ParsedBatch:
-    """Validate a body that is either a JSON array or JSON Lines, told apart by its start."""
-    head = data.lstrip()[:1]
+    """Validate a body that is either a JSON array or JSON Lines, told apart by its start
+    (after a UTF-8 byte order mark, which is skipped)."""
+    head = _without_bom(data).lstrip()[:1]
     if head == b"[":
         return parse_json_array(data, max_events)
     if not head:

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 __all__ = ["insert_rows", "insert_values", "upsert"]
 
@@ -86,6 +87,14 @@ def _copy(
         sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
     )
     raw = cast("psycopg.Connection[Any]", connection.connection.dbapi_connection)
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except psycopg.Error as exc:
+        # COPY runs on the raw driver connection, outside SQLAlchemy's error wrapping;
+        # callers catch SQLAlchemy's classes (IntegrityError to retry a concurrent
+        # duplicate, OperationalError for a lost server), so give them those.
+        raise DBAPIError.instance(
+            statement.as_string(raw), None, exc, psycopg.Error, dialect=connection.dialect
+        ) from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -51,6 +52,34 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _decoded(body: bytes, encoding: str, limit: int) -> bytes:
+    """The body without its ``Content-Encoding`` (gzip or none), still within ``limit``."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return body
+    if encoding not in ("gzip", "x-gzip"):
+        raise ProblemError(
+            415,
+            "Unsupported media type",
+            f"Content-Encoding {encoding!r} is not supported: send gzip or no encoding",
+        )
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        # Bounded, so a small compressed body cannot expand past the limit in memory.
+        data = inflater.decompress(body, limit + 1)
+    except zlib.error as exc:
+        raise InputError(f"the body is not valid gzip: {exc}") from None
+    if len(data) > limit:
+        raise ProblemError(
+            413,
+            "Payload too large",
+            f"the decompressed body exceeds {limit} bytes; split the batch",
+        )
+    if not inflater.eof:
+        raise InputError("the gzip body is truncated")
+    return data
+
+
 @router.post(
     "",
     summary="Ingest a batch of events (JSON array or JSON Lines)",
@@ -70,6 +99,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
         200: {"description": "every event stored (or already stored)"},
         422: {"description": "some lines rejected; the valid ones are stored"},
         413: {"description": "batch too large; nothing stored"},
+        415: {"description": "a Content-Encoding other than gzip; nothing stored"},
     },
 )
 async def ingest_events(
@@ -80,7 +110,9 @@ async def ingest_events(
     The response (or the problem document) lists every rejected line with its line
     number and reason; events sent again are counted as duplicates, not errors."""
     runtime = runtime_of(request)
-    body = await _read_body(request, runtime.settings.max_body_bytes)
+    limit = runtime.settings.max_body_bytes
+    body = await _read_body(request, limit)
+    body = _decoded(body, request.headers.get("content-encoding", ""), limit)
     context = IngestContext(actor=principal.actor)
     result = await run_in_threadpool(runtime.ingestor.ingest_bytes, body, context)
     metrics_of(request).record_ingest(result)
