@@ -95,6 +95,15 @@ def _nul_field(event: Event) -> str | None:
     return None
 
 
+def _may_hold_nul(obj: dict[str, Any]) -> bool:
+    """Whether a decoded object could hold a NUL character anywhere: its JSON (in C,
+    ~0.3 µs an event against ~2.5 µs for walking the model's fields) carries the escape."""
+    try:
+        return _NUL_ESCAPE in orjson.dumps(obj)
+    except TypeError:  # an extra field no JSON holds (a caller's own object): walk
+        return True
+
+
 def validate_records(
     records: Iterable[tuple[int, Any]], *, may_hold_nul: bool = True
 ) -> ParsedBatch:
@@ -118,7 +127,7 @@ def validate_records(
             batch.errors.append(LineError(line, describe_validation_error(exc), shown_id))
             continue
         # PostgreSQL text cannot hold NUL: stored, it would fail the whole batch.
-        if may_hold_nul and (field_name := _nul_field(event)) is not None:
+        if may_hold_nul and _may_hold_nul(obj) and (field_name := _nul_field(event)) is not None:
             shown_id = event_id if isinstance(event_id, str) else None
             batch.errors.append(
                 LineError(line, f"{field_name}: contains a NUL character (\\u0000)", shown_id)
