@@ -280,3 +280,30 @@ def test_a_stale_policy_snapshot_yields_only_fallback_content(
         assert item["source"] == "fallback"
         assert catalog.index_of[item["content_id"]] in vetted.rows
     assert p.feed("push", user_id="u1")["items"] == []
+
+
+def test_an_item_on_several_liked_topics_is_served_once_per_page(
+    client: TestClient, api_keys: dict[str, str]
+) -> None:
+    # A platform's items often carry several topics (or one twice); a source that
+    # walks the user's topics then proposes the same item once per topic.
+    p = platform(client, api_keys)
+    p.user("u1")
+    items = [f"m{i}" for i in range(6)]
+    p.send(
+        {
+            "type": "content.published",
+            "content_id": content_id,
+            "creator_id": f"mcr{i}",
+            "format": "post",
+            "topics": [f"a{i}", f"b{i}", f"a{i}"],
+            "quality_score": 0.8,
+        }
+        for i, content_id in enumerate(items)
+    )
+    p.send(p.state(content_id, "allowed") for content_id in items)
+    p.send({"type": "like", "user_id": "u1", "content_id": c} for c in items)
+    for surface in ("home", "related", "email"):
+        served = ids(p.feed(surface, user_id="u1", page_size=20, item_id="m0"))
+        assert served, surface
+        assert len(served) == len(set(served)), (surface, Counter(served).most_common(3))

@@ -162,7 +162,7 @@ def generate(
         ):
             skipped[source.name] = "kill switch"
             continue
-        proposed = source.propose(ctx, quota * 2)
+        proposed = _first_of_each(source.propose(ctx, quota * 2))
         bit = 1 << _SOURCE_CODE[source.name]
         fresh = proposed
         if rows:
@@ -196,6 +196,17 @@ def generate(
         removed=removed,
         skipped=skipped,
     )
+
+
+def _first_of_each(proposed: Rows) -> Rows:
+    """``proposed`` without repeats, in its order. A source may propose a row more than
+    once (an item on two of the user's topics is on both topics' lists); every copy
+    would join the pool, and reranking, which caps creators and topics but never
+    compares rows, could put the item on a page twice."""
+    _, first = np.unique(proposed, return_index=True)
+    if len(first) == len(proposed):
+        return proposed
+    return proposed[np.sort(first)]
 
 
 def _gate(
