@@ -307,3 +307,56 @@ def test_an_item_on_several_liked_topics_is_served_once_per_page(
         served = ids(p.feed(surface, user_id="u1", page_size=20, item_id="m0"))
         assert served, surface
         assert len(served) == len(set(served)), (surface, Counter(served).most_common(3))
+
+
+def test_every_topic_of_an_item_counts_for_denylists_kill_switches_and_controls(
+    client: TestClient, api_keys: dict[str, str]
+) -> None:
+    # The catalog ranks by an item's first few topics; the safety checks and the
+    # user's exclusions must see all of them, however many the platform sends.
+    p = platform(client, api_keys)
+    p.user("u1")
+    p.user("u2")
+    filler = ["cooking", "pets", "music", "travel", "science", "art"]
+    late = {"denied": "gambling", "switched": "diet", "excluded": "horror"}
+    items: dict[str, list[str]] = {kind: [] for kind in late}
+    events = []
+    for i in range(90):
+        kind = list(late)[i % 3]
+        content_id = f"{kind}{i}"
+        items[kind].append(content_id)
+        topics = [filler[(i + k) % 6] for k in range(5)] + [late[kind]]
+        events.append(
+            {
+                "type": "content.published",
+                "content_id": content_id,
+                "creator_id": f"cr{i}",
+                "format": "post",
+                "topics": topics,
+                "quality_score": 0.8,
+            }
+        )
+    # The anchor of the related pages, on none of the late topics.
+    events.append({**events[0], "content_id": "plain", "topics": filler[:4]})
+    p.send(events)
+    p.send(p.state(e["content_id"], "allowed") for e in events)
+    every = {c for group in items.values() for c in group}
+    assert set(ids(p.feed(user_id="u1", page_size=50))) & every
+    admin = auth(api_keys["policy_admin"])
+    denied = client.post(
+        "/v1/denylist", json={"kind": "topic", "value": "gambling", "reason": "x"}, headers=admin
+    )
+    assert denied.status_code == 201, denied.text
+    switched = client.put("/v1/kill-switches/topic/diet", json={"reason": "x"}, headers=admin)
+    assert switched.status_code == 200, switched.text
+    service = auth(api_keys["service"])
+    controls = client.put(
+        "/v1/feed-users/u2/controls", json={"exclude_topics": ["horror"]}, headers=service
+    )
+    assert controls.status_code == 200, controls.text
+    for user, banned in (("u1", "denied"), ("u1", "switched"), ("u2", "excluded")):
+        for surface in ("home", "following", "related", "email"):
+            served = set(ids(p.feed(surface, user_id=user, page_size=20, item_id="plain")))
+            assert not served & set(items[banned]), (user, banned, surface)
+    assert set(ids(p.feed(user_id="u2", page_size=50))) & set(items["denied"]) == set()
+    assert set(ids(p.feed(user_id="u1", page_size=50))) & set(items["excluded"])

@@ -212,6 +212,9 @@ class FeedCatalog:
         self.topic_of: dict[str, int] = {}
         self._hashtags: list[tuple[str, ...]] = []
         self._regions: list[str | None] = []
+        # Every topic of the rows with more than fit the slots: ranking reads the slots,
+        # but the gate's topic rules and the user's exclusions must see them all.
+        self._more_topics: dict[int, tuple[str, ...]] = {}
         self._candidates: list[Candidate | None] = []
         # Existing rows whose attributes changed, per upsert (memos of per-row verdicts
         # read it); the oldest are dropped past `_EDIT_LOG`, counted in `_edits_dropped`.
@@ -320,8 +323,13 @@ class FeedCatalog:
         )
         topics = np.full((len(rows), TOPIC_SLOTS), -1, np.int32)
         for i, names in enumerate(batch.topics):
-            for slot, name in enumerate(list(names)[:TOPIC_SLOTS]):
+            unique = tuple(dict.fromkeys(names))  # a topic sent twice takes one slot
+            for slot, name in enumerate(unique[:TOPIC_SLOTS]):
                 topics[i, slot] = self._topic_id(name)
+            if len(unique) > TOPIC_SLOTS:
+                self._more_topics[int(rows[i])] = unique
+            else:
+                self._more_topics.pop(int(rows[i]), None)
         cols["creator"][rows] = creators
         cols["id_hash"][rows] = [id_hash(c) for c in batch.content_ids]
         cols["topics"][rows] = topics
@@ -413,7 +421,7 @@ class FeedCatalog:
         """The gate's view of one row, built once and reused (the gate memo keys on it)."""
         found = self._candidates[row]
         if found is None:
-            topics = tuple(self.topic_names[t] for t in self._cols["topics"][row] if t >= 0)
+            topics = self.topics_of(row)
             expires = int(self._cols["expires_us"][row])
             found = Candidate(
                 content_id=self.ids[row],
@@ -446,6 +454,27 @@ class FeedCatalog:
     def topic_ids(self, topics: Sequence[str]) -> IntArray:
         found = [self.topic_of.get(t) for t in topics]
         return np.array([t for t in found if t is not None], dtype=np.int64)
+
+    def topics_of(self, row: int) -> tuple[str, ...]:
+        """Every topic of a row, beyond the slots ranking reads too."""
+        more = self._more_topics.get(row)
+        if more is not None:
+            return more
+        return tuple(self.topic_names[t] for t in self._cols["topics"][row] if t >= 0)
+
+    def on_topics(self, rows: IntArray, topics: Sequence[str]) -> npt.NDArray[np.bool_]:
+        """Which of ``rows`` carry any of ``topics``, among all their topics."""
+        ids = self.topic_ids(topics)
+        hit: npt.NDArray[np.bool_] = np.asarray(
+            np.isin(self._cols["topics"].take(rows, axis=0), ids).any(axis=1), dtype=bool
+        )
+        if self._more_topics:
+            wanted = set(topics)
+            for i, row in enumerate(rows.tolist()):
+                more = self._more_topics.get(row)
+                if more is not None and not wanted.isdisjoint(more):
+                    hit[i] = True
+        return hit
 
 
 def _from_us(us: int) -> datetime:

@@ -104,10 +104,8 @@ def prefilter(
     if len(muted):
         checks.append(("muted_creator", np.asarray(~np.isin(c["creator"].take(rows), muted))))
     if ctx.user.controls.exclude_topics:
-        topics = ctx.view.catalog.topic_ids(list(ctx.user.controls.exclude_topics))
-        if len(topics):
-            on_topic = np.isin(c["topics"].take(rows, axis=0), topics).any(axis=1)
-            checks.append(("excluded_topic", np.asarray(~on_topic, dtype=bool)))
+        on_topic = ctx.view.catalog.on_topics(rows, list(ctx.user.controls.exclude_topics))
+        checks.append(("excluded_topic", ~on_topic))
     keep = np.ones(len(rows), dtype=bool)
     left = len(rows)
     for name, ok in checks:
