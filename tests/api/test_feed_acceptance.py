@@ -360,3 +360,30 @@ def test_every_topic_of_an_item_counts_for_denylists_kill_switches_and_controls(
             assert not served & set(items[banned]), (user, banned, surface)
     assert set(ids(p.feed(user_id="u2", page_size=50))) & set(items["denied"]) == set()
     assert set(ids(p.feed(user_id="u1", page_size=50))) & set(items["excluded"])
+
+
+def test_a_related_page_is_not_built_around_an_item_the_gate_keeps_out(
+    client: TestClient, api_keys: dict[str, str]
+) -> None:
+    # "More like this" of a blocked item would spread it through its neighbours.
+    p = platform(client, api_keys)
+    p.user("u1")
+    p.items(40, topics=("cooking",))
+    near = p.items(40, prefix="h", topics=("stunts",))
+    blocked = p.items(1, prefix="x", topics=("stunts",), state="blocked")[0]
+    deleted = p.items(1, prefix="y", topics=("stunts",))[0]
+    p.send([{"type": "content.deleted", "content_id": deleted}])
+    denied = p.items(1, prefix="z", topics=("stunts",))[0]
+    admin = auth(api_keys["policy_admin"])
+    response = client.post(
+        "/v1/denylist", json={"kind": "content", "value": denied, "reason": "x"}, headers=admin
+    )
+    assert response.status_code == 201, response.text
+
+    def similar(anchor: str) -> set[str]:
+        page = p.feed("related", user_id="u1", page_size=20, item_id=anchor)
+        return {i["content_id"] for i in page["items"] if "similar" in i["sources"]}
+
+    assert similar(near[0]) & set(near)
+    for anchor in (blocked, deleted, denied):
+        assert similar(anchor) == set(), anchor

@@ -59,9 +59,9 @@ from safefeed.feed.validation.final import (
     validate_fallback,
     vet_fallback,
 )
-from safefeed.policy.gate import RequestContext
+from safefeed.policy.gate import RequestContext, evaluate
 from safefeed.policy.records import MODERATOR_DECISION
-from safefeed.policy.rules import ACTION_NAMES
+from safefeed.policy.rules import ACTION_NAMES, Action
 from safefeed.policy.snapshot import PolicyCache, PolicySnapshot
 from safefeed.policy.store import REVISION_QUERY as POLICY_REVISION
 from safefeed.store.database import Database
@@ -446,6 +446,8 @@ class FeedEngine:
             anchors = catalog.rows_of(plan.user.session.items[:5])
         else:
             anchors = np.empty(0, np.int64)
+        anchors = anchors[anchors < view.n]
+        usable = _usable_anchors(anchors, view, plan.context, snapshot)
         ctx = SourceContext(
             view=view,
             lists=lists,
@@ -455,11 +457,13 @@ class FeedEngine:
             config=self.config,
             now_us=now_us,
             personalized=personalized,
-            anchors=anchors[anchors < view.n],
+            anchors=usable,
         )
         plan.pool = generate(
             ctx, excluded, served, plan.context, snapshot, self.sources, self.verdicts
         )
+        if len(usable) < len(anchors):
+            plan.pool.removed["anchor_not_eligible"] = len(anchors) - len(usable)
         plan.scored = score(
             plan.pool,
             view,
@@ -708,6 +712,22 @@ def _push_block(
     if max_per_day is not None and user.pushes_last_day >= max_per_day:
         return "push frequency cap reached"
     return ""
+
+
+def _usable_anchors(
+    anchors: np.ndarray, view: CatalogView, context: RequestContext, snapshot: PolicySnapshot
+) -> np.ndarray:
+    """The anchors this request may be shown. "More like this" of a deleted, blocked,
+    denylisted or kill-switched item (or one the user's age band or region may not
+    see) would spread what the gate keeps out through its neighbours, so such an
+    anchor seeds nothing."""
+    if not len(anchors):
+        return anchors
+    live = anchors[view.col("live")[anchors]]
+    decisions = evaluate([view.catalog.candidate(int(r)) for r in live], context, snapshot)
+    keep = np.fromiter((d.action < Action.DROP for d in decisions), bool, len(decisions))
+    usable: np.ndarray = live[keep]
+    return usable
 
 
 def _trace(
