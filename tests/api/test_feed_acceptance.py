@@ -309,6 +309,44 @@ def test_an_item_on_several_liked_topics_is_served_once_per_page(
         assert len(served) == len(set(served)), (surface, Counter(served).most_common(3))
 
 
+def _keep_out_topics(
+    client: TestClient, api_keys: dict[str, str], *, denied: str, switched: str, excluded: str
+) -> None:
+    """Denylist one topic, kill-switch another (both for everyone) and have u2
+    exclude a third."""
+    admin = auth(api_keys["policy_admin"])
+    response = client.post(
+        "/v1/denylist", json={"kind": "topic", "value": denied, "reason": "x"}, headers=admin
+    )
+    assert response.status_code == 201, response.text
+    response = client.put(
+        f"/v1/kill-switches/topic/{switched}", json={"reason": "x"}, headers=admin
+    )
+    assert response.status_code == 200, response.text
+    response = client.put(
+        "/v1/feed-users/u2/controls",
+        json={"exclude_topics": [excluded]},
+        headers=auth(api_keys["service"]),
+    )
+    assert response.status_code == 200, response.text
+
+
+def _publish_allowed(p: Platform, topics: dict[str, list[str]]) -> None:
+    """Publish one allowed item per id, with the topics given, each by its own creator."""
+    p.send(
+        {
+            "type": "content.published",
+            "content_id": content_id,
+            "creator_id": f"cr-{content_id}",
+            "format": "post",
+            "topics": item_topics,
+            "quality_score": 0.8,
+        }
+        for content_id, item_topics in topics.items()
+    )
+    p.send(p.state(content_id, "allowed") for content_id in topics)
+
+
 def test_every_topic_of_an_item_counts_for_denylists_kill_switches_and_controls(
     client: TestClient, api_keys: dict[str, str]
 ) -> None:
@@ -320,40 +358,17 @@ def test_every_topic_of_an_item_counts_for_denylists_kill_switches_and_controls(
     filler = ["cooking", "pets", "music", "travel", "science", "art"]
     late = {"denied": "gambling", "switched": "diet", "excluded": "horror"}
     items: dict[str, list[str]] = {kind: [] for kind in late}
-    events = []
+    topics: dict[str, list[str]] = {}
     for i in range(90):
         kind = list(late)[i % 3]
-        content_id = f"{kind}{i}"
-        items[kind].append(content_id)
-        topics = [filler[(i + k) % 6] for k in range(5)] + [late[kind]]
-        events.append(
-            {
-                "type": "content.published",
-                "content_id": content_id,
-                "creator_id": f"cr{i}",
-                "format": "post",
-                "topics": topics,
-                "quality_score": 0.8,
-            }
-        )
+        items[kind].append(f"{kind}{i}")
+        topics[f"{kind}{i}"] = [filler[(i + k) % 6] for k in range(5)] + [late[kind]]
     # The anchor of the related pages, on none of the late topics.
-    events.append({**events[0], "content_id": "plain", "topics": filler[:4]})
-    p.send(events)
-    p.send(p.state(e["content_id"], "allowed") for e in events)
+    topics["plain"] = filler[:4]
+    _publish_allowed(p, topics)
     every = {c for group in items.values() for c in group}
     assert set(ids(p.feed(user_id="u1", page_size=50))) & every
-    admin = auth(api_keys["policy_admin"])
-    denied = client.post(
-        "/v1/denylist", json={"kind": "topic", "value": "gambling", "reason": "x"}, headers=admin
-    )
-    assert denied.status_code == 201, denied.text
-    switched = client.put("/v1/kill-switches/topic/diet", json={"reason": "x"}, headers=admin)
-    assert switched.status_code == 200, switched.text
-    service = auth(api_keys["service"])
-    controls = client.put(
-        "/v1/feed-users/u2/controls", json={"exclude_topics": ["horror"]}, headers=service
-    )
-    assert controls.status_code == 200, controls.text
+    _keep_out_topics(client, api_keys, denied="gambling", switched="diet", excluded="horror")
     for user, banned in (("u1", "denied"), ("u1", "switched"), ("u2", "excluded")):
         for surface in ("home", "following", "related", "email"):
             served = set(ids(p.feed(surface, user_id=user, page_size=20, item_id="plain")))
@@ -387,3 +402,35 @@ def test_a_related_page_is_not_built_around_an_item_the_gate_keeps_out(
     assert similar(near[0]) & set(near)
     for anchor in (blocked, deleted, denied):
         assert similar(anchor) == set(), anchor
+
+
+def test_topic_rules_and_exclusions_match_a_topic_however_it_is_spelled(
+    client: TestClient, api_keys: dict[str, str]
+) -> None:
+    # A platform's topics come in its own case and spacing ("Gambling ", "GAMBLING");
+    # a denylist entry, a kill switch or a user's exclusion names the topic once.
+    p = platform(client, api_keys)
+    p.user("u1")
+    p.user("u2")
+    spellings = {
+        "denied": ["Gambling", "gambling ", "GAMBLING", "ｇａｍｂｌｉｎｇ"],
+        "switched": ["Diet tips", "diet  tips", " DIET TIPS"],
+        "excluded": ["Horror", "horror", "HORROR "],
+    }
+    items = {kind: [f"{kind}{i}" for i in range(24)] for kind in spellings}
+    _publish_allowed(
+        p,
+        {
+            content_id: [spellings[kind][i % len(spellings[kind])]]
+            for kind, group in items.items()
+            for i, content_id in enumerate(group)
+        },
+    )
+    every = {c for group in items.values() for c in group}
+    assert set(ids(p.feed(user_id="u1", page_size=50))) & every
+    _keep_out_topics(client, api_keys, denied="gambling", switched="Diet Tips", excluded="horror")
+    for user, banned in (("u1", "denied"), ("u1", "switched"), ("u2", "excluded")):
+        for surface in ("home", "email"):
+            served = set(ids(p.feed(surface, user_id=user, page_size=20)))
+            assert not served & set(items[banned]), (user, banned, surface, served)
+    assert set(ids(p.feed(user_id="u1", page_size=50))) & set(items["excluded"])

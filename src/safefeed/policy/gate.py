@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 
+from safefeed.policy.records import topic_key
 from safefeed.policy.rules import Action, GateDecision, RuleOutcome
 from safefeed.policy.snapshot import PolicySnapshot
 from safefeed.policy.taxonomy import LIMITED, effective_recommendability
@@ -102,7 +103,7 @@ def _kill_switch(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> Rul
     checks: list[tuple[str, str]] = [("item", c.content_id)]
     if c.creator_id is not None:
         checks.append(("creator", c.creator_id))
-    checks += [("topic", t) for t in c.topics]
+    checks += [("topic", topic_key(t)) for t in c.topics]
     checks += [("category", k) for k in c.categories]
     content_state = snap.state_of("content", c.content_id)
     if content_state is not None:
@@ -120,7 +121,7 @@ def _denylist(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> RuleOu
     checks: list[tuple[str, str]] = [("content", c.content_id)]
     if c.creator_id is not None:
         checks.append(("creator", c.creator_id))
-    checks += [("topic", t) for t in c.topics]
+    checks += [("topic", topic_key(t)) for t in c.topics]
     checks += [("campaign", h.lstrip("#").lower()) for h in c.hashtags]
     for kind, value in checks:
         if snap.denied(kind, value):

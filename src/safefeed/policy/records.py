@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, get_args
@@ -19,7 +20,20 @@ __all__ = [
     "KillSwitchRecord",
     "KillSwitchScope",
     "PolicyRecord",
+    "topic_key",
 ]
+
+
+def topic_key(topic: str) -> str:
+    """The form in which topics are compared by the rules that name one (denylist,
+    kill switches, a user's exclusions): platforms send their own case, spacing and
+    full-width forms, and an entry written once must match every spelling.
+
+    >>> topic_key(" Diet  Tips") == topic_key("diet tips") == topic_key("ＤＩＥＴ tips")
+    True
+    """
+    return " ".join(unicodedata.normalize("NFKC", topic).split()).casefold()
+
 
 DenylistKind = Literal["content", "creator", "topic", "campaign"]
 DENYLIST_KINDS: tuple[DenylistKind, ...] = get_args(DenylistKind)

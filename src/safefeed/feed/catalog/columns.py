@@ -24,6 +24,7 @@ import numpy.typing as npt
 from safefeed.clock import from_us
 from safefeed.feed.catalog.index import AnnIndex
 from safefeed.policy.gate import Candidate
+from safefeed.policy.records import topic_key
 
 __all__ = [
     "FORMATS",
@@ -210,6 +211,9 @@ class FeedCatalog:
         self.creator_of: dict[str, int] = {}
         self.topic_names: list[str] = []
         self.topic_of: dict[str, int] = {}
+        # The ids of every spelling of a topic, by `topic_key`: what a user's exclusion
+        # matches, as the gate's topic rules do.
+        self._topic_spellings: dict[str, list[int]] = {}
         self._hashtags: list[tuple[str, ...]] = []
         self._regions: list[str | None] = []
         # Every topic of the rows with more than fit the slots: ranking reads the slots,
@@ -297,6 +301,7 @@ class FeedCatalog:
             tid = len(self.topic_names)
             self.topic_of[topic] = tid
             self.topic_names.append(topic)
+            self._topic_spellings.setdefault(topic_key(topic), []).append(tid)
         return tid
 
     # ------------------------------------------------------------ writes
@@ -463,16 +468,17 @@ class FeedCatalog:
         return tuple(self.topic_names[t] for t in self._cols["topics"][row] if t >= 0)
 
     def on_topics(self, rows: IntArray, topics: Sequence[str]) -> npt.NDArray[np.bool_]:
-        """Which of ``rows`` carry any of ``topics``, among all their topics."""
-        ids = self.topic_ids(topics)
+        """Which of ``rows`` carry any of ``topics`` (in any spelling, see `topic_key`),
+        among all their topics."""
+        wanted = {topic_key(t) for t in topics}
+        ids = [i for key in wanted for i in self._topic_spellings.get(key, ())]
         hit: npt.NDArray[np.bool_] = np.asarray(
             np.isin(self._cols["topics"].take(rows, axis=0), ids).any(axis=1), dtype=bool
         )
         if self._more_topics:
-            wanted = set(topics)
             for i, row in enumerate(rows.tolist()):
                 more = self._more_topics.get(row)
-                if more is not None and not wanted.isdisjoint(more):
+                if more is not None and not wanted.isdisjoint(map(topic_key, more)):
                     hit[i] = True
         return hit
 
