@@ -434,3 +434,29 @@ def test_topic_rules_and_exclusions_match_a_topic_however_it_is_spelled(
             served = set(ids(p.feed(surface, user_id=user, page_size=20)))
             assert not served & set(items[banned]), (user, banned, surface, served)
     assert set(ids(p.feed(user_id="u1", page_size=50))) & set(items["excluded"])
+
+
+def test_push_quiet_hours_follow_the_region_when_the_account_has_no_time_zone(
+    client: TestClient, api_keys: dict[str, str], clock: ManualClock
+) -> None:
+    # The contract: local time is the account's time zone, else its region's
+    # principal zone. 14:00 UTC is 23:00 in Tokyo, inside the 22-7 quiet hours.
+    p = platform(client, api_keys)
+    p.user("tokyo", region="JP")
+    p.user("berlin_in_jp", region="JP", timezone="Europe/Berlin")
+    p.user("nowhere")
+    items = p.items(30, quality=0.9)
+    p.user("fan")
+    p.send([{"type": "open", "user_id": "fan", "content_id": c} for c in items])
+    service = auth(api_keys["service"])
+    for user in ("tokyo", "berlin_in_jp", "nowhere"):
+        opted = client.put(
+            f"/v1/feed-users/{user}/controls", json={"push_opt_in": True}, headers=service
+        )
+        assert opted.status_code == 200, opted.text
+    clock.set(clock.now().replace(hour=14, minute=0))
+    tokyo = p.feed("push", user_id="tokyo")
+    assert tokyo["items"] == []
+    assert tokyo["explanation"] == "quiet hours for this user"
+    assert ids(p.feed("push", user_id="berlin_in_jp"))
+    assert ids(p.feed("push", user_id="nowhere"))

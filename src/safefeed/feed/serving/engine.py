@@ -59,6 +59,7 @@ from safefeed.feed.validation.final import (
     validate_fallback,
     vet_fallback,
 )
+from safefeed.localtime import zone_for
 from safefeed.policy.gate import RequestContext, evaluate
 from safefeed.policy.records import MODERATOR_DECISION
 from safefeed.policy.rules import ACTION_NAMES, Action
@@ -73,6 +74,7 @@ __all__ = ["MODEL_VERSION", "FeedEngine"]
 MODEL_VERSION = "smoothed-estimates-1"
 _MAX_VALIDATION_ROUNDS = 4
 _REREAD_SECONDS = 0.5
+_UTC = ZoneInfo("UTC")
 
 
 @dataclass(slots=True)
@@ -700,10 +702,9 @@ def _push_block(
         return "the user has not opted in to push"
     hours = user.controls.quiet_hours or quiet_hours
     if hours is not None:
-        try:
-            zone = ZoneInfo(user.timezone) if user.timezone else ZoneInfo("UTC")
-        except (ValueError, KeyError):
-            zone = ZoneInfo("UTC")
+        # The contract's local time: the account's zone, else its region's principal
+        # zone; UTC only when neither is known.
+        zone = zone_for(user.timezone, user.region) or _UTC
         hour = now.astimezone(zone).hour
         start, end = hours
         quiet = start <= hour < end if start <= end else (hour >= start or hour < end)
