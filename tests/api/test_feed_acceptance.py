@@ -460,3 +460,17 @@ def test_push_quiet_hours_follow_the_region_when_the_account_has_no_time_zone(
     assert tokyo["explanation"] == "quiet hours for this user"
     assert ids(p.feed("push", user_id="berlin_in_jp"))
     assert ids(p.feed("push", user_id="nowhere"))
+
+
+def test_a_user_without_a_profile_is_not_told_their_profile_was_used(
+    client: TestClient, api_keys: dict[str, str]
+) -> None:
+    p = platform(client, api_keys)
+    p.user("new")
+    items = p.items(30)
+    for user in ("new", "no-account"):
+        page = p.feed(user_id=user)
+        assert ids(page)
+        assert "profile" not in page["explanation"].replace("no profile", ""), page["explanation"]
+    p.send([{"type": "like", "user_id": "new", "content_id": items[0]}])
+    assert p.feed(user_id="new")["explanation"] == "profile and session used"

@@ -75,6 +75,8 @@ MODEL_VERSION = "smoothed-estimates-1"
 _MAX_VALIDATION_ROUNDS = 4
 _REREAD_SECONDS = 0.5
 _UTC = ZoneInfo("UTC")
+#: A new user's or unknown user's page: personalized sources run and find nothing.
+_NO_PROFILE = "no profile or session yet"
 
 
 @dataclass(slots=True)
@@ -380,7 +382,7 @@ class FeedEngine:
         if not ranker.user_controls:
             user = replace(user, controls=UserControls(push_opt_in=user.controls.push_opt_in))
         mode: FeedMode = "personalized"
-        reason = "profile and session used"
+        reason = "profile and session used" if _has_profile(user) else _NO_PROFILE
         if request.non_personalized or user.controls.non_personalized:
             mode, reason = "non_personalized", "the user chose a non-personalized feed"
         elif snapshot.kill_switch("personalized_ranking", "*", now):
@@ -694,6 +696,18 @@ def _stale_reason(policy_fresh: bool) -> str:
     return f"{what} could not be confirmed fresh: serving vetted fallback content only"
 
 
+def _has_profile(user: UserState) -> bool:
+    """Whether a personalized page has anything of the user's to go on."""
+    return bool(
+        user.follows
+        or user.topic_affinity
+        or user.creator_affinity
+        or user.session.items
+        or user.session.topics
+        or user.controls.include_topics
+    )
+
+
 def _push_block(
     user: UserState, quiet_hours: tuple[int, int] | None, max_per_day: int | None, now: datetime
 ) -> str:
@@ -741,7 +755,7 @@ def _trace(
     """The debug trace of one request (auditor-only through the API)."""
     pool = plan.pool
     user = plan.user
-    profile_used = plan.mode == "personalized"
+    profile_used = plan.mode == "personalized" and _has_profile(user)
     per_item = []
     for item in items:
         row = view.catalog.index_of[item.content_id]
