@@ -474,3 +474,52 @@ def test_a_user_without_a_profile_is_not_told_their_profile_was_used(
         assert "profile" not in page["explanation"].replace("no profile", ""), page["explanation"]
     p.send([{"type": "like", "user_id": "new", "content_id": items[0]}])
     assert p.feed(user_id="new")["explanation"] == "profile and session used"
+
+
+def test_ids_with_a_slash_can_be_switched_off_restricted_and_controlled(
+    client: TestClient, api_keys: dict[str, str]
+) -> None:
+    # Platforms' ids are their own strings ("team/creator", URLs): every route that
+    # names one in its path must reach it, escaped or not.
+    p = platform(client, api_keys)
+    p.user("web/u1")
+    p.send(
+        {
+            "type": "content.published",
+            "content_id": f"https://zeta.example/v/{i}",
+            "creator_id": f"team/{i % 3}",
+            "format": "video",
+            "topics": ["music"],
+            "quality_score": 0.8,
+        }
+        for i in range(30)
+    )
+    p.send(p.state(f"https://zeta.example/v/{i}", "allowed") for i in range(30))
+    creators = {i["creator_id"] for i in p.feed(user_id="web/u1", page_size=20)["items"]}
+    assert creators == {"team/0", "team/1", "team/2"}
+    admin = auth(api_keys["policy_admin"])
+    switched = client.put("/v1/kill-switches/creator/team%2F0", json={"reason": "x"}, headers=admin)
+    assert switched.status_code == 200, switched.text
+    assert switched.json()["target"] == "team/0"
+    blocked = "https://zeta.example/v/1"
+    state = client.put(
+        "/v1/policy/content/https://zeta.example/v/1",
+        json={"policy_state": "blocked", "policy_version": "t", "reason": "x"},
+        headers=admin,
+    )
+    assert state.status_code == 200, state.text
+    history = client.get("/v1/policy/content/https://zeta.example/v/1/history", headers=admin)
+    assert history.status_code == 200, history.text
+    assert history.json()["subject_id"] == blocked
+    controls = client.put(
+        "/v1/feed-users/web%2Fu1/controls",
+        json={"exclude_topics": ["music"]},
+        headers=auth(api_keys["service"]),
+    )
+    assert controls.status_code == 200, controls.text
+    assert ids(p.feed(user_id="web/u1", page_size=20)) == []
+    client.put("/v1/feed-users/web/u1/controls", json={}, headers=auth(api_keys["service"]))
+    page = p.feed(user_id="web/u1", page_size=20)
+    assert ids(page)
+    assert blocked not in ids(page)
+    assert {i["creator_id"] for i in page["items"]} == {"team/1", "team/2"}
