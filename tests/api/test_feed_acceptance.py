@@ -523,3 +523,34 @@ def test_ids_with_a_slash_can_be_switched_off_restricted_and_controlled(
     assert ids(page)
     assert blocked not in ids(page)
     assert {i["creator_id"] for i in page["items"]} == {"team/1", "team/2"}
+
+
+def test_a_creator_restricted_by_age_or_region_reaches_adults_in_the_items_region_only(
+    client: TestClient, api_keys: dict[str, str]
+) -> None:
+    # The state means the same on a creator as on an item: the audience rule already
+    # read the creator's; the region rule must too.
+    p = platform(client, api_keys)
+    for user, band, region in (
+        ("us", "25_plus", "US"),
+        ("de", "25_plus", "DE"),
+        ("kid", "13_15", "DE"),
+    ):
+        p.user(user, band, region=region)
+    p.items(40, prefix="o")
+    german = p.items(20, prefix="g", creators=1, region="DE", quality=0.9)
+    anywhere = p.items(20, prefix="n", creators=1, quality=0.9)
+    assert {"gcr0", "ncr0"} == {"gcr0", "ncr0"} & {
+        i["creator_id"] for i in p.feed(user_id="us", page_size=50)["items"]
+    }
+    p.send(
+        [p.state(creator, "age_or_region_restricted", "creator") for creator in ("gcr0", "ncr0")]
+    )
+    restricted = set(german) | set(anywhere)
+    for surface in ("home", "following", "related", "email"):
+        assert not set(ids(p.feed(surface, user_id="us", page_size=20, item_id="o0"))) & restricted
+        assert not set(ids(p.feed(surface, user_id="kid", page_size=20, item_id="o0"))) & restricted
+        assert not set(ids(p.feed(surface, user_id="de", page_size=20, item_id="o0"))) & set(
+            anywhere
+        )
+    assert set(ids(p.feed(user_id="de", page_size=50))) & set(german)

@@ -189,9 +189,12 @@ def _audience_age(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> Ru
 
 
 def _region_requirement(c: Candidate, snap: PolicySnapshot) -> bool:
-    """Whether the item is shown only in its own region (item-level half, memoized)."""
-    record = snap.state_of("content", c.content_id)
-    return record is not None and record.state == "age_or_region_restricted"
+    """Whether the item is shown only in its own region (item-level half, memoized):
+    the item or its creator is region-restricted, as the audience rule reads both."""
+    records = [snap.state_of("content", c.content_id)]
+    if c.creator_id is not None:
+        records.append(snap.state_of("creator", c.creator_id))
+    return any(r is not None and r.state == "age_or_region_restricted" for r in records)
 
 
 def _region_check(restricted: bool, c: Candidate, ctx: RequestContext) -> RuleOutcome:
