@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal, get_args
 
 from safefeed.types import PolicyState, Recommendability, SubjectKey
@@ -24,6 +25,7 @@ __all__ = [
 ]
 
 
+@lru_cache(maxsize=65_536)  # a platform's topics repeat on every item and request
 def topic_key(topic: str) -> str:
     """The form in which topics are compared by the rules that name one (denylist,
     kill switches, a user's exclusions): platforms send their own case, spacing and

@@ -219,6 +219,7 @@ class FeedCatalog:
         # Every topic of the rows with more than fit the slots: ranking reads the slots,
         # but the gate's topic rules and the user's exclusions must see them all.
         self._more_topics: dict[int, tuple[str, ...]] = {}
+        self._more_topic_keys: dict[int, frozenset[str]] = {}
         self._candidates: list[Candidate | None] = []
         # Existing rows whose attributes changed, per upsert (memos of per-row verdicts
         # read it); the oldest are dropped past `_EDIT_LOG`, counted in `_edits_dropped`.
@@ -331,10 +332,13 @@ class FeedCatalog:
             unique = tuple(dict.fromkeys(names))  # a topic sent twice takes one slot
             for slot, name in enumerate(unique[:TOPIC_SLOTS]):
                 topics[i, slot] = self._topic_id(name)
+            row = int(rows[i])
             if len(unique) > TOPIC_SLOTS:
-                self._more_topics[int(rows[i])] = unique
+                self._more_topics[row] = unique
+                self._more_topic_keys[row] = frozenset(map(topic_key, unique))
             else:
-                self._more_topics.pop(int(rows[i]), None)
+                self._more_topics.pop(row, None)
+                self._more_topic_keys.pop(row, None)
         cols["creator"][rows] = creators
         cols["id_hash"][rows] = [id_hash(c) for c in batch.content_ids]
         cols["topics"][rows] = topics
@@ -475,10 +479,10 @@ class FeedCatalog:
         hit: npt.NDArray[np.bool_] = np.asarray(
             np.isin(self._cols["topics"].take(rows, axis=0), ids).any(axis=1), dtype=bool
         )
-        if self._more_topics:
+        if self._more_topic_keys:
             for i, row in enumerate(rows.tolist()):
-                more = self._more_topics.get(row)
-                if more is not None and not wanted.isdisjoint(map(topic_key, more)):
+                keys = self._more_topic_keys.get(row)
+                if keys is not None and not wanted.isdisjoint(keys):
                     hit[i] = True
         return hit
 
