@@ -331,13 +331,14 @@ def _keep_out_topics(
     assert response.status_code == 200, response.text
 
 
-def _publish_allowed(p: Platform, topics: dict[str, list[str]]) -> None:
-    """Publish one allowed item per id, with the topics given, each by its own creator."""
+def _publish_allowed(p: Platform, topics: dict[str, list[str]], creator: str | None = None) -> None:
+    """Publish one allowed item per id, with the topics given, by ``creator`` (else
+    each by its own)."""
     p.send(
         {
             "type": "content.published",
             "content_id": content_id,
-            "creator_id": f"cr-{content_id}",
+            "creator_id": creator or f"cr-{content_id}",
             "format": "post",
             "topics": item_topics,
             "quality_score": 0.8,
@@ -554,3 +555,21 @@ def test_a_creator_restricted_by_age_or_region_reaches_adults_in_the_items_regio
             anywhere
         )
     assert set(ids(p.feed(user_id="de", page_size=50))) & set(german)
+
+
+def test_a_creator_is_not_recommended_their_own_items(
+    client: TestClient, api_keys: dict[str, str]
+) -> None:
+    # Creators are accounts too (is_creator): their own uploads are no recommendation.
+    p = platform(client, api_keys)
+    p.user("alice", is_creator=True)
+    p.user("bob")
+    p.items(30, prefix="o", quality=0.7)
+    own = [f"a{i}" for i in range(20)]
+    _publish_allowed(p, {c: ["cooking"] for c in own}, creator="alice")
+    p.send([{"type": "follow", "user_id": "alice", "creator_id": "alice"}])
+    assert set(ids(p.feed(user_id="bob", page_size=50))) & set(own)
+    for surface in ("home", "following", "related", "email"):
+        served = set(ids(p.feed(surface, user_id="alice", page_size=20, item_id=own[0])))
+        assert not served & set(own), surface
+    assert ids(p.feed(user_id="alice", page_size=20))

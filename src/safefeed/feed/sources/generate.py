@@ -86,7 +86,7 @@ def prefilter(
     """Drop rows the request must not see, before the (costlier) gate: deleted or
     expired, under the surface's quality floor, seen or hidden or reported
     (``excluded``, see `excluded_mask`) or already served in this session, from
-    muted creators, on excluded topics."""
+    muted creators or the user themselves, on excluded topics."""
     c = ctx.view.columns
     checks: list[tuple[str, npt.NDArray[np.bool_]]] = [
         ("deleted", c["live"].take(rows)),
@@ -103,6 +103,10 @@ def prefilter(
     muted = ctx.view.catalog.creator_rows(sorted(ctx.user.muted)) if ctx.user.muted else rows[:0]
     if len(muted):
         checks.append(("muted_creator", np.asarray(~np.isin(c["creator"].take(rows), muted))))
+    # A creator is an account too: their own uploads are no recommendation to them.
+    own = ctx.view.catalog.creator_rows([ctx.user.user_id])
+    if len(own):
+        checks.append(("own_item", c["creator"].take(rows) != own[0]))
     if ctx.user.controls.exclude_topics:
         on_topic = ctx.view.catalog.on_topics(rows, list(ctx.user.controls.exclude_topics))
         checks.append(("excluded_topic", ~on_topic))
