@@ -23,6 +23,7 @@ def test_defaults_give_the_embedded_sqlite_store() -> None:
         ("SAFEFEED_PORT", "eighty", "invalid SAFEFEED_"),
         ("SAFEFEED_MAX_BATCH_EVENTS", "1e3", "invalid SAFEFEED_"),
         ("SAFEFEED_RISK_PHASE", "yolo", "use shadow, limited or expanded"),
+        ("SAFEFEED_REPRODUCIBLE", "sometimes", "use 1 or 0"),
     ],
 )
 def test_bad_settings_are_config_errors(variable: str, value: str, message: str) -> None:
@@ -44,3 +45,17 @@ def test_the_risk_rollout_phase_is_chosen_by_setting(tmp_path: Path) -> None:
         assert default.risk.config.phase == "shadow"
     finally:
         default.close()
+
+
+def test_reproducible_pages_are_chosen_by_setting(tmp_path: Path) -> None:
+    # Without it the embedding index is built by one thread per core, so two processes
+    # over the same store and clock can serve different pages.
+    assert Settings.from_env({}).reproducible is False
+    env = {"SAFEFEED_DATA_DIR": str(tmp_path), "SAFEFEED_REPRODUCIBLE": "1"}
+    settings = Settings.from_env(env)
+    assert settings.reproducible is True
+    runtime = Runtime(settings)
+    try:
+        assert runtime.feed.catalog.index.threads == 1
+    finally:
+        runtime.close()

@@ -17,6 +17,9 @@ from safefeed.store.database import sqlite_url
 __all__ = ["Settings"]
 
 
+_FLAGS = {"": False, "0": False, "false": False, "no": False, "1": True, "true": True, "yes": True}
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything a safefeed process needs to know about its environment."""
@@ -50,6 +53,9 @@ class Settings:
         if phase not in (None, "shadow", "limited", "expanded"):
             raise ConfigError(f"SAFEFEED_RISK_PHASE={phase!r}: use shadow, limited or expanded")
         risk_config = env.get("SAFEFEED_RISK_CONFIG")
+        reproducible = env.get("SAFEFEED_REPRODUCIBLE", "").strip().lower()
+        if reproducible not in _FLAGS:
+            raise ConfigError(f"SAFEFEED_REPRODUCIBLE={reproducible!r}: use 1 or 0")
         try:
             return cls(
                 data_dir=data_dir,
@@ -61,6 +67,7 @@ class Settings:
                 text_classifier=env.get("SAFEFEED_TEXT_CLASSIFIER") or None,
                 risk_config=Path(risk_config) if risk_config else None,
                 risk_phase=phase,  # type: ignore[arg-type]  # checked above
+                reproducible=_FLAGS[reproducible],
             )
         except ValueError as exc:
             raise ConfigError(f"invalid SAFEFEED_* setting: {exc}") from None

@@ -41,7 +41,7 @@ def protected_routes(client: TestClient) -> list[tuple[str, str, frozenset[str]]
         access = route_access(route)
         assert access is not None, route.path
         for method in sorted(route.methods):
-            found.append((method, route.path, access.roles))
+            found.append((method, route.path_format, access.roles))
     return found
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 
+from safefeed.policy.records import topic_key
 from safefeed.policy.rules import Action, GateDecision, RuleOutcome
 from safefeed.policy.snapshot import PolicySnapshot
 from safefeed.policy.taxonomy import LIMITED, effective_recommendability
@@ -102,7 +103,7 @@ def _kill_switch(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> Rul
     checks: list[tuple[str, str]] = [("item", c.content_id)]
     if c.creator_id is not None:
         checks.append(("creator", c.creator_id))
-    checks += [("topic", t) for t in c.topics]
+    checks += [("topic", topic_key(t)) for t in c.topics]
     checks += [("category", k) for k in c.categories]
     content_state = snap.state_of("content", c.content_id)
     if content_state is not None:
@@ -120,7 +121,7 @@ def _denylist(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> RuleOu
     checks: list[tuple[str, str]] = [("content", c.content_id)]
     if c.creator_id is not None:
         checks.append(("creator", c.creator_id))
-    checks += [("topic", t) for t in c.topics]
+    checks += [("topic", topic_key(t)) for t in c.topics]
     checks += [("campaign", h.lstrip("#").lower()) for h in c.hashtags]
     for kind, value in checks:
         if snap.denied(kind, value):
@@ -188,9 +189,12 @@ def _audience_age(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> Ru
 
 
 def _region_requirement(c: Candidate, snap: PolicySnapshot) -> bool:
-    """Whether the item is shown only in its own region (item-level half, memoized)."""
-    record = snap.state_of("content", c.content_id)
-    return record is not None and record.state == "age_or_region_restricted"
+    """Whether the item is shown only in its own region (item-level half, memoized):
+    the item or its creator is region-restricted, as the audience rule reads both."""
+    records = [snap.state_of("content", c.content_id)]
+    if c.creator_id is not None:
+        records.append(snap.state_of("creator", c.creator_id))
+    return any(r is not None and r.state == "age_or_region_restricted" for r in records)
 
 
 def _region_check(restricted: bool, c: Candidate, ctx: RequestContext) -> RuleOutcome:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal, get_args
 
 from safefeed.types import PolicyState, Recommendability, SubjectKey
@@ -19,7 +21,21 @@ __all__ = [
     "KillSwitchRecord",
     "KillSwitchScope",
     "PolicyRecord",
+    "topic_key",
 ]
+
+
+@lru_cache(maxsize=65_536)  # a platform's topics repeat on every item and request
+def topic_key(topic: str) -> str:
+    """The form in which topics are compared by the rules that name one (denylist,
+    kill switches, a user's exclusions): platforms send their own case, spacing and
+    full-width forms, and an entry written once must match every spelling.
+
+    >>> topic_key(" Diet  Tips") == topic_key("diet tips") == topic_key("ＤＩＥＴ tips")
+    True
+    """
+    return " ".join(unicodedata.normalize("NFKC", topic).split()).casefold()
+
 
 DenylistKind = Literal["content", "creator", "topic", "campaign"]
 DENYLIST_KINDS: tuple[DenylistKind, ...] = get_args(DenylistKind)

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from safefeed.clock import Clock
 from safefeed.policy.config import PolicyConfig
-from safefeed.policy.records import DenylistRecord, KillSwitchRecord, PolicyRecord
+from safefeed.policy.records import DenylistRecord, KillSwitchRecord, PolicyRecord, topic_key
 from safefeed.types import SubjectKey
 
 __all__ = ["PolicyCache", "PolicyDelta", "PolicySnapshot", "PolicySource"]
@@ -197,14 +197,15 @@ class PolicyCache:
             changed: dict[str, set[str]] = {}
             for entry in delta.denylist:
                 values = changed.setdefault(entry.kind, set(self._denylist.get(entry.kind, ())))
+                value = _key(entry.kind, entry.value)
                 if entry.active:
-                    values.add(entry.value)
+                    values.add(value)
                 else:
-                    values.discard(entry.value)
+                    values.discard(value)
             for kind, values in changed.items():
                 self._denylist[kind] = frozenset(values)
         for switch in delta.kill_switches:
-            key = (switch.scope, switch.target)
+            key = (switch.scope, _key(switch.scope, switch.target))
             if switch.active:
                 self._kill_switches[key] = switch
             else:
@@ -248,3 +249,9 @@ class PolicyCache:
             memo=self._memo,
             changes=self._changes,
         )
+
+
+def _key(kind: str, value: str) -> str:
+    """A denylist value or kill-switch target as the gate looks it up: topics by
+    `topic_key` (entries written before the store normalized them included)."""
+    return topic_key(value) if kind == "topic" else value

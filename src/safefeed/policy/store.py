@@ -23,6 +23,7 @@ from safefeed.policy.records import (
     DenylistRecord,
     KillSwitchRecord,
     PolicyRecord,
+    topic_key,
 )
 from safefeed.policy.snapshot import PolicyDelta
 from safefeed.store.database import Database
@@ -324,6 +325,8 @@ class PolicyStore:
             raise InputError("a denylist value must not be empty")
         if kind == "campaign":
             value = value.lstrip("#").lower()
+        elif kind == "topic":
+            value = topic_key(value)
         existing = conn.execute(
             select(_denylist.c.active).where(_denylist.c.kind == kind, _denylist.c.value == value)
         ).scalar()
@@ -381,6 +384,8 @@ class PolicyStore:
             target = "*"
         elif not target or target == "*":
             raise InputError(f"kill switch scope {scope!r} needs a target")
+        elif scope == "topic":
+            target = topic_key(target)
         if ttl is not None and not timedelta(0) < ttl <= MAX_KILL_SWITCH_TTL:
             raise InputError(
                 f"a kill switch TTL must be positive and at most {MAX_KILL_SWITCH_TTL.days} days"

@@ -18,9 +18,9 @@ from typing import ClassVar
 
 import networkx as nx  # type: ignore[import-untyped]
 
+from safefeed.localtime import local_hour, utc_offset_seconds, zone_for
 from safefeed.risk.bounded import BoundedDict
 from safefeed.risk.decay import DecayedMean, DecayedSum
-from safefeed.risk.localtime import local_hour, utc_offset_seconds, zone_for
 from safefeed.risk.model import AudienceSnapshot, Observation
 from safefeed.types import MINOR_AGE_BANDS
 

@@ -25,8 +25,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from safefeed.localtime import PRINCIPAL_ZONES, utc_offset_seconds, zone_for
 from safefeed.risk.cases import iso
-from safefeed.risk.localtime import PRINCIPAL_ZONES, utc_offset_seconds, zone_for
 
 __all__ = ["ScenarioParams", "Subject", "generate_scenarios"]
 

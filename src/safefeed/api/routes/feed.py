@@ -104,13 +104,13 @@ async def get_feed(
     return Response(orjson.dumps(response.as_dict()), media_type="application/json")
 
 
-@router.get("/feed-users/{user_id}/controls", summary="A user's feed controls")
+@router.get("/feed-users/{user_id:path}/controls", summary="A user's feed controls")
 def read_controls(request: Request, user_id: str, _: Service) -> dict[str, Any]:
     with runtime_of(request).database.read() as conn:
         return get_controls(conn, user_id).model_dump(mode="json")
 
 
-@router.put("/feed-users/{user_id}/controls", summary="Set a user's feed controls")
+@router.put("/feed-users/{user_id:path}/controls", summary="Set a user's feed controls")
 def write_controls(
     request: Request, user_id: str, body: UserControls, _: Service
 ) -> dict[str, Any]:
@@ -120,7 +120,7 @@ def write_controls(
     return body.model_dump(mode="json")
 
 
-@router.post("/feed-users/{user_id}/mutes", summary="Mute a creator for a user, everywhere")
+@router.post("/feed-users/{user_id:path}/mutes", summary="Mute a creator for a user, everywhere")
 def add_mute(request: Request, user_id: str, body: MuteBody, _: Service) -> dict[str, Any]:
     runtime = runtime_of(request)
     with runtime.database.write() as conn:
@@ -128,7 +128,7 @@ def add_mute(request: Request, user_id: str, body: MuteBody, _: Service) -> dict
     return {"user_id": user_id, "muted": body.creator_id}
 
 
-@router.post("/feed-users/{user_id}/reset", summary="Reset a user's recommendations")
+@router.post("/feed-users/{user_id:path}/reset", summary="Reset a user's recommendations")
 def reset(request: Request, user_id: str, _: Service) -> dict[str, Any]:
     runtime = runtime_of(request)
     with runtime.database.write() as conn:

@@ -73,8 +73,27 @@ Reason = Annotated[str, Query(min_length=1, description="why: recorded in the au
 
 # ---------------------------------------------------------------- policy state
 
+# Subject ids, denylist values and kill-switch targets are the platform's own strings,
+# which may hold a "/" (a URL, "team/creator"): they take the rest of the path (":path";
+# the history route is declared first so that ".../history" still reaches it).
 
-@router.get("/policy/{subject_type}/{subject_id}", summary="Policy state of a subject")
+
+@router.get(
+    "/policy/{subject_type}/{subject_id:path}/history", summary="Policy history of a subject"
+)
+def policy_history(
+    request: Request,
+    subject_type: SubjectType,
+    subject_id: str,
+    _: Annotated[Principal, Depends(requires("auditor", "policy_admin"))],
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    with runtime_of(request).database.read() as conn:
+        history = runtime_of(request).policy.history(conn, (subject_type, subject_id), limit)
+    return {"subject_type": subject_type, "subject_id": subject_id, "history": history}
+
+
+@router.get("/policy/{subject_type}/{subject_id:path}", summary="Policy state of a subject")
 def get_policy_state(
     request: Request,
     subject_type: SubjectType,
@@ -91,7 +110,7 @@ def get_policy_state(
     return record.as_dict()
 
 
-@router.put("/policy/{subject_type}/{subject_id}", summary="Set the policy state of a subject")
+@router.put("/policy/{subject_type}/{subject_id:path}", summary="Set the policy state of a subject")
 def set_policy_state(
     request: Request,
     subject_type: SubjectType,
@@ -112,19 +131,6 @@ def set_policy_state(
         record = runtime.policy.set_state(conn, change, actor=principal.actor, reason=body.reason)
     runtime.policy_cache.invalidate()
     return record.as_dict()
-
-
-@router.get("/policy/{subject_type}/{subject_id}/history", summary="Policy history of a subject")
-def policy_history(
-    request: Request,
-    subject_type: SubjectType,
-    subject_id: str,
-    _: Annotated[Principal, Depends(requires("auditor", "policy_admin"))],
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> dict[str, Any]:
-    with runtime_of(request).database.read() as conn:
-        history = runtime_of(request).policy.history(conn, (subject_type, subject_id), limit)
-    return {"subject_type": subject_type, "subject_id": subject_id, "history": history}
 
 
 # ---------------------------------------------------------------- gate
@@ -192,7 +198,7 @@ def add_denylist(
     return entry.as_dict()
 
 
-@router.delete("/denylist/{kind}/{value}", summary="Lift a denylist entry")
+@router.delete("/denylist/{kind}/{value:path}", summary="Lift a denylist entry")
 def remove_denylist(
     request: Request,
     kind: DenylistKind,
@@ -225,7 +231,7 @@ def list_kill_switches(
     return {"kill_switches": [{**s.as_dict(), "in_force": s.in_force(now)} for s in switches]}
 
 
-@router.put("/kill-switches/{scope}/{target}", summary="Turn a kill switch on")
+@router.put("/kill-switches/{scope}/{target:path}", summary="Turn a kill switch on")
 def set_kill_switch(
     request: Request,
     scope: KillSwitchScope,
@@ -243,7 +249,7 @@ def set_kill_switch(
     return switch.as_dict()
 
 
-@router.delete("/kill-switches/{scope}/{target}", summary="Turn a kill switch off")
+@router.delete("/kill-switches/{scope}/{target:path}", summary="Turn a kill switch off")
 def clear_kill_switch(
     request: Request,
     scope: KillSwitchScope,

@@ -24,6 +24,7 @@ import numpy.typing as npt
 from safefeed.clock import from_us
 from safefeed.feed.catalog.index import AnnIndex
 from safefeed.policy.gate import Candidate
+from safefeed.policy.records import topic_key
 
 __all__ = [
     "FORMATS",
@@ -210,8 +211,15 @@ class FeedCatalog:
         self.creator_of: dict[str, int] = {}
         self.topic_names: list[str] = []
         self.topic_of: dict[str, int] = {}
+        # The ids of every spelling of a topic, by `topic_key`: what a user's exclusion
+        # matches, as the gate's topic rules do.
+        self._topic_spellings: dict[str, list[int]] = {}
         self._hashtags: list[tuple[str, ...]] = []
         self._regions: list[str | None] = []
+        # Every topic of the rows with more than fit the slots: ranking reads the slots,
+        # but the gate's topic rules and the user's exclusions must see them all.
+        self._more_topics: dict[int, tuple[str, ...]] = {}
+        self._more_topic_keys: dict[int, frozenset[str]] = {}
         self._candidates: list[Candidate | None] = []
         # Existing rows whose attributes changed, per upsert (memos of per-row verdicts
         # read it); the oldest are dropped past `_EDIT_LOG`, counted in `_edits_dropped`.
@@ -294,6 +302,7 @@ class FeedCatalog:
             tid = len(self.topic_names)
             self.topic_of[topic] = tid
             self.topic_names.append(topic)
+            self._topic_spellings.setdefault(topic_key(topic), []).append(tid)
         return tid
 
     # ------------------------------------------------------------ writes
@@ -320,8 +329,16 @@ class FeedCatalog:
         )
         topics = np.full((len(rows), TOPIC_SLOTS), -1, np.int32)
         for i, names in enumerate(batch.topics):
-            for slot, name in enumerate(list(names)[:TOPIC_SLOTS]):
+            unique = tuple(dict.fromkeys(names))  # a topic sent twice takes one slot
+            for slot, name in enumerate(unique[:TOPIC_SLOTS]):
                 topics[i, slot] = self._topic_id(name)
+            row = int(rows[i])
+            if len(unique) > TOPIC_SLOTS:
+                self._more_topics[row] = unique
+                self._more_topic_keys[row] = frozenset(map(topic_key, unique))
+            else:
+                self._more_topics.pop(row, None)
+                self._more_topic_keys.pop(row, None)
         cols["creator"][rows] = creators
         cols["id_hash"][rows] = [id_hash(c) for c in batch.content_ids]
         cols["topics"][rows] = topics
@@ -413,7 +430,7 @@ class FeedCatalog:
         """The gate's view of one row, built once and reused (the gate memo keys on it)."""
         found = self._candidates[row]
         if found is None:
-            topics = tuple(self.topic_names[t] for t in self._cols["topics"][row] if t >= 0)
+            topics = self.topics_of(row)
             expires = int(self._cols["expires_us"][row])
             found = Candidate(
                 content_id=self.ids[row],
@@ -446,6 +463,28 @@ class FeedCatalog:
     def topic_ids(self, topics: Sequence[str]) -> IntArray:
         found = [self.topic_of.get(t) for t in topics]
         return np.array([t for t in found if t is not None], dtype=np.int64)
+
+    def topics_of(self, row: int) -> tuple[str, ...]:
+        """Every topic of a row, beyond the slots ranking reads too."""
+        more = self._more_topics.get(row)
+        if more is not None:
+            return more
+        return tuple(self.topic_names[t] for t in self._cols["topics"][row] if t >= 0)
+
+    def on_topics(self, rows: IntArray, topics: Sequence[str]) -> npt.NDArray[np.bool_]:
+        """Which of ``rows`` carry any of ``topics`` (in any spelling, see `topic_key`),
+        among all their topics."""
+        wanted = {topic_key(t) for t in topics}
+        ids = [i for key in wanted for i in self._topic_spellings.get(key, ())]
+        hit: npt.NDArray[np.bool_] = np.asarray(
+            np.isin(self._cols["topics"].take(rows, axis=0), ids).any(axis=1), dtype=bool
+        )
+        if self._more_topic_keys:
+            for i, row in enumerate(rows.tolist()):
+                keys = self._more_topic_keys.get(row)
+                if keys is not None and not wanted.isdisjoint(keys):
+                    hit[i] = True
+        return hit
 
 
 def _from_us(us: int) -> datetime:

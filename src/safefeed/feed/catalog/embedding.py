@@ -1,7 +1,8 @@
 """Content embeddings for similar-item retrieval.
 
-An item's vector comes from the ``embedding`` its ``content.published`` event
-carried (projected to the configured size when it has another one), else from its
+An item's vector comes from the direction of the ``embedding`` its
+``content.published`` event carried (projected to the configured size when it has
+another one), else (none, or all zeros) from its
 topics: a deterministic unit vector per topic, summed, plus a small item-specific
 jitter so that items of one topic are near, not identical. The topic fallback is
 what tests and CI run; it needs no model.
@@ -53,16 +54,34 @@ def item_embedding(
 ) -> Vector:
     """The unit vector of one item (see the module docstring for where it comes from)."""
     if given:
-        raw = np.asarray(given, dtype=np.float32)
-        vector = raw if raw.shape[0] == dim else raw @ _projection(raw.shape[0], dim)
-    else:
-        vector = np.zeros(dim, dtype=np.float32)
-        for topic in topics:
-            vector += topic_vector(topic, dim)
-        jitter = np.random.default_rng(_seed(f"item:{content_id}")).standard_normal(dim)
-        vector += _JITTER * jitter.astype(np.float32)
+        vector = _given_direction(given, dim)
+        if vector is not None:
+            return vector
+    vector = np.zeros(dim, dtype=np.float32)
+    for topic in topics:
+        vector += topic_vector(topic, dim)
+    jitter = np.random.default_rng(_seed(f"item:{content_id}")).standard_normal(dim)
+    vector += _JITTER * jitter.astype(np.float32)
     norm = float(np.linalg.norm(vector))
     return np.asarray(vector / norm if norm > 0 else vector, dtype=np.float32)
+
+
+def _given_direction(given: Sequence[float], dim: int) -> Vector | None:
+    """The direction of a platform's embedding at ``dim``, None when it has none (all
+    zeros). Only the direction counts, so the values are scaled to at most 1 first: at
+    float32, 1e20s overflow the norm and subnormals underflow it, and the vector came
+    out zero or NaN — a NaN row in the index is near nothing and everything."""
+    raw = np.asarray(given, dtype=np.float64)
+    largest = float(np.abs(raw).max())
+    if not largest > 0:
+        return None
+    raw = raw / largest
+    if raw.shape[0] != dim:
+        raw = raw @ _projection(raw.shape[0], dim)
+    norm = float(np.linalg.norm(raw))
+    if not norm > 0:
+        return None
+    return np.asarray(raw / norm, dtype=np.float32)
 
 
 def normalize_rows(matrix: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:

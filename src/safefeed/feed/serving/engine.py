@@ -59,9 +59,10 @@ from safefeed.feed.validation.final import (
     validate_fallback,
     vet_fallback,
 )
-from safefeed.policy.gate import RequestContext
+from safefeed.localtime import zone_for
+from safefeed.policy.gate import RequestContext, evaluate
 from safefeed.policy.records import MODERATOR_DECISION
-from safefeed.policy.rules import ACTION_NAMES
+from safefeed.policy.rules import ACTION_NAMES, Action
 from safefeed.policy.snapshot import PolicyCache, PolicySnapshot
 from safefeed.policy.store import REVISION_QUERY as POLICY_REVISION
 from safefeed.store.database import Database
@@ -73,6 +74,9 @@ __all__ = ["MODEL_VERSION", "FeedEngine"]
 MODEL_VERSION = "smoothed-estimates-1"
 _MAX_VALIDATION_ROUNDS = 4
 _REREAD_SECONDS = 0.5
+_UTC = ZoneInfo("UTC")
+#: A new user's or unknown user's page: personalized sources run and find nothing.
+_NO_PROFILE = "no profile or session yet"
 
 
 @dataclass(slots=True)
@@ -378,7 +382,7 @@ class FeedEngine:
         if not ranker.user_controls:
             user = replace(user, controls=UserControls(push_opt_in=user.controls.push_opt_in))
         mode: FeedMode = "personalized"
-        reason = "profile and session used"
+        reason = "profile and session used" if _has_profile(user) else _NO_PROFILE
         if request.non_personalized or user.controls.non_personalized:
             mode, reason = "non_personalized", "the user chose a non-personalized feed"
         elif snapshot.kill_switch("personalized_ranking", "*", now):
@@ -446,6 +450,8 @@ class FeedEngine:
             anchors = catalog.rows_of(plan.user.session.items[:5])
         else:
             anchors = np.empty(0, np.int64)
+        anchors = anchors[anchors < view.n]
+        usable = _usable_anchors(anchors, view, plan.context, snapshot)
         ctx = SourceContext(
             view=view,
             lists=lists,
@@ -455,11 +461,13 @@ class FeedEngine:
             config=self.config,
             now_us=now_us,
             personalized=personalized,
-            anchors=anchors[anchors < view.n],
+            anchors=usable,
         )
         plan.pool = generate(
             ctx, excluded, served, plan.context, snapshot, self.sources, self.verdicts
         )
+        if len(usable) < len(anchors):
+            plan.pool.removed["anchor_not_eligible"] = len(anchors) - len(usable)
         plan.scored = score(
             plan.pool,
             view,
@@ -688,6 +696,18 @@ def _stale_reason(policy_fresh: bool) -> str:
     return f"{what} could not be confirmed fresh: serving vetted fallback content only"
 
 
+def _has_profile(user: UserState) -> bool:
+    """Whether a personalized page has anything of the user's to go on."""
+    return bool(
+        user.follows
+        or user.topic_affinity
+        or user.creator_affinity
+        or user.session.items
+        or user.session.topics
+        or user.controls.include_topics
+    )
+
+
 def _push_block(
     user: UserState, quiet_hours: tuple[int, int] | None, max_per_day: int | None, now: datetime
 ) -> str:
@@ -696,10 +716,9 @@ def _push_block(
         return "the user has not opted in to push"
     hours = user.controls.quiet_hours or quiet_hours
     if hours is not None:
-        try:
-            zone = ZoneInfo(user.timezone) if user.timezone else ZoneInfo("UTC")
-        except (ValueError, KeyError):
-            zone = ZoneInfo("UTC")
+        # The contract's local time: the account's zone, else its region's principal
+        # zone; UTC only when neither is known.
+        zone = zone_for(user.timezone, user.region) or _UTC
         hour = now.astimezone(zone).hour
         start, end = hours
         quiet = start <= hour < end if start <= end else (hour >= start or hour < end)
@@ -708,6 +727,22 @@ def _push_block(
     if max_per_day is not None and user.pushes_last_day >= max_per_day:
         return "push frequency cap reached"
     return ""
+
+
+def _usable_anchors(
+    anchors: np.ndarray, view: CatalogView, context: RequestContext, snapshot: PolicySnapshot
+) -> np.ndarray:
+    """The anchors this request may be shown. "More like this" of a deleted, blocked,
+    denylisted or kill-switched item (or one the user's age band or region may not
+    see) would spread what the gate keeps out through its neighbours, so such an
+    anchor seeds nothing."""
+    if not len(anchors):
+        return anchors
+    live = anchors[view.col("live")[anchors]]
+    decisions = evaluate([view.catalog.candidate(int(r)) for r in live], context, snapshot)
+    keep = np.fromiter((d.action < Action.DROP for d in decisions), bool, len(decisions))
+    usable: np.ndarray = live[keep]
+    return usable
 
 
 def _trace(
@@ -720,7 +755,7 @@ def _trace(
     """The debug trace of one request (auditor-only through the API)."""
     pool = plan.pool
     user = plan.user
-    profile_used = plan.mode == "personalized"
+    profile_used = plan.mode == "personalized" and _has_profile(user)
     per_item = []
     for item in items:
         row = view.catalog.index_of[item.content_id]

@@ -86,7 +86,7 @@ def prefilter(
     """Drop rows the request must not see, before the (costlier) gate: deleted or
     expired, under the surface's quality floor, seen or hidden or reported
     (``excluded``, see `excluded_mask`) or already served in this session, from
-    muted creators, on excluded topics."""
+    muted creators or the user themselves, on excluded topics."""
     c = ctx.view.columns
     checks: list[tuple[str, npt.NDArray[np.bool_]]] = [
         ("deleted", c["live"].take(rows)),
@@ -103,11 +103,13 @@ def prefilter(
     muted = ctx.view.catalog.creator_rows(sorted(ctx.user.muted)) if ctx.user.muted else rows[:0]
     if len(muted):
         checks.append(("muted_creator", np.asarray(~np.isin(c["creator"].take(rows), muted))))
+    # A creator is an account too: their own uploads are no recommendation to them.
+    own = ctx.view.catalog.creator_rows([ctx.user.user_id])
+    if len(own):
+        checks.append(("own_item", c["creator"].take(rows) != own[0]))
     if ctx.user.controls.exclude_topics:
-        topics = ctx.view.catalog.topic_ids(list(ctx.user.controls.exclude_topics))
-        if len(topics):
-            on_topic = np.isin(c["topics"].take(rows, axis=0), topics).any(axis=1)
-            checks.append(("excluded_topic", np.asarray(~on_topic, dtype=bool)))
+        on_topic = ctx.view.catalog.on_topics(rows, list(ctx.user.controls.exclude_topics))
+        checks.append(("excluded_topic", ~on_topic))
     keep = np.ones(len(rows), dtype=bool)
     left = len(rows)
     for name, ok in checks:
@@ -162,7 +164,7 @@ def generate(
         ):
             skipped[source.name] = "kill switch"
             continue
-        proposed = source.propose(ctx, quota * 2)
+        proposed = _first_of_each(source.propose(ctx, quota * 2))
         bit = 1 << _SOURCE_CODE[source.name]
         fresh = proposed
         if rows:
@@ -196,6 +198,17 @@ def generate(
         removed=removed,
         skipped=skipped,
     )
+
+
+def _first_of_each(proposed: Rows) -> Rows:
+    """``proposed`` without repeats, in its order. A source may propose a row more than
+    once (an item on two of the user's topics is on both topics' lists); every copy
+    would join the pool, and reranking, which caps creators and topics but never
+    compares rows, could put the item on a page twice."""
+    _, first = np.unique(proposed, return_index=True)
+    if len(first) == len(proposed):
+        return proposed
+    return proposed[np.sort(first)]
 
 
 def _gate(

@@ -1,8 +1,10 @@
 """Local time of an account: its IANA time zone, else its region's principal zone.
 
-Late-night and usual-hours signals need the creator's local hour. The contract
-gives an optional ``timezone`` per account and a region (ISO 3166-1 alpha-2); a
-region's principal zone is the zone most of its population lives in.
+Late-night and usual-hours risk signals need the creator's local hour, and push
+quiet hours the user's. The contract gives an optional ``timezone`` per account and
+a region (ISO 3166-1 alpha-2); a region's principal zone is the zone most of its
+population lives in. Shared by the risk funnel and the feed, which never import
+each other.
 """
 
 from __future__ import annotations
