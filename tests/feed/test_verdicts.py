@@ -49,6 +49,29 @@ def test_a_policy_change_after_verdicts_are_cached_applies_to_the_next_request(
     assert all(_action(runtime, c) == Action.DROP for c in by_creator)
 
 
+def test_an_account_banned_as_a_user_leaves_feeds_though_its_items_were_cached(
+    client: TestClient, api_keys: dict[str, str], runtime: Runtime
+) -> None:
+    p = Platform(client, api_keys["service"])
+    for user in ("u1", "u2"):
+        p.user(user)
+    items = p.items(40)
+    page = p.feed(user_id="u1", page_size=20)
+    creator = page["items"][0]["creator_id"]
+    catalog = runtime.feed.catalog
+    own = [c for c in items if catalog.candidate(catalog.index_of[c]).creator_id == creator]
+    assert own
+    assert all(_action(runtime, c) == Action.ALLOW for c in own)  # cached as allowed
+    before = runtime.policy_cache.snapshot().revision
+    # The platform bans the account (subject "user"), not the creator record.
+    p.send([Platform.state(creator, "blocked", subject_type="user")])
+    page = p.feed(user_id="u2", page_size=40)
+    assert page["items"]
+    assert all(i["creator_id"] != creator for i in page["items"])
+    assert ("creator", creator) in (runtime.policy_cache.changed_since(before) or set())
+    assert all(_action(runtime, c) == Action.DROP for c in own)
+
+
 def test_a_denylisted_item_in_a_stale_array_is_caught_by_final_validation(
     client: TestClient, api_keys: dict[str, str], runtime: Runtime
 ) -> None:

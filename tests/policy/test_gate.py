@@ -160,6 +160,44 @@ def test_creator_state_applies_to_their_items() -> None:
     assert decide(snap, "email").action is Action.DROP
 
 
+@pytest.mark.parametrize("state", ["blocked", "deleted"])
+def test_an_account_banned_as_a_user_takes_its_content_out_of_every_surface(state: str) -> None:
+    # One account namespace: the platform may ban "user cr1", the account that creates.
+    snap = snapshot([record("content", "c1", "allowed"), record("user", "cr1", state)])
+    for surface in SURFACES:
+        decision = decide(snap, surface)
+        assert decision.action is Action.DROP, surface
+        assert outcome(decision, "creator_state").reason == (
+            f"creator's account is {state} ({surface}: False)"
+        )
+
+
+def test_an_accounts_restriction_as_a_user_keeps_its_content_from_minors() -> None:
+    snap = snapshot([record("content", "c1", "allowed"), record("user", "cr1", "restricted")])
+    assert decide(snap, "home", age_band="13_15").action is Action.DROP
+    assert decide(snap, "home", age_band="25_plus").action is Action.LIMIT
+    region = snapshot(
+        [record("content", "c1", "allowed"), record("user", "cr1", "age_or_region_restricted")]
+    )
+    assert decide(region, "home", region="US").eligible
+    assert not decide(region, "home", region="DE").eligible
+
+
+def test_the_stricter_of_creator_and_account_state_applies() -> None:
+    snap = snapshot(
+        [
+            record("content", "c1", "allowed"),
+            record("creator", "cr1", "allowed"),
+            record("user", "cr1", "not_recommendable"),
+        ]
+    )
+    assert decide(snap, "home").action is Action.DROP
+    assert decide(snap, "following").action is Action.ALLOW
+    # Another account's state is not this creator's.
+    other = snapshot([record("content", "c1", "allowed"), record("user", "cr2", "blocked")])
+    assert decide(other, "home").action is Action.ALLOW
+
+
 def test_missing_creator_fails_closed() -> None:
     orphan = Candidate(content_id="c1", creator_id=None)
     decision = decide(snapshot([record("content", "c1", "allowed")]), candidate=orphan)
@@ -211,6 +249,9 @@ def worlds(draw):  # type: ignore[no-untyped-def]
         records.append(
             record("creator", candidate.creator_id or "", creator_state, draw(overrides))
         )
+    account_state = draw(states)
+    if account_state is not None:
+        records.append(record("user", candidate.creator_id or "", account_state, draw(overrides)))
     denylist = {
         "content": draw(st.sets(st.sampled_from(["c1", "c9"]))),
         "creator": draw(st.sets(st.sampled_from(["cr1", "cr9"]))),
@@ -225,7 +266,7 @@ def worlds(draw):  # type: ignore[no-untyped-def]
         age_band=draw(st.sampled_from(AGE_BANDS)),
         region=draw(st.sampled_from([None, "US", "DE"])),
     )
-    return candidate, context, snap, content_state, creator_state, stale
+    return candidate, context, snap, content_state, (creator_state, account_state), stale
 
 
 def _denylisted(candidate: Candidate, snap) -> bool:  # type: ignore[no-untyped-def]
@@ -240,12 +281,12 @@ def _denylisted(candidate: Candidate, snap) -> bool:  # type: ignore[no-untyped-
 @settings(max_examples=600, deadline=None)
 @given(worlds())
 def test_property_nothing_ineligible_passes_the_gate(world) -> None:  # type: ignore[no-untyped-def]
-    candidate, context, snap, content_state, creator_state, stale = world
+    candidate, context, snap, content_state, account_states, stale = world
     decision = evaluate_one(candidate, context, snap)
     must_drop = (
         stale
         or content_state in ("blocked", "deleted")
-        or creator_state in ("blocked", "deleted")
+        or any(state in ("blocked", "deleted") for state in account_states)
         or _denylisted(candidate, snap)
         or (
             context.surface in PROACTIVE_SURFACES
@@ -253,7 +294,7 @@ def test_property_nothing_ineligible_passes_the_gate(world) -> None:  # type: ig
         )
     )
     if must_drop:
-        assert not decision.eligible, (context.surface, content_state, creator_state)
+        assert not decision.eligible, (context.surface, content_state, account_states)
     # Whatever else happens, each rule reports an outcome the trace can show.
     assert len(decision.outcomes) == len(snap.config.surface(context.surface).rules)
     assert decision.action == max(o.action for o in decision.outcomes)

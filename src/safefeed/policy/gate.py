@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 
-from safefeed.policy.records import topic_key
+from safefeed.policy.records import PolicyRecord, topic_key
 from safefeed.policy.rules import Action, GateDecision, RuleOutcome
 from safefeed.policy.snapshot import PolicySnapshot
 from safefeed.policy.taxonomy import LIMITED, effective_recommendability
@@ -145,30 +145,51 @@ def _content_state(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> R
     return _applied("content_state", action, f"item is {record.state} ({ctx.surface}: {value})")
 
 
+def _account_records(c: Candidate, snap: PolicySnapshot) -> list[PolicyRecord]:
+    """The creator's own policy records: as a creator, and as the account it is.
+
+    Creators and users share one account namespace (EVENTS.md), and a platform that
+    bans or restricts an account may say so of the ``user``: the account's content
+    must not outlive that in feeds."""
+    if c.creator_id is None:
+        return []
+    records = (snap.state_of("creator", c.creator_id), snap.state_of("user", c.creator_id))
+    return [r for r in records if r is not None]
+
+
+_ACCOUNT_NAMES = {"creator": "creator", "user": "creator's account"}
+
+
 def _creator_state(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> RuleOutcome:
     if c.creator_id is None:
         return RuleOutcome("creator_state", "missing_data", Action.DROP, "item has no creator")
-    record = snap.state_of("creator", c.creator_id)
-    if record is None:
+    records = _account_records(c, snap)
+    if not records:
         return _NO_CREATOR_STATE
-    value = effective_recommendability(record.state, ctx.surface, record.surfaces)
-    action = _RECOMMENDABILITY_ACTION[value]
-    if action is Action.ALLOW:
-        return _CREATOR_ALLOWED
-    return _applied("creator_state", action, f"creator is {record.state} ({ctx.surface}: {value})")
+    outcome = _CREATOR_ALLOWED
+    for record in records:
+        value = effective_recommendability(record.state, ctx.surface, record.surfaces)
+        action = _RECOMMENDABILITY_ACTION[value]
+        if action > outcome.action:
+            who = _ACCOUNT_NAMES[record.subject[0]]
+            reason = f"{who} is {record.state} ({ctx.surface}: {value})"
+            outcome = _applied("creator_state", action, reason)
+    return outcome
 
 
 _AUDIENCE_STATES = frozenset({"restricted", "age_or_region_restricted"})
 
 
 def _audience_requirement(c: Candidate, snap: PolicySnapshot) -> str | None:
-    """The restricting state (of the item, else its creator) that limits who may see
+    """The restricting state (of the item, else its creator's account) that limits who may see
     the item, if any: the item-level half of the audience rule, memoized."""
     record = snap.state_of("content", c.content_id)
     if record is not None and record.state in _AUDIENCE_STATES:
         return record.state
-    record = None if c.creator_id is None else snap.state_of("creator", c.creator_id)
-    return record.state if record is not None and record.state in _AUDIENCE_STATES else None
+    for record in _account_records(c, snap):
+        if record.state in _AUDIENCE_STATES:
+            return record.state
+    return None
 
 
 def _audience_check(restricting: str | None, ctx: RequestContext) -> RuleOutcome:
@@ -190,10 +211,8 @@ def _audience_age(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> Ru
 
 def _region_requirement(c: Candidate, snap: PolicySnapshot) -> bool:
     """Whether the item is shown only in its own region (item-level half, memoized):
-    the item or its creator is region-restricted, as the audience rule reads both."""
-    records = [snap.state_of("content", c.content_id)]
-    if c.creator_id is not None:
-        records.append(snap.state_of("creator", c.creator_id))
+    the item or its creator's account is region-restricted, as the audience rule reads."""
+    records = [snap.state_of("content", c.content_id), *_account_records(c, snap)]
     return any(r is not None and r.state == "age_or_region_restricted" for r in records)
 
 

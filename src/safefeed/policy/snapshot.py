@@ -189,6 +189,12 @@ class PolicyCache:
             self._states[record.subject] = record
             self._subject_revisions[record.subject] = delta.revision
             touched.add(record.subject)
+            if record.subject[0] == "user":
+                # The gate reads an account's state for its content as a creator's
+                # (`gate._account_records`): whatever memoized the creator is stale.
+                creator = ("creator", record.subject[1])
+                self._subject_revisions[creator] = delta.revision
+                touched.add(creator)
         for entry in delta.denylist:
             self._touch(entry.kind, entry.value, delta.revision, touched)
         for switch in delta.kill_switches:
