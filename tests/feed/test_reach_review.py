@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from safefeed.feed.config import ReachReviewSettings, default_feed_config
 from safefeed.feed.contracts import FeedRequest
+from safefeed.feed.serving import ReachTally
 from safefeed.feed.state.reach_review import OUT_OF_FEEDS, due_for_review
 from safefeed.runtime import Runtime
 from tests.feed.platform import Platform, ids
@@ -142,6 +143,32 @@ def test_one_batch_of_pages_cannot_carry_a_flagged_item_past_the_threshold(
     # Every page has c0; c1 stops once the batch's pages have shown it min_reach times.
     assert sum("c0" in page for page in safety) == len(users)
     assert sum("c1" in page for page in safety) == int(settings.min_reach)
+
+
+def test_a_batch_split_into_calls_that_share_a_tally_is_held_as_one(
+    client: TestClient, api_keys: dict[str, str], runtime: Runtime
+) -> None:
+    settings = default_feed_config().reach_review
+    p = Platform(client, api_keys["service"])
+    users = _viewers(p, int(settings.min_reach) + 15, prefix="u")
+    p.items(12, creators=12)
+    p.send([_flag("c1", 0.4)])
+
+    def pages(tally: ReachTally | None, chunk: int = 7) -> list[list[str]]:
+        served = []
+        for start in range(0, len(users), chunk):
+            requests = [FeedRequest(user_id=u, surface="home", page_size=20) for u in users]
+            responses = runtime.feed.serve(
+                requests[start : start + chunk], record=False, tally=tally
+            )
+            served += [[item.content_id for item in r.items] for r in responses]
+        return served
+
+    shared = pages(ReachTally())
+    assert shared == pages(ReachTally(), chunk=len(users))  # the pages of one call
+    assert sum("c1" in page for page in shared) == int(settings.min_reach)
+    # Without a shared tally each call may show the item up to the threshold again.
+    assert sum("c1" in page for page in pages(None)) > int(settings.min_reach)
 
 
 def test_a_decision_through_the_policy_api_releases_the_hold(

@@ -100,3 +100,21 @@ def test_an_override_that_is_no_number_fails_before_any_run(value: float) -> Non
     # NaN passes every comparison unchecked: a NaN weight would rank every page at random.
     with pytest.raises(ConfigError, match="watch_time"):
         FeedEngineRecommender("safety", TINY, 2, overrides={"weights": {"watch_time": value}})
+
+
+def test_a_day_served_in_chunks_is_the_day_served_in_one_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import safefeed.sim.engine as binding
+
+    def run() -> tuple[object, object]:
+        recommender = resolve_recommender("safety", 5, config=TINY)
+        try:
+            result = run_simulation(recommender, TINY, 5)
+        finally:
+            close_recommender(recommender)
+        return result.series, result.totals
+
+    whole = run()
+    monkeypatch.setattr(binding, "_SERVE_CHUNK", 4)  # 30 users: eight calls a day
+    assert run() == whole

@@ -17,6 +17,7 @@ from safefeed.feed.config import FeedSurface
 from safefeed.feed.contracts import FeedRequest
 from safefeed.feed.serving.metrics import summarize
 from safefeed.feed.serving.served_log import exposure
+from safefeed.feed.serving.tally import ReachTally
 from safefeed.store.tables import Account, table_of
 
 __all__ = ["feed_app", "register"]
@@ -79,11 +80,13 @@ def digest(
         with runtime.database.read() as conn:
             users = list(conn.execute(select(_accounts.c.user_id).order_by("user_id")).scalars())
         users = users[:limit] if limit is not None else users
+        # One digest is one batch of pages for the reach hold, however many calls.
+        tally = ReachTally()
         for start in range(0, len(users), batch):
             requests = [
                 FeedRequest(user_id=u, surface="email") for u in users[start : start + batch]
             ]
-            for response in runtime.feed.serve(requests):
+            for response in runtime.feed.serve(requests, tally=tally):
                 if response.items:
                     line = {
                         "user_id": response.user_id,

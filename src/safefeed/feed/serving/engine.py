@@ -47,6 +47,7 @@ from safefeed.feed.rerank.slate import rerank
 from safefeed.feed.serving.cursor import CursorSigner, PageCursor, load_cursor_key
 from safefeed.feed.serving.explain import explain
 from safefeed.feed.serving.served_log import ServedLogWriter, rule_path, write_served
+from safefeed.feed.serving.tally import ReachTally
 from safefeed.feed.sources.base import SourceContext
 from safefeed.feed.sources.generate import DEFAULT_SOURCES, CandidatePool, generate
 from safefeed.feed.state.controls import UserControls
@@ -275,8 +276,18 @@ class FeedEngine:
 
     # ------------------------------------------------------------ serving
 
-    def serve(self, requests: Sequence[FeedRequest], *, record: bool = True) -> list[FeedResponse]:
-        """One page per request, in order (see the module docstring)."""
+    def serve(
+        self,
+        requests: Sequence[FeedRequest],
+        *,
+        record: bool = True,
+        tally: ReachTally | None = None,
+    ) -> list[FeedResponse]:
+        """One page per request, in order (see the module docstring).
+
+        A batch too large to hold at once (every page's candidates and trace are in
+        memory until it ends) is served in calls that share one ``tally``: the pages
+        are the same as one call's, and the reach hold counts them all."""
         now = self.clock.now()
         now_us = to_us(now)
         started = time.monotonic()
@@ -301,7 +312,7 @@ class FeedEngine:
         responses = []
         # Viewers this batch has added per catalog row: the reach-review hold counts them
         # at once, so one batch of pages cannot carry a flagged item past its threshold.
-        added = np.zeros(view.n, dtype=np.float64)
+        added = (tally or ReachTally()).viewers(view.n)
         for plan in plans:
             if plan.mode != "fallback" and plan.mode != "empty" and not final.is_fresh(now):
                 plan.mode, plan.mode_reason = "fallback", _stale_reason(False)
