@@ -52,6 +52,17 @@ def _one_viewer_twelve_items(client: TestClient, api_keys: dict[str, str]) -> Pl
     return p
 
 
+def _past_the_threshold(
+    client: TestClient, api_keys: dict[str, str], settings: ReachReviewSettings
+) -> list[str]:
+    """Viewers 15 more than the threshold, items ``c0``..``c11``, ``c1`` flagged."""
+    p = Platform(client, api_keys["service"])
+    users = _viewers(p, int(settings.min_reach) + 15, prefix="u")
+    p.items(12, creators=12)
+    p.send([_flag("c1", 0.4)])
+    return users
+
+
 def _due(runtime: Runtime, settings: ReachReviewSettings) -> list[str]:
     with runtime.database.read() as conn:
         return [case.content_id for case in due_for_review(conn, settings)]
@@ -126,10 +137,7 @@ def test_one_batch_of_pages_cannot_carry_a_flagged_item_past_the_threshold(
     client: TestClient, api_keys: dict[str, str], runtime: Runtime
 ) -> None:
     settings = default_feed_config().reach_review
-    p = Platform(client, api_keys["service"])
-    users = _viewers(p, int(settings.min_reach) + 15, prefix="u")
-    p.items(12, creators=12)
-    p.send([_flag("c1", 0.4)])
+    users = _past_the_threshold(client, api_keys, settings)
 
     def pages(ranker: str) -> list[list[str]]:
         responses = runtime.feed.serve(
@@ -149,10 +157,7 @@ def test_a_batch_split_into_calls_that_share_a_tally_is_held_as_one(
     client: TestClient, api_keys: dict[str, str], runtime: Runtime
 ) -> None:
     settings = default_feed_config().reach_review
-    p = Platform(client, api_keys["service"])
-    users = _viewers(p, int(settings.min_reach) + 15, prefix="u")
-    p.items(12, creators=12)
-    p.send([_flag("c1", 0.4)])
+    users = _past_the_threshold(client, api_keys, settings)
 
     def pages(tally: ReachTally | None, chunk: int = 7) -> list[list[str]]:
         served = []
