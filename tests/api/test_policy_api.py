@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import orjson
+import pytest
 from fastapi.testclient import TestClient
 
 from safefeed.clock import ManualClock
@@ -59,6 +60,34 @@ def test_kill_switch_takes_effect_on_the_next_request_and_is_reversible(
         "/v1/kill-switches/creator/cr1", params={"reason": "again"}, headers=auth(admin)
     )
     assert missing.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("label", "target"), [("spam", "Spam"), ("Spam", " SPAM "), ("spam", "ｓｐａｍ")]
+)
+def test_a_category_kill_switch_matches_the_label_however_it_is_spelled(
+    client: TestClient, api_keys: dict[str, str], label: str, target: str
+) -> None:
+    # Labels come from the platform's classifiers and moderators in their own spelling;
+    # an incident responder types the category once.
+    admin = api_keys["admin"]
+    publish(
+        client,
+        admin,
+        event("content.published", event_id="pub"),
+        event("policy.changed", event_id="pol", policy_state="allowed", reasons=[label]),
+    )
+    assert check(client, admin)["action"] == "allow"
+    on = client.put(
+        f"/v1/kill-switches/category/{target}", json={"reason": "wave"}, headers=auth(admin)
+    )
+    assert on.status_code == 200, on.text
+    assert check(client, admin)["action"] == "drop"
+    off = client.delete(
+        "/v1/kill-switches/category/spam", params={"reason": "over"}, headers=auth(admin)
+    )
+    assert off.status_code == 200, off.text
+    assert check(client, admin)["action"] == "allow"
 
 
 def test_kill_switch_with_ttl_lapses_on_its_own(

@@ -104,10 +104,10 @@ def _kill_switch(c: Candidate, ctx: RequestContext, snap: PolicySnapshot) -> Rul
     if c.creator_id is not None:
         checks.append(("creator", c.creator_id))
     checks += [("topic", topic_key(t)) for t in c.topics]
-    checks += [("category", k) for k in c.categories]
+    checks += [("category", topic_key(k)) for k in c.categories]
     content_state = snap.state_of("content", c.content_id)
     if content_state is not None:
-        checks += [("category", r) for r in content_state.reasons]
+        checks += [("category", topic_key(r)) for r in content_state.reasons]
     if ctx.surface == "push":
         checks.append(("push", "*"))
     for scope, target in checks:

@@ -258,6 +258,7 @@ class PolicyCache:
 
 
 def _key(kind: str, value: str) -> str:
-    """A denylist value or kill-switch target as the gate looks it up: topics by
-    `topic_key` (entries written before the store normalized them included)."""
-    return topic_key(value) if kind == "topic" else value
+    """A denylist value or kill-switch target as the gate looks it up: topics and
+    categories (labels) by `topic_key` (entries written before the store normalized
+    them included)."""
+    return topic_key(value) if kind in ("topic", "category") else value

@@ -384,7 +384,7 @@ class PolicyStore:
             target = "*"
         elif not target or target == "*":
             raise InputError(f"kill switch scope {scope!r} needs a target")
-        elif scope == "topic":
+        elif scope in ("topic", "category"):
             target = topic_key(target)
         if ttl is not None and not timedelta(0) < ttl <= MAX_KILL_SWITCH_TTL:
             raise InputError(
