@@ -133,18 +133,29 @@ class ThrowawayCluster:
         # Another process may take the free port between probe and bind: retry on that only.
         for attempt in range(3):
             self.port = _free_port()
-            speed = "" if self.durable else _SPEED
-            options = f"-h 127.0.0.1 -p {self.port} -k {self.root} {speed}"
             try:
-                # --wait returns once the server accepts connections (or after --timeout).
-                self._run(
-                    "pg_ctl", "start", "--pgdata=data", "--log=server.log",
-                    "--wait", "--timeout=30", f"--options={options}",
-                )  # fmt: skip
+                self._launch()
                 return
             except ClusterError:
                 if attempt == 2 or "already in use" not in self._log_tail():
                     raise
+
+    def halt(self) -> None:
+        """Stop the server as a crash would (immediate shutdown), keeping its data."""
+        self._run("pg_ctl", "stop", "--pgdata=data", "--mode=immediate")
+
+    def resume(self) -> None:
+        """Start a halted server again on the same port (clients reconnect to it)."""
+        self._launch()
+
+    def _launch(self) -> None:
+        speed = "" if self.durable else _SPEED
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.root} {speed}"
+        # --wait returns once the server accepts connections (or after --timeout).
+        self._run(
+            "pg_ctl", "start", "--pgdata=data", "--log=server.log",
+            "--wait", "--timeout=30", f"--options={options}",
+        )  # fmt: skip
 
     def stop(self) -> None:
         """Stop the server (immediately: nothing in it is worth keeping) and delete it."""

@@ -21,6 +21,8 @@ from safefeed.exceptions import (
 __all__ = ["ProblemError", "install_problem_handlers", "problem"]
 
 PROBLEM_TYPE = "application/problem+json"
+#: What a 503 (the store unavailable) asks a client to wait before retrying.
+RETRY_AFTER_SECONDS = 5
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
@@ -76,7 +78,12 @@ def install_problem_handlers(app: FastAPI) -> None:
         def _handler(
             _: Request, exc: Exception, status: int = status, title: str = title
         ) -> JSONResponse:
-            return problem(status, title, str(exc))
+            response = problem(status, title, str(exc))
+            if status == 503:
+                # A platform's sender retries an unacknowledged batch; say when (a store
+                # back within seconds, as after a failover, takes it then).
+                response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
 
         app.add_exception_handler(error_type, _handler)
 
