@@ -340,13 +340,23 @@ class ReviewQueue:
                 if change.intervention_id is None or change.ttl_hours is None:
                     raise InputError("adjust needs intervention_id and ttl_hours")
                 self.ledger.adjust(
-                    conn, change.intervention_id, change.ttl_hours, actor=actor, now_us=now_us
+                    conn,
+                    change.intervention_id,
+                    change.ttl_hours,
+                    case_id=case_id,
+                    actor=actor,
+                    now_us=now_us,
                 )
             else:
                 if change.intervention_id is None:
                     raise InputError("remove needs intervention_id")
                 self.ledger.remove(
-                    conn, change.intervention_id, actor=actor, reason=decision.reason, now_us=now_us
+                    conn,
+                    change.intervention_id,
+                    case_id=case_id,
+                    actor=actor,
+                    reason=decision.reason,
+                    now_us=now_us,
                 )
         if decision.verdict == "reject":
             for item in self.ledger.of_case(conn, case_id):
@@ -354,6 +364,7 @@ class ReviewQueue:
                     self.ledger.remove(
                         conn,
                         item["id"],
+                        case_id=case_id,
                         actor=actor,
                         reason=f"routing rejected: {decision.reason}",
                         now_us=now_us,
