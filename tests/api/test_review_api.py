@@ -241,3 +241,29 @@ def test_an_irreversible_action_has_no_time_to_live_to_adjust(
         i for i in _interventions(client, case_id, api_keys["auditor"]) if i["irreversible"]
     ]
     assert (after["state"], after["expires_us"]) == ("active", None)
+
+
+def test_a_change_applies_only_known_reversible_kinds_and_bounded_feedback(
+    client: TestClient, api_keys: dict[str, str], runtime: Runtime, clock: ManualClock
+) -> None:
+    moderators, waiting = _shift(client, runtime, api_keys, clock)
+    case_id = waiting["standard"][0]
+    before = _interventions(client, case_id, api_keys["auditor"])
+    # An irreversible action's name as a reversible kind would skip confirm_irreversible.
+    disguised = _change("apply", "quietly", kind="suspend_account", ttl_hours=1)
+    refused = _claim_and_decide(client, case_id, moderators["alice"], disguised)
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "interventions.0.kind" in refused.json()["detail"]
+    note = {"signal": "contacts", "useful": "useful", "note": "ü" * 2000}
+    flood = {"verdict": "reject", "reason": "benign", "feedback": [note] * 51}
+    path = f"/v1/review/cases/{case_id}/decision"
+    too_much = client.post(path, json=flood, headers=moderators["alice"])
+    assert too_much.status_code == 422, too_much.text
+    assert "feedback" in too_much.json()["detail"]
+    assert _interventions(client, case_id, api_keys["auditor"]) == before
+    case = client.get(f"/v1/review/cases/{case_id}", headers=moderators["alice"]).json()
+    assert (case["status"], case["decision"]) == ("claimed", None)
+    unicode = {**flood, "reason": "ok — ✓ 安全", "feedback": [note] * 50}
+    decided = client.post(path, json=unicode, headers=moderators["alice"])
+    assert decided.json()["status"] == "decided", decided.text
