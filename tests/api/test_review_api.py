@@ -7,9 +7,12 @@ from typing import Any
 
 import orjson
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from safefeed.clock import ManualClock
 from safefeed.runtime import Runtime
+from safefeed.store.risk_tables import RiskCase
+from safefeed.store.tables import table_of
 from tests.risk.helpers import small_log
 from tests.support.runtime import auth
 
@@ -267,3 +270,24 @@ def test_a_change_applies_only_known_reversible_kinds_and_bounded_feedback(
     unicode = {**flood, "reason": "ok — ✓ 安全", "feedback": [note] * 50}
     decided = client.post(path, json=unicode, headers=moderators["alice"])
     assert decided.json()["status"] == "decided", decided.text
+
+
+def test_a_cases_history_shows_only_the_viewers_queues(
+    client: TestClient, api_keys: dict[str, str], runtime: Runtime, clock: ManualClock
+) -> None:
+    moderators, waiting = _shift(client, runtime, api_keys, clock)
+    auditor = auth(api_keys["auditor"])
+    cases = [client.get(f"/v1/review/cases/{c}", headers=auditor).json() for c in waiting["triage"]]
+    shared = next(c for c in cases if c["subject_history"])
+    other = shared["subject_history"][0]["case_id"]
+    # The subject's other case escalates into the standard queue, which carol does not work.
+    with runtime.database.write() as conn:
+        conn.execute(
+            update(table_of(RiskCase)).where(RiskCase.case_id == other).values(queue="standard")
+        )
+    seen = client.get(f"/v1/review/cases/{shared['case_id']}", headers=moderators["carol"])
+    assert seen.status_code == 200, seen.text
+    assert seen.json()["subject_history"] == []
+    assert other not in seen.json()["related_cases"]
+    everything = client.get(f"/v1/review/cases/{shared['case_id']}", headers=auditor).json()
+    assert [h["case_id"] for h in everything["subject_history"]] == [other]
