@@ -149,6 +149,8 @@ class ReviewQueue:
                 _cases.c.subject_type == row.subject_type,
                 _cases.c.subject_id == row.subject_id,
                 _cases.c.case_id != case_id,
+                # The subject's other cases in queues the viewer does not work stay unseen.
+                self._visible(conn, viewer),
             )
             .order_by(_cases.c.first_surfaced_us)
             .limit(50)
@@ -163,11 +165,11 @@ class ReviewQueue:
             }
             for h in history
         ]
-        detail["related_cases"] = self._related(conn, row)
+        detail["related_cases"] = self._related(conn, row, viewer)
         detail["interventions"] = self.ledger.of_case(conn, case_id)
         return detail
 
-    def _related(self, conn: Connection, row: Any) -> list[str]:
+    def _related(self, conn: Connection, row: Any, viewer: Viewer) -> list[str]:
         """Cases of the subjects this case names as related (sessions, creators)."""
         names = [r.split(":", 1) for r in row.line.get("signals", {}).get("related", [])]
         clauses = [
@@ -175,7 +177,8 @@ class ReviewQueue:
         ]
         if not clauses:
             return []
-        rows = conn.execute(select(_cases.c.case_id).where(or_(*clauses)).limit(20))
+        visible = self._visible(conn, viewer)
+        rows = conn.execute(select(_cases.c.case_id).where(or_(*clauses), visible).limit(20))
         return sorted(r[0] for r in rows)
 
     def _summary(self, row: Any, now_us: int) -> dict[str, Any]:
@@ -340,13 +343,23 @@ class ReviewQueue:
                 if change.intervention_id is None or change.ttl_hours is None:
                     raise InputError("adjust needs intervention_id and ttl_hours")
                 self.ledger.adjust(
-                    conn, change.intervention_id, change.ttl_hours, actor=actor, now_us=now_us
+                    conn,
+                    change.intervention_id,
+                    change.ttl_hours,
+                    case_id=case_id,
+                    actor=actor,
+                    now_us=now_us,
                 )
             else:
                 if change.intervention_id is None:
                     raise InputError("remove needs intervention_id")
                 self.ledger.remove(
-                    conn, change.intervention_id, actor=actor, reason=decision.reason, now_us=now_us
+                    conn,
+                    change.intervention_id,
+                    case_id=case_id,
+                    actor=actor,
+                    reason=decision.reason,
+                    now_us=now_us,
                 )
         if decision.verdict == "reject":
             for item in self.ledger.of_case(conn, case_id):
@@ -354,6 +367,7 @@ class ReviewQueue:
                     self.ledger.remove(
                         conn,
                         item["id"],
+                        case_id=case_id,
                         actor=actor,
                         reason=f"routing rejected: {decision.reason}",
                         now_us=now_us,

@@ -238,12 +238,30 @@ class InterventionLedger:
                 ended += 1
         return ended
 
-    def remove(
-        self, conn: Connection, intervention_id: int, *, actor: str, reason: str, now_us: int
-    ) -> None:
-        row = conn.execute(select(_rows).where(_rows.c.id == intervention_id)).first()
+    @staticmethod
+    def _of_case(conn: Connection, case_id: str, intervention_id: int) -> Any:
+        """The intervention, only if it belongs to the case being decided: a decision on
+        one case must not reach another case's interventions (which may sit in a queue
+        the moderator does not work)."""
+        row = conn.execute(
+            select(_rows).where(_rows.c.id == intervention_id, _rows.c.case_id == case_id)
+        ).first()
         if row is None:
-            raise NotFoundError(f"no intervention {intervention_id}")
+            raise NotFoundError(f"case {case_id} has no intervention {intervention_id}")
+        return row
+
+    def remove(
+        self,
+        conn: Connection,
+        intervention_id: int,
+        *,
+        case_id: str,
+        actor: str,
+        reason: str,
+        now_us: int,
+    ) -> None:
+        """End one of the case's active, reversible interventions on a moderator's word."""
+        row = self._of_case(conn, case_id, intervention_id)
         if row.state != "active":
             raise InputError(f"intervention {intervention_id} is {row.state}, not active")
         if row.irreversible:
@@ -251,11 +269,22 @@ class InterventionLedger:
         self._end(conn, row, "removed", actor, reason, now_us)
 
     def adjust(
-        self, conn: Connection, intervention_id: int, ttl_hours: float, *, actor: str, now_us: int
+        self,
+        conn: Connection,
+        intervention_id: int,
+        ttl_hours: float,
+        *,
+        case_id: str,
+        actor: str,
+        now_us: int,
     ) -> None:
-        row = conn.execute(select(_rows).where(_rows.c.id == intervention_id)).first()
-        if row is None or row.state != "active":
-            raise NotFoundError(f"no active intervention {intervention_id}")
+        """Give one of the case's active, reversible interventions a new time to live."""
+        row = self._of_case(conn, case_id, intervention_id)
+        if row.state != "active":
+            raise InputError(f"intervention {intervention_id} is {row.state}, not active")
+        if row.irreversible:
+            # An expiry would let `expire` mark a suspension as lapsed while it still holds.
+            raise InputError("an irreversible action has no time to live to adjust")
         expires = now_us + int(ttl_hours * _HOUR_US)
         conn.execute(update(_rows).where(_rows.c.id == row.id).values(expires_us=expires))
         self.audit.append(
