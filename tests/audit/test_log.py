@@ -428,6 +428,20 @@ def test_reading_a_malformed_record_is_a_store_error(
         log.entries(conn)
 
 
+def test_export_streams_every_record_across_pages_and_stops_at_a_corrupt_one(
+    database: Database, log: AuditLog, clock: ManualClock
+) -> None:
+    entries = fill(database, log, clock)
+    with database.read() as conn:
+        assert list(log.export(conn)) == entries
+    sql(database, "UPDATE audit_log SET details = :doc WHERE seq = 5", doc=[1])
+    with database.read() as conn:
+        exported = log.export(conn)
+        assert [next(exported) for _ in range(4)] == entries[:4]
+        with pytest.raises(StoreError, match="record 5 is corrupt"):
+            next(exported)
+
+
 def test_a_deleted_middle_record_is_named_by_the_record_after_the_gap(
     database: Database, log: AuditLog, clock: ManualClock
 ) -> None:

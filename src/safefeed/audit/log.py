@@ -265,13 +265,16 @@ class AuditLog:
             query = query.where(
                 AuditRecord.subject_type == subject[0], AuditRecord.subject_id == subject[1]
             )
-        found = []
-        for row in conn.execute(query.order_by(AuditRecord.seq).limit(limit)):
-            try:
-                found.append(_decode(row))
-            except (TypeError, ValueError) as exc:
-                raise StoreError(f"audit record {row.seq} is corrupt ({exc}): verify") from None
-        return found
+        return [_read(row) for row in conn.execute(query.order_by(AuditRecord.seq).limit(limit))]
+
+    def export(self, conn: Connection) -> Iterator[AuditEntry]:
+        """Every record, oldest first, read in pages so memory stays flat for any length.
+
+        Run it in one read transaction for a consistent copy. Raises `StoreError` at a
+        record that cannot be decoded (verify names what happened to it).
+        """
+        for row in self._stream(conn, _COLUMNS):
+            yield _read(row)
 
     def head(self, conn: Connection) -> tuple[int, str]:
         """The newest record's (seq, hash); ``(0, GENESIS)`` for an empty log."""
@@ -426,6 +429,13 @@ def _insert_head_if_missing(dialect: str) -> Insert:
     if dialect == "sqlite":
         return sqlite.insert(AuditHead).values(values).on_conflict_do_nothing()
     return insert(AuditHead).values(values)
+
+
+def _read(row: _AnyRow) -> AuditEntry:
+    try:
+        return _decode(row)
+    except (TypeError, ValueError) as exc:
+        raise StoreError(f"audit record {row.seq} is corrupt ({exc}): verify") from None
 
 
 def _decode(row: _AnyRow) -> AuditEntry:

@@ -1,11 +1,15 @@
-"""Audit commands: verify the chain, read records, print the head to anchor it."""
+"""Audit commands: verify the chain, read and export records, print the head to anchor it."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Annotated, BinaryIO
 
 import typer
 
+from safefeed.audit import GENESIS, AuditEntry, canonical_json
 from safefeed.cli.common import console, open_runtime, print_json
 from safefeed.exceptions import InputError
 
@@ -57,3 +61,28 @@ def log(
     with open_runtime() as runtime, runtime.database.read() as conn:
         entries = runtime.audit.entries(conn, after_seq=after_seq, limit=limit, action=action)
     print_json([e.as_dict() for e in entries])
+
+
+@audit_app.command("export")
+def export(
+    out: Annotated[
+        Path | None, typer.Option(help="write here instead of stdout", dir_okay=False)
+    ] = None,
+) -> None:
+    """Every record as JSON Lines (canonical JSON), for verification outside safefeed."""
+    with open_runtime() as runtime, runtime.database.read() as conn:
+        if out is None:
+            count, last = _write_export(runtime.audit.export(conn), sys.stdout.buffer)
+        else:
+            with out.open("wb") as sink:
+                count, last = _write_export(runtime.audit.export(conn), sink)
+    # On stderr so that stdout stays pure JSON Lines.
+    typer.echo(f"exported {count} records, last {last}", err=True)
+
+
+def _write_export(entries: Iterable[AuditEntry], sink: BinaryIO) -> tuple[int, str]:
+    count, last = 0, f"0:{GENESIS}"
+    for entry in entries:
+        sink.write(canonical_json(entry.as_dict()) + b"\n")
+        count, last = count + 1, f"{entry.seq}:{entry.hash}"
+    return count, last
