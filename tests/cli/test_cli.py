@@ -66,6 +66,7 @@ def test_ingest_line_numbers_are_the_files_across_chunks(
         (["policy", "check", "c1", "--surface", "tv"], "unknown surface"),
         (["schema", "nothing"], "unknown schema"),
         (["audit", "verify", "--anchor", "12"], "SEQ:HASH"),
+        (["audit", "verify", "--anchor", "1:" + "z" * 64], "SEQ:HASH"),
         # Usage errors come from Typer (its vendored Click), not from safefeed.
         (["nonexistent"], "No such command 'nonexistent'"),
         (["policy", "nope"], "No such command 'nope'"),
@@ -177,7 +178,9 @@ def test_audit_verify_and_head(env: Path, capsys: pytest.CaptureFixture[str]) ->
     assert main(["audit", "head"]) == 0
     head = capsys.readouterr().out.strip()
     assert main(["audit", "verify", "--anchor", head]) == 0
-    assert "audit log intact" in capsys.readouterr().out
+    assert f"audit log intact: 1 records, head {head}\n" in capsys.readouterr().out
+    # A faithful copy of the anchor in upper case is no evidence of a rewrite.
+    assert main(["audit", "verify", "--anchor", head.upper()]) == 0
 
 
 def documented_verifier(directory: Path) -> Path:

@@ -9,9 +9,8 @@ from typing import Annotated, BinaryIO
 
 import typer
 
-from safefeed.audit import GENESIS, AuditEntry, canonical_json
+from safefeed.audit import GENESIS, AuditEntry, canonical_json, parse_anchor
 from safefeed.cli.common import console, open_runtime, print_json
-from safefeed.exceptions import InputError
 
 __all__ = ["audit_app"]
 
@@ -25,16 +24,12 @@ def verify(
     ] = None,
 ) -> None:
     """Recompute the hash chain; exit 1 and name each tampered record if it is broken."""
-    parsed = None
-    if anchor is not None:
-        seq, _, digest = anchor.partition(":")
-        if not seq.isdigit() or len(digest) != 64:
-            raise InputError("--anchor must be SEQ:HASH with a 64-character SHA-256 hex hash")
-        parsed = (int(seq), digest)
+    parsed = None if anchor is None else parse_anchor(anchor)
     with open_runtime() as runtime, runtime.database.read() as conn:
         report = runtime.audit.verify(conn, anchor=parsed)
     if report.ok:
-        console.print(
+        # Plain echo: the console would wrap the head, and it is there to be copied whole.
+        typer.echo(
             f"audit log intact: {report.checked} records, head {report.head_seq}:{report.head_hash}"
         )
         return
