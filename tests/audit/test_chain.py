@@ -69,6 +69,7 @@ def test_package_exports_exactly_the_public_names() -> None:
         "VerifyReport",
         "canonical_json",
         "format_time",
+        "parse_anchor",
         "record_body",
         "record_hash",
         "to_json_value",

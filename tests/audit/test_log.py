@@ -6,11 +6,15 @@ against ``audit_log`` and ``audit_head``, bypassing `AuditLog` entirely.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -320,6 +324,37 @@ def test_concurrent_appenders_build_one_unbroken_chain(database: Database, log: 
     assert (report.ok, report.checked) == (True, 100)
 
 
+APPENDER = """
+import sys
+from safefeed.audit import AuditLog
+from safefeed.clock import SystemClock
+from safefeed.store.database import Database
+
+database, log = Database(sys.argv[1]), AuditLog(SystemClock())
+for i in range(int(sys.argv[3])):
+    with database.write() as conn:
+        log.append(conn, actor=sys.argv[2], action="test.append", reason=str(i))
+"""
+
+
+def test_appenders_in_separate_processes_build_one_unbroken_chain(
+    database: Database, log: AuditLog
+) -> None:
+    # Threads share one engine and pool; separate processes share only the store, as
+    # two API replicas or a CLI beside the server do.
+    src = str(Path(__file__).parents[2] / "src")
+    env = {**os.environ, "PYTHONPATH": src}
+    argv = [sys.executable, "-c", APPENDER, database.url]
+    workers = [subprocess.Popen([*argv, f"proc{w}", "60"], env=env) for w in range(3)]
+    assert [worker.wait(timeout=120) for worker in workers] == [0, 0, 0]
+    with database.read() as conn:
+        entries = log.entries(conn, limit=1000)
+    assert [e.seq for e in entries] == list(range(1, 181))
+    assert [e.prev_hash for e in entries] == [GENESIS] + [e.hash for e in entries[:-1]]
+    assert Counter(e.actor for e in entries) == {f"proc{w}": 60 for w in range(3)}
+    assert verify(database, log).ok
+
+
 def test_an_intact_log_verifies_and_says_so(
     database: Database, log: AuditLog, clock: ManualClock
 ) -> None:
@@ -426,6 +461,20 @@ def test_reading_a_malformed_record_is_a_store_error(
     sql(database, "UPDATE audit_log SET versions = :doc WHERE seq = 2", doc={"policy": 3})
     with database.read() as conn, pytest.raises(StoreError, match="record 2 is corrupt"):
         log.entries(conn)
+
+
+def test_export_streams_every_record_across_pages_and_stops_at_a_corrupt_one(
+    database: Database, log: AuditLog, clock: ManualClock
+) -> None:
+    entries = fill(database, log, clock)
+    with database.read() as conn:
+        assert list(log.export(conn)) == entries
+    sql(database, "UPDATE audit_log SET details = :doc WHERE seq = 5", doc=[1])
+    with database.read() as conn:
+        exported = log.export(conn)
+        assert [next(exported) for _ in range(4)] == entries[:4]
+        with pytest.raises(StoreError, match="record 5 is corrupt"):
+            next(exported)
 
 
 def test_a_deleted_middle_record_is_named_by_the_record_after_the_gap(

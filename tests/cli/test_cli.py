@@ -4,13 +4,18 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
+from sqlalchemy import text
 
+from safefeed.audit import GENESIS, record_body, record_hash
 from safefeed.cli.main import main
+from safefeed.clock import from_us
 from safefeed.ingest import IngestContext
 from safefeed.runtime import Runtime
+from safefeed.store.database import Database
 from tests.support.events import event
 
 
@@ -61,6 +66,7 @@ def test_ingest_line_numbers_are_the_files_across_chunks(
         (["policy", "check", "c1", "--surface", "tv"], "unknown surface"),
         (["schema", "nothing"], "unknown schema"),
         (["audit", "verify", "--anchor", "12"], "SEQ:HASH"),
+        (["audit", "verify", "--anchor", "1:" + "z" * 64], "SEQ:HASH"),
         # Usage errors come from Typer (its vendored Click), not from safefeed.
         (["nonexistent"], "No such command 'nonexistent'"),
         (["policy", "nope"], "No such command 'nope'"),
@@ -172,7 +178,94 @@ def test_audit_verify_and_head(env: Path, capsys: pytest.CaptureFixture[str]) ->
     assert main(["audit", "head"]) == 0
     head = capsys.readouterr().out.strip()
     assert main(["audit", "verify", "--anchor", head]) == 0
-    assert "audit log intact" in capsys.readouterr().out
+    assert f"audit log intact: 1 records, head {head}\n" in capsys.readouterr().out
+    # A faithful copy of the anchor in upper case is no evidence of a rewrite.
+    assert main(["audit", "verify", "--anchor", head.upper()]) == 0
+
+
+def documented_verifier(directory: Path) -> Path:
+    """The stand-alone verification script exactly as docs/audit.md prints it."""
+    docs = (Path(__file__).parents[2] / "docs" / "audit.md").read_text(encoding="utf-8")
+    script = directory / "verify_audit.py"
+    script.write_text(docs.split("```python\n")[1].split("```")[0], encoding="utf-8")
+    return script
+
+
+def run_verifier(script: Path, *exports: Path) -> subprocess.CompletedProcess[str]:
+    # -I: isolated, so the script cannot lean on safefeed or the test's environment.
+    argv = [sys.executable, "-I", str(script), *map(str, exports)]
+    return subprocess.run(argv, capture_output=True, text=True, check=False)
+
+
+def json_column(value: Any) -> Any:
+    # A raw SELECT hands SQLite's JSON back as text and PostgreSQL's already decoded.
+    return orjson.loads(value) if isinstance(value, str) else value
+
+
+def rehash_from(database: Database, seq: int, reason: str) -> None:
+    """An insider's full rewrite: change record ``seq`` and re-hash it, every later record
+    and the head row, so that the chain inside the store is consistent again."""
+    with database.write() as conn:
+        rows = conn.execute(text("SELECT * FROM audit_log ORDER BY seq")).mappings().all()
+        prev = rows[seq - 2]["hash"] if seq > 1 else GENESIS
+        for row in rows[seq - 1 :]:
+            body = record_body(
+                at=from_us(row["ts_us"]),
+                actor=row["actor"],
+                action=row["action"],
+                reason=reason if row["seq"] == seq else row["reason"],
+                subject=None
+                if row["subject_type"] is None
+                else (row["subject_type"], row["subject_id"]),
+                versions=json_column(row["versions"]),
+                details=json_column(row["details"]),
+            )
+            digest = record_hash(prev, body)
+            conn.execute(
+                text("UPDATE audit_log SET reason = :r, prev_hash = :p, hash = :h WHERE seq = :s"),
+                {"r": body["reason"], "p": prev, "h": digest, "s": row["seq"]},
+            )
+            prev = digest
+        conn.execute(text("UPDATE audit_head SET hash = :h"), {"h": prev})
+
+
+def test_an_export_verifies_outside_safefeed_and_an_earlier_one_dates_a_rewrite(
+    env: Path, database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for i in range(4):
+        assert main(["denylist", "add", "topic", f"spam{i}", "--reason", f"wave {i}"]) == 0
+    capsys.readouterr()
+    assert main(["audit", "head"]) == 0
+    head = capsys.readouterr().out.strip()
+    earlier, later = env / "earlier.jsonl", env / "later.jsonl"
+    assert main(["audit", "export", "--out", str(earlier)]) == 0
+    assert capsys.readouterr().err.strip() == f"exported 4 records, last {head}"
+    script = documented_verifier(env)
+    done = run_verifier(script, earlier)
+    assert (done.returncode, done.stdout.strip()) == (0, head)
+    assert main(["audit", "export"]) == 0
+    assert capsys.readouterr().out.encode() == earlier.read_bytes()
+
+    rehash_from(database, 2, "routine cleanup")
+    assert main(["audit", "verify"]) == 0  # consistent inside the store: only outside copies see it
+    assert main(["audit", "export", "--out", str(later)]) == 0
+    assert run_verifier(script, later).returncode == 0
+    done = run_verifier(script, later, earlier)
+    assert done.returncode == 1
+    assert done.stderr.strip() == "seq 2: differs from the earlier export: rewritten from here"
+
+    # Cutting the tail and moving the head row back is just as consistent inside the store.
+    cut = env / "cut.jsonl"
+    with database.write() as conn:
+        conn.execute(text("DELETE FROM audit_log WHERE seq = 4"))
+        conn.execute(
+            text("UPDATE audit_head SET seq = 3, hash = (SELECT hash FROM audit_log WHERE seq = 3)")
+        )
+    assert main(["audit", "verify"]) == 0
+    assert main(["audit", "export", "--out", str(cut)]) == 0
+    done = run_verifier(script, cut, later)
+    assert done.returncode == 1
+    assert done.stderr.strip() == "the export ends at seq 3; the earlier one goes on: it was cut"
 
 
 def test_schema_events_prints_json_schema(capsys: pytest.CaptureFixture[str]) -> None:

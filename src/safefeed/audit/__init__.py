@@ -14,7 +14,14 @@ from safefeed.audit.chain import (
     record_hash,
     to_json_value,
 )
-from safefeed.audit.log import AuditEntry, AuditLog, Problem, ProblemKind, VerifyReport
+from safefeed.audit.log import (
+    AuditEntry,
+    AuditLog,
+    Problem,
+    ProblemKind,
+    VerifyReport,
+    parse_anchor,
+)
 
 __all__ = [
     "GENESIS",
@@ -26,6 +33,7 @@ __all__ = [
     "VerifyReport",
     "canonical_json",
     "format_time",
+    "parse_anchor",
     "record_body",
     "record_hash",
     "to_json_value",

@@ -24,7 +24,7 @@ from safefeed.exceptions import InputError, StoreError
 from safefeed.store.tables import AuditHead, AuditRecord
 from safefeed.types import SubjectKey
 
-__all__ = ["AuditEntry", "AuditLog", "Problem", "ProblemKind", "VerifyReport"]
+__all__ = ["AuditEntry", "AuditLog", "Problem", "ProblemKind", "VerifyReport", "parse_anchor"]
 
 _AnyRow = Row[*tuple[Any, ...]]
 
@@ -37,6 +37,7 @@ _KIND_ORDER: Final = {
     )
 }
 _HEAD_ID: Final = 1
+_HEX: Final = frozenset("0123456789abcdef")
 _MAX_PROBLEMS: Final = 1000
 _MAX_LIMIT: Final = 10_000
 _FIELDS: Final = frozenset({"actor", "action", "reason", "subject", "versions", "details"})
@@ -147,6 +148,20 @@ class VerifyReport:
             "problems": [p.as_dict() for p in self.problems],
             "omitted": self.omitted,
         }
+
+
+def parse_anchor(text: str) -> tuple[int, str]:
+    """``SEQ:HASH`` as `audit head` prints it, as the (seq, hash) anchor `AuditLog.verify` takes.
+
+    The hash may come back in upper case from wherever it was kept; it is compared in
+    the lower case the log stores, so that a faithful copy is never reported as a
+    rewrite. Raises `InputError` unless SEQ is a number and HASH 64 hex digits.
+    """
+    seq, _, digest = text.strip().partition(":")
+    digest = digest.lower()
+    if not seq.isdigit() or len(digest) != 64 or not set(digest) <= _HEX:
+        raise InputError("an anchor is SEQ:HASH with a 64-character SHA-256 hex hash")
+    return int(seq), digest
 
 
 class AuditLog:
@@ -265,13 +280,16 @@ class AuditLog:
             query = query.where(
                 AuditRecord.subject_type == subject[0], AuditRecord.subject_id == subject[1]
             )
-        found = []
-        for row in conn.execute(query.order_by(AuditRecord.seq).limit(limit)):
-            try:
-                found.append(_decode(row))
-            except (TypeError, ValueError) as exc:
-                raise StoreError(f"audit record {row.seq} is corrupt ({exc}): verify") from None
-        return found
+        return [_read(row) for row in conn.execute(query.order_by(AuditRecord.seq).limit(limit))]
+
+    def export(self, conn: Connection) -> Iterator[AuditEntry]:
+        """Every record, oldest first, read in pages so memory stays flat for any length.
+
+        Run it in one read transaction for a consistent copy. Raises `StoreError` at a
+        record that cannot be decoded (verify names what happened to it).
+        """
+        for row in self._stream(conn, _COLUMNS):
+            yield _read(row)
 
     def head(self, conn: Connection) -> tuple[int, str]:
         """The newest record's (seq, hash); ``(0, GENESIS)`` for an empty log."""
@@ -426,6 +444,13 @@ def _insert_head_if_missing(dialect: str) -> Insert:
     if dialect == "sqlite":
         return sqlite.insert(AuditHead).values(values).on_conflict_do_nothing()
     return insert(AuditHead).values(values)
+
+
+def _read(row: _AnyRow) -> AuditEntry:
+    try:
+        return _decode(row)
+    except (TypeError, ValueError) as exc:
+        raise StoreError(f"audit record {row.seq} is corrupt ({exc}): verify") from None
 
 
 def _decode(row: _AnyRow) -> AuditEntry:

@@ -1,13 +1,16 @@
-"""Audit commands: verify the chain, read records, print the head to anchor it."""
+"""Audit commands: verify the chain, read and export records, print the head to anchor it."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Annotated, BinaryIO
 
 import typer
 
+from safefeed.audit import GENESIS, AuditEntry, canonical_json, parse_anchor
 from safefeed.cli.common import console, open_runtime, print_json
-from safefeed.exceptions import InputError
 
 __all__ = ["audit_app"]
 
@@ -21,16 +24,12 @@ def verify(
     ] = None,
 ) -> None:
     """Recompute the hash chain; exit 1 and name each tampered record if it is broken."""
-    parsed = None
-    if anchor is not None:
-        seq, _, digest = anchor.partition(":")
-        if not seq.isdigit() or len(digest) != 64:
-            raise InputError("--anchor must be SEQ:HASH with a 64-character SHA-256 hex hash")
-        parsed = (int(seq), digest)
+    parsed = None if anchor is None else parse_anchor(anchor)
     with open_runtime() as runtime, runtime.database.read() as conn:
         report = runtime.audit.verify(conn, anchor=parsed)
     if report.ok:
-        console.print(
+        # Plain echo: the console would wrap the head, and it is there to be copied whole.
+        typer.echo(
             f"audit log intact: {report.checked} records, head {report.head_seq}:{report.head_hash}"
         )
         return
@@ -57,3 +56,28 @@ def log(
     with open_runtime() as runtime, runtime.database.read() as conn:
         entries = runtime.audit.entries(conn, after_seq=after_seq, limit=limit, action=action)
     print_json([e.as_dict() for e in entries])
+
+
+@audit_app.command("export")
+def export(
+    out: Annotated[
+        Path | None, typer.Option(help="write here instead of stdout", dir_okay=False)
+    ] = None,
+) -> None:
+    """Every record as JSON Lines (canonical JSON), for verification outside safefeed."""
+    with open_runtime() as runtime, runtime.database.read() as conn:
+        if out is None:
+            count, last = _write_export(runtime.audit.export(conn), sys.stdout.buffer)
+        else:
+            with out.open("wb") as sink:
+                count, last = _write_export(runtime.audit.export(conn), sink)
+    # On stderr so that stdout stays pure JSON Lines.
+    typer.echo(f"exported {count} records, last {last}", err=True)
+
+
+def _write_export(entries: Iterable[AuditEntry], sink: BinaryIO) -> tuple[int, str]:
+    count, last = 0, f"0:{GENESIS}"
+    for entry in entries:
+        sink.write(canonical_json(entry.as_dict()) + b"\n")
+        count, last = count + 1, f"{entry.seq}:{entry.hash}"
+    return count, last

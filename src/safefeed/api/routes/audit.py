@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from safefeed.access.keys import Principal
 from safefeed.api.access import requires
 from safefeed.api.deps import runtime_of
+from safefeed.audit import parse_anchor
 from safefeed.exceptions import InputError
 
 __all__ = ["router"]
@@ -44,12 +45,7 @@ def verify_audit(
     _: Annotated[Principal, Depends(requires("auditor"))],
     anchor: Annotated[str | None, Query(description="SEQ:HASH recorded earlier")] = None,
 ) -> dict[str, Any]:
-    parsed = None
-    if anchor is not None:
-        seq, _sep, digest = anchor.partition(":")
-        if not seq.isdigit() or len(digest) != 64:
-            raise InputError("anchor must be SEQ:HASH with a 64-character SHA-256 hex hash")
-        parsed = (int(seq), digest)
+    parsed = None if anchor is None else parse_anchor(anchor)
     runtime = runtime_of(request)
     with runtime.database.read() as conn:
         report = runtime.audit.verify(conn, anchor=parsed)
