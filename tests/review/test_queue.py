@@ -260,3 +260,48 @@ def test_two_concurrent_claims_never_get_the_same_case_on_postgres(postgres_url:
         assert all(holder is not None for _, holder in holders)
     finally:
         database.dispose()
+
+
+def test_a_case_aged_past_its_target_is_offered_first_however_long_the_backlog(
+    database: Database,
+) -> None:
+    # 600 medium cases just queued, and one low case waiting 200 hours: aging and its
+    # missed target lift it above all of them, however many rank above it by base.
+    queue, clock = _pg_queue(database)
+    now_us = int(clock.now().timestamp() * 1e6)
+    _seed_cases(database, 600)
+    old = "rc_old"
+    with database.write() as conn:
+        conn.execute(_cases.update().values(queued_us=now_us))
+        conn.execute(
+            _cases.insert(),
+            {
+                "case_id": old,
+                "category": "escalation",
+                "subject_type": "creator",
+                "subject_id": "c_old",
+                "tier": "low",
+                "peak_tier": "low",
+                "score": 0.3,
+                "lower": 0.1,
+                "upper": 0.5,
+                "line": {"tier": "low", "confidence": [0.1, 0.5], "signals": {}},
+                "queue": "standard",
+                "status": "waiting",
+                "base_priority": 1.0,
+                "first_surfaced_us": 0,
+                "queued_us": now_us - 200 * 3_600_000_000,
+                "updated_us": 0,
+                "config_version": "test",
+            },
+        )
+        queue.add_member(conn, "standard", ALICE, by="key:admin")
+    with database.read() as conn:
+        listed = queue.list_cases(conn, Viewer(ALICE), limit=5)
+    assert listed[0]["case_id"] == old, [
+        (c["case_id"], c["priority"], c["waiting_hours"]) for c in listed
+    ]
+    with database.write() as conn:
+        claimed = queue.claim_next(conn, ALICE)
+    assert claimed is not None
+    assert claimed["case_id"] == old

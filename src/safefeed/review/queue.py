@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, or_, select, update
 
 from safefeed.audit import AuditLog
 from safefeed.clock import Clock, to_us
@@ -109,6 +109,22 @@ class ReviewQueue:
             target_hours=review.time_target_hours.get(row.tier),
         )
 
+    def _aged_order(self, now_us: int) -> ColumnElement[float]:
+        """`_aged` in SQL, to choose which rows to rank: ordered by base priority alone,
+        a long backlog kept a case that waiting had lifted to the top (a low tier past
+        its target) out of the rows considered, so it was never offered."""
+        review = self.config.review
+        queued = func.coalesce(_cases.c.queued_us, now_us)
+        waited = (literal(now_us) - queued) / float(_US_PER_HOUR)
+        overdue = case(
+            *[
+                (and_(_cases.c.tier == tier, waited > target), 1.0)
+                for tier, target in review.time_target_hours.items()
+            ],
+            else_=0.0,
+        )
+        return _cases.c.base_priority + review.aging_per_hour * waited + overdue
+
     def list_cases(
         self,
         conn: Connection,
@@ -124,8 +140,8 @@ class ReviewQueue:
             query = query.where(_cases.c.status == status)
         if queue:
             query = query.where(_cases.c.queue == queue)
-        rows = conn.execute(query.order_by(_cases.c.base_priority.desc()).limit(2000)).all()
         now_us = to_us(self.clock.now())
+        rows = conn.execute(query.order_by(self._aged_order(now_us).desc()).limit(2000)).all()
         ranked = sorted(rows, key=lambda r: (-self._aged(r, now_us), r.case_id))[:limit]
         return [self._summary(r, now_us) for r in ranked]
 
@@ -245,13 +261,13 @@ class ReviewQueue:
         queues = self.queues_of(conn, actor)
         if not queues:
             return None
+        now_us = to_us(self.clock.now())
         rows = conn.execute(
             select(_cases.c.case_id, _cases.c.line, _cases.c.tier, _cases.c.queued_us)
             .where(_cases.c.status == "waiting", _cases.c.queue.in_(queues))
-            .order_by(_cases.c.base_priority.desc())
+            .order_by(self._aged_order(now_us).desc())
             .limit(500)
         ).all()
-        now_us = to_us(self.clock.now())
         for candidate in sorted(rows, key=lambda r: (-self._aged(r, now_us), r.case_id)):
             row = self._lock(conn, candidate.case_id)
             if row is not None and row.status == "waiting":
