@@ -26,12 +26,11 @@ from typing import Any
 
 import orjson
 from rich.console import Console
-from rich.table import Table
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.report import write_report  # noqa: E402
+from bench.report import print_table, write_report  # noqa: E402
 
 from safefeed.demo import generate_demo_events  # noqa: E402
 from safefeed.ingest import IngestContext  # noqa: E402
@@ -144,18 +143,21 @@ def main() -> int:
             cluster.stop()
         shutil.rmtree(scratch, ignore_errors=True)
 
-    table = Table(title="safefeed ingest: one batch through the real Ingestor (best of repeats)")
-    for column in ("backend", "batch", "seconds", "events/s", "events/s (median)"):
-        table.add_column(column, justify="right")
-    for row in results:
-        table.add_row(
-            row["backend"],
-            f"{row['events']:,}",
-            f"{row['seconds_best']:.2f}",
-            f"{row['events_per_second']:,}",
-            f"{row['events_per_second_median']:,}",
-        )
-    console.print(table)
+    print_table(
+        console,
+        "safefeed ingest: one batch through the real Ingestor (best of repeats)",
+        ("backend", "batch", "seconds", "events/s", "events/s (median)"),
+        (
+            (
+                row["backend"],
+                f"{row['events']:,}",
+                f"{row['seconds_best']:.2f}",
+                f"{row['events_per_second']:,}",
+                f"{row['events_per_second_median']:,}",
+            )
+            for row in results
+        ),
+    )
     write_report(console, args.out, "ingest", results)
     return 0
 

@@ -29,12 +29,11 @@ from typing import Any
 
 import numpy as np
 from rich.console import Console
-from rich.table import Table
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.report import write_report  # noqa: E402
+from bench.report import print_table, write_report  # noqa: E402
 
 _LABELS = ("mainstream", "borderline", "harmful")
 _SHARES = (0.80, 0.15, 0.05)
@@ -153,28 +152,23 @@ def main() -> int:
             }
         )
 
-    table = Table(title=f"path audit: read an export and walk it ({args.walks:,} x {args.hops})")
-    for column in (
-        "nodes",
-        "edges",
-        "edges.csv MiB",
-        "read s",
-        "walk s",
-        "peak MiB",
-        "imports MiB",
-    ):
-        table.add_column(column, justify="right")
-    for row in results:
-        table.add_row(
-            f"{row['nodes']:,}",
-            f"{row['edges']:,}",
-            f"{row['edges_mib']:.1f}",
-            f"{row['read_s']:.2f}",
-            f"{row['walk_s']:.2f}",
-            f"{row['peak_mib']:.0f}",
-            f"{row['imports_mib']:.0f}",
-        )
-    console.print(table)
+    print_table(
+        console,
+        f"path audit: read an export and walk it ({args.walks:,} x {args.hops})",
+        ("nodes", "edges", "edges.csv MiB", "read s", "walk s", "peak MiB", "imports MiB"),
+        (
+            (
+                f"{row['nodes']:,}",
+                f"{row['edges']:,}",
+                f"{row['edges_mib']:.1f}",
+                f"{row['read_s']:.2f}",
+                f"{row['walk_s']:.2f}",
+                f"{row['peak_mib']:.0f}",
+                f"{row['imports_mib']:.0f}",
+            )
+            for row in results
+        ),
+    )
     write_report(console, args.out, "paths", results)
     return 0
 

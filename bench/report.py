@@ -1,14 +1,17 @@
-"""What every benchmark's JSON carries: its name, the machine it ran on, its results."""
+"""What every benchmark prints and writes: a right-aligned table of its results, and JSON
+carrying its name, the machine it ran on and its results."""
 
 from __future__ import annotations
 
 import json
 import os
 import platform
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.table import Table
 
 
 def write_report(
@@ -25,3 +28,15 @@ def write_report(
     }
     out.write_text(json.dumps(report, indent=2))
     console.print(f"wrote {out}")
+
+
+def print_table(
+    console: Console, title: str, columns: Sequence[str], rows: Iterable[Sequence[str]]
+) -> None:
+    """Print the results as a table, every column right-aligned (they are figures)."""
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)

@@ -26,12 +26,11 @@ from typing import Any
 
 import numpy as np
 from rich.console import Console
-from rich.table import Table
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.report import write_report  # noqa: E402
+from bench.report import print_table, write_report  # noqa: E402
 
 from safefeed.feed.config import ReachReviewSettings  # noqa: E402
 from safefeed.feed.state.reach_review import due_for_review  # noqa: E402
@@ -165,18 +164,21 @@ def main() -> int:
             cluster.stop()
         shutil.rmtree(scratch, ignore_errors=True)
 
-    table = Table(title=f"review by reach: the due list (best / median of {args.repeats})")
-    for column in ("backend", "items", "due", f"first {args.limit} s", "whole backlog s"):
-        table.add_column(column, justify="right")
-    for row in results:
-        table.add_row(
-            row["backend"],
-            f"{row['items']:,}",
-            f"{row['due']:,}",
-            f"{row['page_best_s']:.3f} / {row['page_median_s']:.3f}",
-            f"{row['backlog_best_s']:.3f} / {row['backlog_median_s']:.3f}",
-        )
-    console.print(table)
+    print_table(
+        console,
+        f"review by reach: the due list (best / median of {args.repeats})",
+        ("backend", "items", "due", f"first {args.limit} s", "whole backlog s"),
+        (
+            (
+                row["backend"],
+                f"{row['items']:,}",
+                f"{row['due']:,}",
+                f"{row['page_best_s']:.3f} / {row['page_median_s']:.3f}",
+                f"{row['backlog_best_s']:.3f} / {row['backlog_median_s']:.3f}",
+            )
+            for row in results
+        ),
+    )
     write_report(console, args.out, "review", results)
     return 0
 

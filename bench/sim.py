@@ -35,10 +35,11 @@ from typing import Any
 
 import numpy as np
 from rich.console import Console
-from rich.table import Table
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.report import print_table  # noqa: E402
 
 from safefeed.sim import PopularityRecommender, SimConfig, SimRequest, StepFeedback  # noqa: E402
 from safefeed.sim.rankers import close_recommender, resolve_recommender  # noqa: E402
@@ -189,8 +190,7 @@ def main() -> int:
         cases.append(run_case(users, args.steps, args.seed, args.ranker))
 
     who = f"feed engine, ranker {args.ranker}" if args.ranker else "test-seam recommender"
-    table = Table(title=f"simulator throughput ({who}: timed separately)")
-    for column in (
+    columns = (
         "users",
         "steps",
         "impressions",
@@ -202,10 +202,9 @@ def main() -> int:
         "projected 100k x 50 (world)",
         "(with seam)",
         "(with seam, growing steps)",
-    ):
-        table.add_column(column, justify="right")
-    for c in cases:
-        table.add_row(
+    )
+    rows = (
+        (
             f"{c['users']:,}",
             str(c["steps"]),
             f"{c['impressions']:,}",
@@ -218,7 +217,9 @@ def main() -> int:
             f"{c['projected_target_with_seam_s']} s",
             f"{c['projected_target_with_growth_s']} s",
         )
-    console.print(table)
+        for c in cases
+    )
+    print_table(console, f"simulator throughput ({who}: timed separately)", columns, rows)
     console.print(
         "The headline is the world's own overhead; the feed engine's serving time adds to it. "
         "Seeds run one per process (2 cores: two seeds in the time of one)."
