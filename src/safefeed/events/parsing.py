@@ -25,6 +25,7 @@ __all__ = [
     "parse_json_array",
     "parse_json_lines",
     "validate_records",
+    "without_bom",
 ]
 
 
@@ -157,14 +158,15 @@ class _Malformed:
         self.reason = reason
 
 
-def _without_bom(data: bytes) -> bytes:
-    # Windows tools start UTF-8 files with a byte order mark; it is not part of the JSON.
-    return data[len(_BOM) :] if data.startswith(_BOM) else data
+def without_bom(data: bytes) -> bytes:
+    """``data`` without a leading UTF-8 byte order mark: Windows tools start files with
+    one, and it is no part of the JSON (left in, it rejects the first event)."""
+    return data.removeprefix(_BOM)
 
 
 def parse_json_lines(data: bytes, max_events: int | None = None) -> ParsedBatch:
     """Validate JSON Lines; blank lines are skipped, malformed lines rejected alone."""
-    data = _without_bom(data)
+    data = without_bom(data)
     records: list[tuple[int, Any]] = []
     malformed: list[LineError] = []
     for number, obj in _json_lines(data):
@@ -180,7 +182,7 @@ def parse_json_lines(data: bytes, max_events: int | None = None) -> ParsedBatch:
 
 def parse_json_array(data: bytes, max_events: int | None = None) -> ParsedBatch:
     """Validate a JSON array of events (a single object is taken as a batch of one)."""
-    data = _without_bom(data)
+    data = without_bom(data)
     try:
         decoded = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -196,7 +198,7 @@ def parse_json_array(data: bytes, max_events: int | None = None) -> ParsedBatch:
 def parse_batch(data: bytes, max_events: int | None = None) -> ParsedBatch:
     """Validate a body that is either a JSON array or JSON Lines, told apart by its start
     (after a UTF-8 byte order mark, which is skipped)."""
-    head = _without_bom(data).lstrip()[:1]
+    head = without_bom(data).lstrip()[:1]
     if head == b"[":
         return parse_json_array(data, max_events)
     if not head:

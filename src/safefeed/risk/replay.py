@@ -12,7 +12,6 @@ Deterministic: the same log and configuration give byte-identical output.
 
 from __future__ import annotations
 
-import codecs
 import math
 import time
 from collections import Counter
@@ -26,7 +25,7 @@ import orjson
 from pydantic import ValidationError
 
 from safefeed.events.models import EVENT_ADAPTER, EVENT_TYPES
-from safefeed.events.parsing import describe_validation_error
+from safefeed.events.parsing import describe_validation_error, without_bom
 from safefeed.exceptions import InputError
 from safefeed.risk.cases import CASE_FIELDS, CaseUpdate
 from safefeed.risk.config import RiskConfig
@@ -101,9 +100,9 @@ class ReplayResult:
 
 
 def _numbered(handle: BinaryIO) -> Iterator[tuple[int, bytes]]:
-    # Windows tools start UTF-8 files with a byte order mark, which is no JSON: left
-    # in, it rejects the first event of the log (often an account's age band).
-    first = handle.readline().removeprefix(codecs.BOM_UTF8)
+    # The log's first event is often an account's age band: a byte order mark must not
+    # reject it.
+    first = without_bom(handle.readline())
     for number, raw in enumerate(chain((first,) if first else (), handle), start=1):
         # Lines read from a file are never empty; isspace() finds the blank ones
         # without a stripped copy of every line.
