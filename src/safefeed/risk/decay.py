@@ -41,6 +41,16 @@ class DecayedSum:
         if t > self.t:
             self.t = t
 
+    def withdraw(self, t: float, weight: float, added_at: float) -> None:
+        """Take back, at ``t``, what is left of ``weight`` added at ``added_at``.
+
+        >>> s = DecayedSum(half_life=10.0)
+        >>> s.add(0.0, 1.0); s.add(10.0, 1.0); s.withdraw(20.0, 1.0, added_at=10.0)
+        >>> round(s.value(20.0), 6)
+        0.25
+        """
+        self.add(t, -weight * math.exp(-_LN2 * (t - added_at) / self.half_life))
+
     def rate_per_day(self, t: float, since: float | None = None) -> float:
         """The decayed sum as a rate: a steady rate r per day converges to r.
 
