@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-import doctest
-
 import pytest
 
 from safefeed.exceptions import ConfigError
-from safefeed.signals import text
 from safefeed.signals.text import DEFAULT_KEYWORD_TERMS, KeywordClassifier, TextClassifier
 
 
@@ -98,10 +95,3 @@ def test_invalid_configuration_is_a_config_error(
 def test_a_single_string_is_rejected() -> None:
     with pytest.raises(TypeError, match="sequence of texts"):
         KeywordClassifier().score("idiot")
-
-
-def test_docstring_examples() -> None:
-    result = doctest.testmod(text)
-
-    assert result.attempted > 0
-    assert result.failed == 0

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-import doctest
 import math
 
 import pytest
 
 from safefeed.exceptions import ConfigError
-from safefeed.signals import thresholds
 from safefeed.signals.thresholds import TextThresholds, band, bands_for
 
 T = TextThresholds(needs_review=0.8, limit=0.95)
@@ -67,11 +65,3 @@ def test_bands_for_allows_categories_without_thresholds() -> None:
         "violence": "needs_review",
     }
     assert bands_for({}, configured) == {}
-
-
-def test_docstring_examples() -> None:
-    # The default test paths do not collect src/, so run this module's doctests here.
-    result = doctest.testmod(thresholds)
-
-    assert result.attempted > 0
-    assert result.failed == 0
