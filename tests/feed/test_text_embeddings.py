@@ -10,6 +10,7 @@ from safefeed.clock import ManualClock
 from safefeed.feed.state.consumer import FeedStateConsumer
 from safefeed.ingest.pipeline import IngestContext
 from safefeed.runtime import Runtime
+from safefeed.signals.embeddings import MINILM_VERSION
 from safefeed.store.tables import Content, table_of
 
 TEXTS = {
@@ -35,10 +36,17 @@ def test_items_with_text_get_sentence_embeddings_and_others_keep_topics(
         for i, fields in enumerate(published)
     ]  # fmt: skip
     assert runtime.ingestor.ingest_records(events, IngestContext(actor="t")).rejected == []
+    content = table_of(Content).c
     with runtime.database.read() as conn:
-        stored = dict(conn.execute(select(table_of(Content).c["content_id", "embedding"])).all())
+        rows = conn.execute(select(content["content_id", "embedding", "embedding_model"])).all()
+    stored = {cid: vector for cid, vector, _ in rows}
     assert all(len(stored[cid]) == 384 for cid in TEXTS)
     assert stored["video"] is None
+    # Filed under the model that made them: no platform sent these.
+    assert {cid: model for cid, _, model in rows} == {
+        **dict.fromkeys(TEXTS, MINILM_VERSION),
+        "video": None,
+    }
     view = runtime.feed.refresh(clock.now())
     vectors = {cid: view.col("embedding")[view.catalog.index_of[cid]] for cid in stored}
     assert vectors["bread1"] @ vectors["bread2"] > vectors["bread1"] @ vectors["car"] + 0.2
