@@ -105,7 +105,6 @@ def _similar(response: FeedResponse) -> list[str]:
     return [i.content_id for i in response.items if "similar" in i.sources]
 
 
-@pytest.mark.xfail(reason="one ANN index mixes embedding spaces (fixed next)")
 def test_a_related_page_of_a_platform_embedded_item_holds_its_true_neighbours(
     platform_runtime: Runtime, kinds: dict[str, list[str]]
 ) -> None:
@@ -117,7 +116,6 @@ def test_a_related_page_of_a_platform_embedded_item_holds_its_true_neighbours(
     assert sorted(_similar(page)) == sorted(kinds["neighbours"])
 
 
-@pytest.mark.xfail(reason="one ANN index mixes embedding spaces (fixed next)")
 def test_similar_to_recent_follows_every_space_of_the_session(
     platform_runtime: Runtime, kinds: dict[str, list[str]]
 ) -> None:
