@@ -135,3 +135,10 @@ def test_similar_to_recent_follows_every_space_of_the_session(
     # ... and the platform-embedded anchor is not drowned by the two others: its
     # neighbours get a share of the page in proportion to its share of the session.
     assert len(served & set(kinds["neighbours"])) >= 2
+    # The trace says which space each group of anchors and each item came from.
+    assert page.trace["similar_anchors"] == {"topics/32": 2, "platform/384": 1}
+    assert {
+        i["content_id"]: i["embedding_space"]
+        for i in page.trace["items"]
+        if "similar" in i["sources"]
+    } == {c: "platform/384" if c.startswith("p") else "topics/32" for c in served}
