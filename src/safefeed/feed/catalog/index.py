@@ -24,9 +24,9 @@ class AnnIndex:
     ``threads`` is how many threads insert a batch (0: one per core). Inserting in
     parallel builds a different graph on every run, so approximate searches can
     differ; with 1, the same inserts always give the same graph and the same results.
-    ``dtype`` is how the vectors are stored: ``f16`` halves the memory of a large
-    space and finds the same neighbours (recall@20 0.999 against exact search on 20k
-    384-d vectors).
+    ``dtype`` is how the vectors are stored: at 384-d, ``f16`` halves the memory,
+    searches faster (less to read) and finds the same neighbours (recall@20 0.999
+    against exact search on 20k vectors; ``i8`` found 0.90).
     """
 
     def __init__(self, dim: int, threads: int = 0, dtype: str = "f32") -> None:
