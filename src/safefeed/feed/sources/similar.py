@@ -7,7 +7,7 @@ A cosine between two embedding spaces means nothing (see
 mean vector is searched in its own space's index, and the groups share the source's
 rows in proportion to their anchors — a session of one item with a platform
 embedding and two without proposes a third of its rows near the first and two
-thirds near the others, where one mean over both spaces was near neither.
+thirds near the others, where one mean over both spaces followed the two alone.
 """
 
 from __future__ import annotations
