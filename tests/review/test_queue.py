@@ -11,14 +11,12 @@ from safefeed.clock import ManualClock
 from safefeed.exceptions import InputError, PermissionDeniedError
 from safefeed.review.decisions import Decision, InterventionChange
 from safefeed.review.queue import ReviewQueue, Viewer
-from safefeed.risk.config import load_risk_config
-from safefeed.risk.interventions import InterventionLedger
 from safefeed.runtime import Runtime
 from safefeed.store.database import Database
 from safefeed.store.risk_tables import RiskCase, RiskIntervention
 from safefeed.store.tables import AuditRecord, table_of
+from tests.review.helpers import seed_cases, store_queue
 from tests.risk.helpers import ingest, small_log
-from tests.support.policy import NOW
 
 ALICE, BOB = "key:alice", "key:bob"
 
@@ -175,55 +173,11 @@ def test_metrics_report_oldest_waiting_and_share_inside_target(
 _cases = table_of(RiskCase)
 
 
-def _seed_cases(database: Database, count: int) -> list[str]:
-    ids = [f"rc_{n:04d}" for n in range(count)]
-    rows = [
-        {
-            "case_id": case_id,
-            "category": "escalation",
-            "subject_type": "creator",
-            "subject_id": f"c{n}",
-            "tier": "medium",
-            "peak_tier": "medium",
-            "score": 0.7,
-            "lower": 0.5,
-            "upper": 0.9,
-            "line": {
-                "tier": "medium",
-                "confidence": [0.5, 0.9],
-                "signals": {"velocity": n / count},
-            },
-            "queue": "standard",
-            "status": "waiting",
-            "base_priority": 2.0 + n / count,
-            "first_surfaced_us": 0,
-            "queued_us": 0,
-            "updated_us": 0,
-            "config_version": "test",
-        }
-        for n, case_id in enumerate(ids)
-    ]
-    with database.write() as conn:
-        conn.execute(_cases.insert(), rows)
-    return ids
-
-
-def _pg_queue(database: Database) -> tuple[ReviewQueue, ManualClock]:
-    from safefeed.audit import AuditLog
-    from safefeed.policy.store import PolicyStore
-
-    clock = ManualClock(NOW)
-    audit = AuditLog(clock)
-    config = load_risk_config()
-    ledger = InterventionLedger(PolicyStore(database, audit, clock), audit, config.version)
-    return ReviewQueue(audit, clock, config, ledger), clock
-
-
 def test_two_concurrent_claims_never_get_the_same_case_on_postgres(postgres_url: str) -> None:
     database = Database(postgres_url)
     try:
-        ids = _seed_cases(database, 40)
-        queue, _ = _pg_queue(database)
+        ids = seed_cases(database, 40)
+        queue, _ = store_queue(database)
         with database.write() as conn:
             for n in range(6):
                 queue.add_member(conn, "standard", f"key:m{n}", by="key:admin")
@@ -267,9 +221,9 @@ def test_a_case_aged_past_its_target_is_offered_first_however_long_the_backlog(
 ) -> None:
     # 600 medium cases just queued, and one low case waiting 200 hours: aging and its
     # missed target lift it above all of them, however many rank above it by base.
-    queue, clock = _pg_queue(database)
+    queue, clock = store_queue(database)
     now_us = int(clock.now().timestamp() * 1e6)
-    _seed_cases(database, 600)
+    seed_cases(database, 600)
     old = "rc_old"
     with database.write() as conn:
         conn.execute(_cases.update().values(queued_us=now_us))
