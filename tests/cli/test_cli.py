@@ -74,6 +74,8 @@ def test_ingest_line_numbers_are_the_files_across_chunks(
         (["simulate", "--ranker", "safety", "--out", "o", "--users", "many"], "'--users'"),
         (["config", "set", "/no/such/policy.yaml", "--reason", "x"], "no such file"),
         (["review", "reach", "--limit", "0"], "'--limit'"),
+        (["keys", "create", "k", "--role", "viewer", "--owner", " "], "owner must not be blank"),
+        (["keys", "create", "k", "--role", "viewer", "--owner", "a\nb"], "unprintable"),
     ],
 )
 def test_bad_input_is_one_line_and_a_non_zero_exit(
@@ -132,6 +134,37 @@ def test_kill_switch_set_and_clear_are_seen_by_a_running_process(
     records = json.loads(capsys.readouterr().out)
     assert records[0]["actor"] == "oncall"
     assert records[0]["reason"] == "raid"
+
+
+def test_keys_are_made_for_an_owner_and_listed_with_it(
+    env: Path, runtime: Runtime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    made = ["keys", "create", "alice-laptop", "--role", "moderator", "--owner", "alice"]
+    assert main(made) == 0
+    said, token = capsys.readouterr().out.strip().splitlines()
+    assert said.endswith(" of alice (moderator)")
+    assert main(["keys", "create", "platform", "--role", "service"]) == 0
+    capsys.readouterr()
+    assert main(["keys", "list"]) == 0
+    listed = {k["name"]: k["owner"] for k in json.loads(capsys.readouterr().out)}
+    assert listed == {"alice-laptop": "alice", "platform": "platform"}
+    with runtime.database.read() as conn:
+        principal = runtime.keys.authenticate(conn, token)
+    assert principal is not None
+    assert (principal.name, principal.owner) == ("alice-laptop", "alice")
+
+
+def test_the_demos_admin_key_belongs_to_whoever_runs_the_demo(
+    env: Path, runtime: Runtime, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOGNAME", "dana")
+    # A store that holds events already: the demo only makes its key.
+    runtime.ingestor.ingest_records([event("content.published")], IngestContext(actor="t"))
+    assert main(["demo", "--no-serve"]) == 0
+    assert "(all roles, owner dana;" in capsys.readouterr().out
+    with runtime.database.read() as conn:
+        (key,) = runtime.keys.list(conn)
+    assert (key["name"], key["owner"], key["created_by"]) == ("local-admin", "dana", "cli:dana")
 
 
 def test_review_reach_lists_what_spread_undecided(
