@@ -12,10 +12,13 @@ from sqlalchemy import text
 
 from safefeed.audit import GENESIS, record_body, record_hash
 from safefeed.cli.main import main
-from safefeed.clock import from_us
+from safefeed.clock import ManualClock, from_us
 from safefeed.ingest import IngestContext
+from safefeed.review.decisions import Decision, InterventionChange
+from safefeed.review.queue import ReviewQueue, Viewer
 from safefeed.runtime import Runtime
 from safefeed.store.database import Database
+from tests.risk.helpers import ingest, small_log
 from tests.support.events import event
 
 
@@ -165,6 +168,42 @@ def test_the_demos_admin_key_belongs_to_whoever_runs_the_demo(
     with runtime.database.read() as conn:
         (key,) = runtime.keys.list(conn)
     assert (key["name"], key["owner"], key["created_by"]) == ("local-admin", "dana", "cli:dana")
+
+
+def test_a_decision_at_the_command_line_is_the_login_names_whatever_the_actor(
+    env: Path,
+    runtime: Runtime,
+    clock: ManualClock,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LOGNAME", "dana")
+    ingest(runtime, clock, small_log()[0])
+    queue = ReviewQueue(runtime.audit, runtime.clock, runtime.risk.config, runtime.risk.ledger)
+    laptop = "key:dana-laptop"
+    change = Decision(
+        verdict="approve",
+        reason="friction",
+        interventions=[InterventionChange(action="apply", kind="light_friction", ttl_hours=6)],
+    )
+    with runtime.database.write() as conn:
+        for member in (laptop, "cli:dana", "oncall"):
+            for name in ("priority", "standard"):
+                queue.add_member(conn, name, member, by="key:admin")
+        case_id = queue.list_cases(conn, Viewer(laptop))[0]["case_id"]
+        queue.claim(conn, case_id, laptop)
+        queue.decide(conn, case_id, laptop, change, owner="dana")
+    approve = ["--decision", '{"verdict": "approve", "reason": "ok"}']
+    for actor in ("cli:dana", "oncall"):
+        assert main(["review", "claim", case_id, "--actor", actor]) == 0
+        assert main(["review", "decide", case_id, *approve, "--actor", actor]) == 1
+        err = capsys.readouterr().err.strip()
+        assert err == (
+            "error: nobody approves their own change: dana made it (as key:dana-laptop); "
+            "another moderator must approve it"
+        )
+        with runtime.database.write() as conn:
+            queue.release(conn, case_id, actor)
 
 
 def test_review_reach_lists_what_spread_undecided(

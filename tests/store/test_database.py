@@ -156,6 +156,39 @@ def test_keys_made_before_owners_keep_working_and_belong_to_themselves(
     assert listed == {"alice-laptop": "alice-laptop", "alice-ci": "alice-ci"}
 
 
+def test_a_change_waiting_from_before_owners_belongs_to_the_person_behind_its_actor(
+    empty_database: Database,
+) -> None:
+    """Migration 0006: a key's change is its name's (0005), the command line's its login's."""
+    command.upgrade(empty_database.alembic_config(), "0005")
+    case: dict[str, Any] = {
+        "category": "c",
+        "subject_type": "user",
+        "subject_id": "u1",
+        "tier": "low",
+        "peak_tier": "low",
+        "status": "waiting",
+        "config_version": "v",
+        **dict.fromkeys(("score", "lower", "upper", "base_priority"), 0.0),
+        **dict.fromkeys(("first_surfaced_us", "updated_us"), 0),
+    }
+    names = ("case_id", "changed_by", *case)
+    cases = table("risk_cases", column("line", JSON), *(column(n) for n in names))
+    changed_by = {"1": "key:alice-laptop", "2": "cli:dana", "3": "oncall", "4": None}
+    with empty_database.write() as connection:
+        connection.execute(
+            cases.insert(),
+            [case | {"case_id": k, "changed_by": v, "line": {}} for k, v in changed_by.items()],
+        )
+
+    empty_database.migrate()
+
+    owners = table("risk_cases", column("case_id"), column("changed_by_owner"))
+    with empty_database.read() as connection:
+        found = dict(connection.execute(select(owners).order_by(owners.c.case_id)).all())
+    assert found == {"1": "alice-laptop", "2": "dana", "3": "oncall", "4": None}
+
+
 def test_a_write_that_raises_is_rolled_back(database: Database) -> None:
     with database.write() as connection:
         add_account(connection, "kept")
