@@ -334,3 +334,41 @@ def test_a_claim_lapses_over_http_and_another_moderator_takes_it_over(
     assert [(r["actor"], r["details"]["claimed_by"]) for r in audit["records"]] == [
         ("key:bob", "key:alice")
     ]
+
+
+def test_nobody_approves_their_own_change_with_another_of_their_keys(
+    client: TestClient, api_keys: dict[str, str], runtime: Runtime, clock: ManualClock
+) -> None:
+    moderators, waiting = _shift(client, runtime, api_keys, clock)
+    with runtime.database.write() as conn:
+        # Alice's first key is named "alice" and owns itself; her second names her.
+        second = runtime.keys.issue(
+            conn, "alice-ci", ["moderator"], owner="alice", actor="test", reason="CI"
+        )
+    response = client.put(
+        "/v1/review/queues/standard/members/key:alice-ci",
+        json={"reason": "alice's CI"},
+        headers=auth(api_keys["policy_admin"]),
+    )
+    assert response.status_code == 200, response.text
+    case_id = waiting["standard"][0]
+    change = _change("apply", "friction", kind="light_friction", ttl_hours=6)
+    changed = _claim_and_decide(client, case_id, moderators["alice"], change)
+    assert changed.json()["status"] == "waiting", changed.text
+    approve = {"verdict": "approve", "reason": "looks right"}
+    refused = _claim_and_decide(client, case_id, auth(second.token), approve)
+    assert refused.status_code == 403, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["detail"] == (
+        "nobody approves their own change: alice made it (as key:alice); "
+        "another moderator must approve it"
+    )
+    released = client.post(f"/v1/review/cases/{case_id}/release", headers=auth(second.token))
+    assert released.status_code == 200, released.text
+    approved = _claim_and_decide(client, case_id, moderators["bob"], approve)
+    assert approved.json()["status"] == "decided", approved.text
+    audit = client.get(
+        "/v1/audit", params={"action": "review.approve"}, headers=auth(api_keys["auditor"])
+    )
+    records = [(r["actor"], r["details"]["owner"]) for r in audit.json()["records"]]
+    assert sorted(records) == [("key:alice", "alice"), ("key:bob", "bob")]

@@ -107,6 +107,66 @@ def test_one_holder_per_case_and_nobody_approves_their_own_change(
     assert "risk.intervention_applied" in actions
 
 
+def test_a_second_key_of_the_same_person_cannot_approve_their_change(
+    runtime: Runtime, queue: ReviewQueue
+) -> None:
+    """Keys are not people: alice's CI key (its owner spelled "Alice") is still alice."""
+    alice_ci = "key:alice-ci"
+    with runtime.database.write() as conn:
+        queue.add_member(conn, "priority", alice_ci, by="key:admin")
+        queue.add_member(conn, "standard", alice_ci, by="key:admin")
+    case_id = _waiting(runtime, queue)
+    change = Decision(
+        verdict="approve",
+        reason="add monitoring",
+        interventions=[
+            InterventionChange(action="apply", kind="increased_monitoring", ttl_hours=6)
+        ],
+    )
+    approve = Decision(verdict="approve", reason="looks right")
+    with runtime.database.write() as conn:
+        queue.claim(conn, case_id, ALICE)
+        queue.decide(conn, case_id, ALICE, change, owner="alice")
+        queue.claim(conn, case_id, alice_ci)
+    refused = pytest.raises(PermissionDeniedError, match="alice made it \\(as key:alice\\)")
+    with refused, runtime.database.write() as conn:
+        queue.decide(conn, case_id, alice_ci, approve, owner="Alice")
+    with runtime.database.write() as conn:
+        queue.release(conn, case_id, alice_ci)
+        queue.claim(conn, case_id, BOB)
+        assert queue.decide(conn, case_id, BOB, approve, owner="bob")["status"] == "decided"
+    with runtime.database.read() as conn:
+        case = conn.execute(select(RiskCase).where(RiskCase.case_id == case_id)).one()
+        decisions = conn.execute(
+            select(AuditRecord.actor, AuditRecord.details)
+            .where(AuditRecord.action == "review.approve")
+            .order_by(AuditRecord.seq)
+        ).all()
+    assert (case.changed_by, case.changed_by_owner, case.decided_by) == (ALICE, "alice", BOB)
+    # The audit actor stays the key; the details name the person behind it.
+    assert [(actor, details["owner"]) for actor, details in decisions] == [
+        (ALICE, "alice"),
+        (BOB, "bob"),
+    ]
+
+
+def test_without_an_owner_the_actor_is_the_person(runtime: Runtime, queue: ReviewQueue) -> None:
+    case_id = _waiting(runtime, queue)
+    change = Decision(
+        verdict="approve",
+        reason="add monitoring",
+        interventions=[InterventionChange(action="apply", kind="light_friction", ttl_hours=1)],
+    )
+    with runtime.database.write() as conn:
+        queue.claim(conn, case_id, ALICE)
+        queue.decide(conn, case_id, ALICE, change)
+        queue.claim(conn, case_id, BOB)
+        approve = Decision(verdict="approve", reason="ok")
+        assert queue.decide(conn, case_id, BOB, approve)["status"] == "decided"
+        case = conn.execute(select(RiskCase).where(RiskCase.case_id == case_id)).one()
+    assert (case.changed_by, case.changed_by_owner) == (ALICE, ALICE)
+
+
 def test_no_irreversible_action_without_a_recorded_human_approval(
     runtime: Runtime, queue: ReviewQueue
 ) -> None:

@@ -9,8 +9,11 @@ so two moderators never hold one case. A claim holds for a lease
 case waits again and the next claim takes it over (`safefeed.review.lease`), so a
 case is never stuck with a moderator who left. Every step is audited. A change to a
 case's interventions waits for a second moderator's approval: nobody approves
-their own change. Irreversible actions need an explicit confirmation and are
-refused from the triage queue.
+their own change. "Nobody" is a person, not a key: a decision names its actor
+(``key:NAME``, the audit actor) and the person behind it (the key's owner), and
+whoever made a change cannot approve it with any key of theirs.
+Irreversible actions need an explicit confirmation and are refused from the
+triage queue.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, or_, select, update
 
+from safefeed.access.keys import same_owner
 from safefeed.audit import AuditLog
 from safefeed.clock import Clock, to_us
 from safefeed.exceptions import InputError, NotFoundError, PermissionDeniedError
@@ -408,9 +412,18 @@ class ReviewQueue:
     # ------------------------------------------------------------ deciding
 
     def decide(
-        self, conn: Connection, case_id: str, actor: str, decision: Decision
+        self,
+        conn: Connection,
+        case_id: str,
+        actor: str,
+        decision: Decision,
+        *,
+        owner: str | None = None,
     ) -> dict[str, Any]:
-        """Decide a case you hold; a lapsed claim is still yours while nobody took it over."""
+        """Decide a case ``actor`` holds; a lapsed claim is still theirs while nobody took
+        it over. ``owner`` is the person acting (an API key's owner; default: the actor
+        itself): a change's owner cannot approve it."""
+        person = actor if owner is None else owner
         row = self._lock(conn, case_id)
         now_us = to_us(self.clock.now())
         if row is None or row.status != "claimed" or row.claimed_by != actor:
@@ -428,8 +441,16 @@ class ReviewQueue:
                 raise InputError(
                     "an irreversible action needs verdict 'approve' and confirm_irreversible: true"
                 )
-        if decision.verdict == "approve" and not changes and row.changed_by == actor:
-            raise PermissionDeniedError("nobody approves their own change: another moderator must")
+        if (
+            decision.verdict == "approve"
+            and not changes
+            and row.changed_by_owner is not None
+            and same_owner(row.changed_by_owner, person)
+        ):
+            raise PermissionDeniedError(
+                f"nobody approves their own change: {row.changed_by_owner} made it "
+                f"(as {row.changed_by}); another moderator must approve it"
+            )
         for change in changes:
             if change.action == "apply":
                 if not change.kind or change.ttl_hours is None:
@@ -515,6 +536,7 @@ class ReviewQueue:
                 "claimed_us": None,
                 "claim_expires_us": None,
                 "changed_by": actor,
+                "changed_by_owner": person,
                 "decision": record,
             }
             outcome = "changed: awaiting another moderator's approval"
@@ -535,7 +557,7 @@ class ReviewQueue:
             reason=decision.reason,
             subject=subject,
             versions={"risk_config": row.config_version},
-            details={"case_id": case_id, "decision": record, "outcome": outcome},
+            details={"case_id": case_id, "owner": person, "decision": record, "outcome": outcome},
         )
         return {"case_id": case_id, "outcome": outcome, "status": values["status"]}
 

@@ -119,7 +119,9 @@ def decide(
 ) -> dict[str, Any]:
     runtime = runtime_of(request)
     with runtime.database.write() as conn:
-        return review_queue(runtime).decide(conn, case_id, principal.actor, body)
+        return review_queue(runtime).decide(
+            conn, case_id, principal.actor, body, owner=principal.owner
+        )
 
 
 @router.get("/metrics", summary="Oldest waiting case and share inside target, per tier")
