@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from safefeed.review.decisions import Decision, InterventionChange
 from safefeed.review.queue import ReviewQueue, Viewer
 from safefeed.runtime import Runtime
 from safefeed.store.database import Database
+from tests.review.helpers import seed_cases
 from tests.risk.helpers import ingest, small_log
 from tests.support.events import event
 
@@ -357,3 +359,19 @@ def test_console_script_exits_non_zero_with_one_line(env: Path) -> None:
     assert done.stderr.strip().splitlines() == [
         "error: subject 'content' must be TYPE:ID, e.g. content:c42"
     ]
+
+
+def test_review_claim_reports_when_the_lease_ends_and_renews_it(
+    env: Path, database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (case_id,) = seed_cases(database, 1)
+    assert main(["review", "add-member", "standard", "key:alice"]) == 0
+    capsys.readouterr()
+    assert main(["review", "claim", case_id, "--actor", "key:alice"]) == 0
+    claimed = json.loads(capsys.readouterr().out)
+    start, end = (datetime.fromisoformat(claimed[k]) for k in ("claimed_at", "claim_expires_at"))
+    assert end - start == timedelta(minutes=30)
+    assert main(["review", "claim", case_id, "--actor", "key:alice"]) == 0
+    renewed = json.loads(capsys.readouterr().out)
+    assert (renewed["claimed_at"], renewed["renewed"]) == (claimed["claimed_at"], True)
+    assert renewed["claim_expires_at"] >= claimed["claim_expires_at"]

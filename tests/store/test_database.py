@@ -16,8 +16,10 @@ from sqlalchemy import JSON, Connection, column, func, insert, inspect, select, 
 
 from safefeed.access.keys import ApiKeyStore, Principal, hash_key
 from safefeed.store.database import Database, sqlite_url
+from safefeed.store.risk_tables import RiskCase
 from safefeed.store.schema import metadata
 from safefeed.store.tables import Account
+from tests.review.helpers import seed_cases
 from tests.support.postgres import ThrowawayCluster
 
 
@@ -105,6 +107,20 @@ def test_migrating_twice_changes_nothing(database: Database) -> None:
     assert schema_of(database) == schema
     assert database.schema_revision() == head_revision(database)
     assert count_accounts(database) == 1
+
+
+def test_a_claim_made_before_claim_leases_gets_the_default_lease(
+    empty_database: Database,
+) -> None:
+    command.upgrade(empty_database.alembic_config(), "0006")
+    claimed_us = 1_000_000
+    (held,) = seed_cases(empty_database, 1, status="claimed", claimed_by="m", claimed_us=claimed_us)
+
+    empty_database.migrate()
+
+    with empty_database.read() as connection:
+        leases = dict(connection.execute(select(RiskCase.case_id, RiskCase.claim_expires_us)).all())
+    assert leases == {held: claimed_us + 30 * 60 * 1_000_000}
 
 
 def test_the_models_match_the_migrated_schema(database: Database) -> None:

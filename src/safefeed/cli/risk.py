@@ -129,7 +129,12 @@ def claim(
     case_id: Annotated[str | None, typer.Argument(help="case id (default: the next one)")] = None,
     actor: Annotated[str | None, ActorOption] = None,
 ) -> None:
-    """Claim a case, or the highest-priority waiting one in your queues."""
+    """Claim a case, or the highest-priority waiting one in your queues.
+
+    The claim holds until its `claim_expires_at` (the risk configuration's
+    `review.claim_lease_minutes`); claiming the case again renews it. Once it lapses,
+    the case waits again and another moderator may take it over.
+    """
     who = actor or default_actor()
     with open_runtime() as runtime, runtime.database.write() as conn:
         queue = _queue(runtime)

@@ -39,6 +39,8 @@ class RiskCase(Base):
     updated_us: Mapped[int] = mapped_column(BigInteger)
     claimed_by: Mapped[str | None] = mapped_column(String(256))
     claimed_us: Mapped[int | None] = mapped_column(BigInteger)
+    #: When the claim lapses unless renewed; from then on the case waits again.
+    claim_expires_us: Mapped[int | None] = mapped_column(BigInteger)
     decided_by: Mapped[str | None] = mapped_column(String(256))
     decided_us: Mapped[int | None] = mapped_column(BigInteger)
     decision: Mapped[dict[str, Any] | None] = mapped_column(JSON)
