@@ -355,6 +355,8 @@ def test_nobody_approves_their_own_change_with_another_of_their_keys(
     change = _change("apply", "friction", kind="light_friction", ttl_hours=6)
     changed = _claim_and_decide(client, case_id, moderators["alice"], change)
     assert changed.json()["status"] == "waiting", changed.text
+    shown = client.get(f"/v1/review/cases/{case_id}", headers=moderators["bob"]).json()
+    assert (shown["changed_by"], shown["changed_by_owner"]) == ("key:alice", "alice")
     approve = {"verdict": "approve", "reason": "looks right"}
     refused = _claim_and_decide(client, case_id, auth(second.token), approve)
     assert refused.status_code == 403, refused.text

@@ -254,6 +254,10 @@ class ReviewQueue:
             "claim_lapsed": lapsed(row.status, row.claim_expires_us, now_us),
             "decided_by": row.decided_by,
             "decision": row.decision,
+            # A change waiting for approval shows whose it is, so its author's colleagues
+            # (not its author) pick it up.
+            "changed_by": row.changed_by,
+            "changed_by_owner": row.changed_by_owner,
         }
 
     # ------------------------------------------------------------ claiming
