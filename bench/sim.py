@@ -12,6 +12,7 @@ seeds run in parallel processes, one per core. Prints a table and writes
     bench/sim                          # 10k and 100k users, 5 steps each
     bench/sim --users 100000 --steps 50   # the full target run (several minutes)
     bench/sim --ranker safety --users 200 --steps 3   # through the real feed engine
+    bench/sim --floor --users 1000 --steps 5          # the contract's floor (below)
 
 With ``--ranker`` the recommender is the real engine binding (`FeedEngineRecommender`)
 and the table splits its time into serving (``recommend``: `FeedEngine.serve`) and
@@ -19,6 +20,14 @@ ingestion (``observe``: the step's v1 events through the real `Ingestor`). A ste
 through the engine costs more as users' histories and the catalog grow, so the table
 also projects the target with each step's cost per impression carried on along its
 measured trend ("growing steps"); run six or more steps for a trend worth the name.
+
+With ``--floor`` no ranker runs at all. It measures the two things that every event of
+a run must go through whatever the engine does, since the issue has everything flow
+as v1 events into the real store: checking it against the contract (`validate_records`)
+and writing it to the event log (`EventLog.append`: the event_id dedupe, the row, the
+subject index), alone in a fresh scratch store like a run's, no consumer, no serving.
+The world's own events per impression times that cost gives a lower bound on the
+target run's CPU seconds, to hold against the goal's budget (2 cores x 10 minutes).
 """
 
 from __future__ import annotations
@@ -40,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.report import print_table  # noqa: E402
+from bench.sim_floor import floor_table, run_floor  # noqa: E402
 
 from safefeed.sim import PopularityRecommender, SimConfig, SimRequest, StepFeedback  # noqa: E402
 from safefeed.sim.rankers import close_recommender, resolve_recommender  # noqa: E402
@@ -180,10 +190,16 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--ranker", help="a feed ranker: drive the real engine (slow)")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "sim.json")
+    parser.add_argument(
+        "--floor", action="store_true", help="the contract's per-event floor, no ranker"
+    )
+    parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
     console = Console(width=160)
+    if args.floor:
+        return _floor(console, args)
+    args.out = args.out or ROOT / "bench" / "results" / "sim.json"
     cases = []
     for users in args.users:
         console.print(f"running {users:,} users x {args.steps} steps ...")
@@ -238,9 +254,34 @@ def main() -> int:
         "measured_at": time.strftime("%Y-%m-%d"),
         "cases": cases,
     }
-    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    console.print(f"wrote {args.out}")
+    _write(console, args.out, result)
     return 0
+
+
+def _floor(console: Console, args: argparse.Namespace) -> int:
+    cases = [run_floor(users, args.steps, args.seed) for users in args.users]
+    floor_table(console, cases)
+    _write(
+        console,
+        args.out or ROOT / "bench" / "results" / "sim_floor.json",
+        {"benchmark": "sim --floor", "machine": _machine(), "cases": cases},
+    )
+    return 0
+
+
+def _machine() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "measured_at": time.strftime("%Y-%m-%d"),
+    }
+
+
+def _write(console: Console, out: Path, result: dict[str, Any]) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    console.print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -52,8 +52,11 @@ def test_a_moderator_works_the_queue_over_http(
 
     claimed = client.post(f"/v1/review/cases/{case_id}/claim", headers=moderator)
     assert claimed.status_code == 200
+    clock.advance(seconds=600)
     again = client.post(f"/v1/review/cases/{case_id}/claim", headers=moderator)
-    assert again.status_code == 403
+    assert again.status_code == 200  # the holder renews the claim's lease
+    assert again.json()["renewed"] is True
+    assert again.json()["claim_expires_at"] > claimed.json()["claim_expires_at"]
     decision = {
         "verdict": "reject",
         "reason": "benign context on review",
@@ -291,3 +294,83 @@ def test_a_cases_history_shows_only_the_viewers_queues(
     assert other not in seen.json()["related_cases"]
     everything = client.get(f"/v1/review/cases/{shared['case_id']}", headers=auditor).json()
     assert [h["case_id"] for h in everything["subject_history"]] == [other]
+
+
+def test_a_claim_lapses_over_http_and_another_moderator_takes_it_over(
+    client: TestClient, api_keys: dict[str, str], runtime: Runtime, clock: ManualClock
+) -> None:
+    moderators, waiting = _shift(client, runtime, api_keys, clock)
+    alice, bob = moderators["alice"], moderators["bob"]
+    case_id = waiting["standard"][0]
+    path = f"/v1/review/cases/{case_id}"
+    claimed = client.post(f"{path}/claim", headers=alice)
+    assert claimed.status_code == 200, claimed.text
+    lease = timedelta(minutes=runtime.risk.config.review.claim_lease_minutes)
+    expires = (clock.now() + lease).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert claimed.json()["claim_expires_at"] == expires
+    refused = client.post(f"{path}/claim", headers=bob)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["detail"] == f"case {case_id} is held by key:alice until {expires}"
+    clock.advance(seconds=lease.total_seconds())
+    listed = client.get("/v1/review/cases", params={"limit": 500}, headers=bob).json()
+    (lapsed,) = [c for c in listed if c["case_id"] == case_id]
+    assert (lapsed["status"], lapsed["claimed_by"], lapsed["claim_lapsed"]) == (
+        "waiting",
+        "key:alice",
+        True,
+    )
+    taken = client.post(f"{path}/claim", headers=bob)
+    assert taken.status_code == 200, taken.text
+    assert taken.json()["took_over_from"] == "key:alice"
+    decision = {"verdict": "reject", "reason": "benign on review"}
+    late = client.post(f"{path}/decision", json=decision, headers=alice)
+    assert late.status_code == 403, late.text
+    assert late.json()["detail"].startswith(f"you do not hold case {case_id}: key:bob holds it")
+    decided = client.post(f"{path}/decision", json=decision, headers=bob)
+    assert decided.json()["status"] == "decided", decided.text
+    audit = client.get(
+        "/v1/audit", params={"action": "review.claim_lapsed"}, headers=auth(api_keys["auditor"])
+    ).json()
+    assert [(r["actor"], r["details"]["claimed_by"]) for r in audit["records"]] == [
+        ("key:bob", "key:alice")
+    ]
+
+
+def test_nobody_approves_their_own_change_with_another_of_their_keys(
+    client: TestClient, api_keys: dict[str, str], runtime: Runtime, clock: ManualClock
+) -> None:
+    moderators, waiting = _shift(client, runtime, api_keys, clock)
+    with runtime.database.write() as conn:
+        # Alice's first key is named "alice" and owns itself; her second names her.
+        second = runtime.keys.issue(
+            conn, "alice-ci", ["moderator"], owner="alice", actor="test", reason="CI"
+        )
+    response = client.put(
+        "/v1/review/queues/standard/members/key:alice-ci",
+        json={"reason": "alice's CI"},
+        headers=auth(api_keys["policy_admin"]),
+    )
+    assert response.status_code == 200, response.text
+    case_id = waiting["standard"][0]
+    change = _change("apply", "friction", kind="light_friction", ttl_hours=6)
+    changed = _claim_and_decide(client, case_id, moderators["alice"], change)
+    assert changed.json()["status"] == "waiting", changed.text
+    shown = client.get(f"/v1/review/cases/{case_id}", headers=moderators["bob"]).json()
+    assert (shown["changed_by"], shown["changed_by_owner"]) == ("key:alice", "alice")
+    approve = {"verdict": "approve", "reason": "looks right"}
+    refused = _claim_and_decide(client, case_id, auth(second.token), approve)
+    assert refused.status_code == 403, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["detail"] == (
+        "nobody approves their own change: alice made it (as key:alice); "
+        "another moderator must approve it"
+    )
+    released = client.post(f"/v1/review/cases/{case_id}/release", headers=auth(second.token))
+    assert released.status_code == 200, released.text
+    approved = _claim_and_decide(client, case_id, moderators["bob"], approve)
+    assert approved.json()["status"] == "decided", approved.text
+    audit = client.get(
+        "/v1/audit", params={"action": "review.approve"}, headers=auth(api_keys["auditor"])
+    )
+    records = [(r["actor"], r["details"]["owner"]) for r in audit.json()["records"]]
+    assert sorted(records) == [("key:alice", "alice"), ("key:bob", "bob")]

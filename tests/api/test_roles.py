@@ -49,7 +49,7 @@ def test_every_route_declares_roles_and_the_matrix_covers_them(client: TestClien
     routes = protected_routes(client)
     assert len(routes) >= 14
     paths = {path for _, path, _ in routes}
-    assert {"/v1/events", "/v1/audit", "/v1/audit/verify", "/metrics"} <= paths
+    assert {"/v1/events", "/v1/audit", "/v1/audit/verify", "/v1/audit/export", "/metrics"} <= paths
     served = set(client.get("/openapi.json").json()["paths"])
     assert served == paths | ANONYMOUS_PATHS  # the walk sees every route the app serves
 
@@ -75,6 +75,7 @@ def test_role_matrix(client: TestClient, api_keys: dict[str, str]) -> None:
     [
         ("/v1/audit", "auditor"),
         ("/v1/audit/verify", "auditor"),
+        ("/v1/audit/export", "auditor"),
         ("/v1/events", "auditor"),
     ],
 )

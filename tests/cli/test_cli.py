@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,14 @@ from sqlalchemy import text
 
 from safefeed.audit import GENESIS, record_body, record_hash
 from safefeed.cli.main import main
-from safefeed.clock import from_us
+from safefeed.clock import ManualClock, from_us
 from safefeed.ingest import IngestContext
+from safefeed.review.decisions import Decision, InterventionChange
+from safefeed.review.queue import ReviewQueue, Viewer
 from safefeed.runtime import Runtime
 from safefeed.store.database import Database
+from tests.review.helpers import seed_cases
+from tests.risk.helpers import ingest, small_log
 from tests.support.events import event
 
 
@@ -74,6 +79,8 @@ def test_ingest_line_numbers_are_the_files_across_chunks(
         (["simulate", "--ranker", "safety", "--out", "o", "--users", "many"], "'--users'"),
         (["config", "set", "/no/such/policy.yaml", "--reason", "x"], "no such file"),
         (["review", "reach", "--limit", "0"], "'--limit'"),
+        (["keys", "create", "k", "--role", "viewer", "--owner", " "], "owner must not be blank"),
+        (["keys", "create", "k", "--role", "viewer", "--owner", "a\nb"], "unprintable"),
     ],
 )
 def test_bad_input_is_one_line_and_a_non_zero_exit(
@@ -132,6 +139,73 @@ def test_kill_switch_set_and_clear_are_seen_by_a_running_process(
     records = json.loads(capsys.readouterr().out)
     assert records[0]["actor"] == "oncall"
     assert records[0]["reason"] == "raid"
+
+
+def test_keys_are_made_for_an_owner_and_listed_with_it(
+    env: Path, runtime: Runtime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    made = ["keys", "create", "alice-laptop", "--role", "moderator", "--owner", "alice"]
+    assert main(made) == 0
+    said, token = capsys.readouterr().out.strip().splitlines()
+    assert said.endswith(" of alice (moderator)")
+    assert main(["keys", "create", "platform", "--role", "service"]) == 0
+    capsys.readouterr()
+    assert main(["keys", "list"]) == 0
+    listed = {k["name"]: k["owner"] for k in json.loads(capsys.readouterr().out)}
+    assert listed == {"alice-laptop": "alice", "platform": "platform"}
+    with runtime.database.read() as conn:
+        principal = runtime.keys.authenticate(conn, token)
+    assert principal is not None
+    assert (principal.name, principal.owner) == ("alice-laptop", "alice")
+
+
+def test_the_demos_admin_key_belongs_to_whoever_runs_the_demo(
+    env: Path, runtime: Runtime, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOGNAME", "dana")
+    # A store that holds events already: the demo only makes its key.
+    runtime.ingestor.ingest_records([event("content.published")], IngestContext(actor="t"))
+    assert main(["demo", "--no-serve"]) == 0
+    assert "(all roles, owner dana;" in capsys.readouterr().out
+    with runtime.database.read() as conn:
+        (key,) = runtime.keys.list(conn)
+    assert (key["name"], key["owner"], key["created_by"]) == ("local-admin", "dana", "cli:dana")
+
+
+def test_a_decision_at_the_command_line_is_the_login_names_whatever_the_actor(
+    env: Path,
+    runtime: Runtime,
+    clock: ManualClock,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LOGNAME", "dana")
+    ingest(runtime, clock, small_log()[0])
+    queue = ReviewQueue(runtime.audit, runtime.clock, runtime.risk.config, runtime.risk.ledger)
+    laptop = "key:dana-laptop"
+    change = Decision(
+        verdict="approve",
+        reason="friction",
+        interventions=[InterventionChange(action="apply", kind="light_friction", ttl_hours=6)],
+    )
+    with runtime.database.write() as conn:
+        for member in (laptop, "cli:dana", "oncall"):
+            for name in ("priority", "standard"):
+                queue.add_member(conn, name, member, by="key:admin")
+        case_id = queue.list_cases(conn, Viewer(laptop))[0]["case_id"]
+        queue.claim(conn, case_id, laptop)
+        queue.decide(conn, case_id, laptop, change, owner="dana")
+    approve = ["--decision", '{"verdict": "approve", "reason": "ok"}']
+    for actor in ("cli:dana", "oncall"):
+        assert main(["review", "claim", case_id, "--actor", actor]) == 0
+        assert main(["review", "decide", case_id, *approve, "--actor", actor]) == 1
+        err = capsys.readouterr().err.strip()
+        assert err == (
+            "error: nobody approves their own change: dana made it (as key:dana-laptop); "
+            "another moderator must approve it"
+        )
+        with runtime.database.write() as conn:
+            queue.release(conn, case_id, actor)
 
 
 def test_review_reach_lists_what_spread_undecided(
@@ -285,3 +359,19 @@ def test_console_script_exits_non_zero_with_one_line(env: Path) -> None:
     assert done.stderr.strip().splitlines() == [
         "error: subject 'content' must be TYPE:ID, e.g. content:c42"
     ]
+
+
+def test_review_claim_reports_when_the_lease_ends_and_renews_it(
+    env: Path, database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (case_id,) = seed_cases(database, 1)
+    assert main(["review", "add-member", "standard", "key:alice"]) == 0
+    capsys.readouterr()
+    assert main(["review", "claim", case_id, "--actor", "key:alice"]) == 0
+    claimed = json.loads(capsys.readouterr().out)
+    start, end = (datetime.fromisoformat(claimed[k]) for k in ("claimed_at", "claim_expires_at"))
+    assert end - start == timedelta(minutes=30)
+    assert main(["review", "claim", case_id, "--actor", "key:alice"]) == 0
+    renewed = json.loads(capsys.readouterr().out)
+    assert (renewed["claimed_at"], renewed["renewed"]) == (claimed["claimed_at"], True)
+    assert renewed["claim_expires_at"] >= claimed["claim_expires_at"]

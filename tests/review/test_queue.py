@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -11,12 +13,11 @@ from safefeed.clock import ManualClock
 from safefeed.exceptions import InputError, PermissionDeniedError
 from safefeed.review.decisions import Decision, InterventionChange
 from safefeed.review.queue import ReviewQueue, Viewer
-from safefeed.risk.config import load_risk_config
-from safefeed.risk.interventions import InterventionLedger
 from safefeed.runtime import Runtime
 from safefeed.store.database import Database
 from safefeed.store.risk_tables import RiskCase, RiskIntervention
 from safefeed.store.tables import AuditRecord, table_of
+from tests.review.helpers import seed_cases, store_queue
 from tests.risk.helpers import ingest, small_log
 from tests.support.policy import NOW
 
@@ -106,6 +107,66 @@ def test_one_holder_per_case_and_nobody_approves_their_own_change(
     assert "risk.intervention_applied" in actions
 
 
+def test_a_second_key_of_the_same_person_cannot_approve_their_change(
+    runtime: Runtime, queue: ReviewQueue
+) -> None:
+    """Keys are not people: alice's CI key (its owner spelled "Alice") is still alice."""
+    alice_ci = "key:alice-ci"
+    with runtime.database.write() as conn:
+        queue.add_member(conn, "priority", alice_ci, by="key:admin")
+        queue.add_member(conn, "standard", alice_ci, by="key:admin")
+    case_id = _waiting(runtime, queue)
+    change = Decision(
+        verdict="approve",
+        reason="add monitoring",
+        interventions=[
+            InterventionChange(action="apply", kind="increased_monitoring", ttl_hours=6)
+        ],
+    )
+    approve = Decision(verdict="approve", reason="looks right")
+    with runtime.database.write() as conn:
+        queue.claim(conn, case_id, ALICE)
+        queue.decide(conn, case_id, ALICE, change, owner="alice")
+        queue.claim(conn, case_id, alice_ci)
+    refused = pytest.raises(PermissionDeniedError, match="alice made it \\(as key:alice\\)")
+    with refused, runtime.database.write() as conn:
+        queue.decide(conn, case_id, alice_ci, approve, owner="Alice")
+    with runtime.database.write() as conn:
+        queue.release(conn, case_id, alice_ci)
+        queue.claim(conn, case_id, BOB)
+        assert queue.decide(conn, case_id, BOB, approve, owner="bob")["status"] == "decided"
+    with runtime.database.read() as conn:
+        case = conn.execute(select(RiskCase).where(RiskCase.case_id == case_id)).one()
+        decisions = conn.execute(
+            select(AuditRecord.actor, AuditRecord.details)
+            .where(AuditRecord.action == "review.approve")
+            .order_by(AuditRecord.seq)
+        ).all()
+    assert (case.changed_by, case.changed_by_owner, case.decided_by) == (ALICE, "alice", BOB)
+    # The audit actor stays the key; the details name the person behind it.
+    assert [(actor, details["owner"]) for actor, details in decisions] == [
+        (ALICE, "alice"),
+        (BOB, "bob"),
+    ]
+
+
+def test_without_an_owner_the_actor_is_the_person(runtime: Runtime, queue: ReviewQueue) -> None:
+    case_id = _waiting(runtime, queue)
+    change = Decision(
+        verdict="approve",
+        reason="add monitoring",
+        interventions=[InterventionChange(action="apply", kind="light_friction", ttl_hours=1)],
+    )
+    with runtime.database.write() as conn:
+        queue.claim(conn, case_id, ALICE)
+        queue.decide(conn, case_id, ALICE, change)
+        queue.claim(conn, case_id, BOB)
+        approve = Decision(verdict="approve", reason="ok")
+        assert queue.decide(conn, case_id, BOB, approve)["status"] == "decided"
+        case = conn.execute(select(RiskCase).where(RiskCase.case_id == case_id)).one()
+    assert (case.changed_by, case.changed_by_owner) == (ALICE, ALICE)
+
+
 def test_no_irreversible_action_without_a_recorded_human_approval(
     runtime: Runtime, queue: ReviewQueue
 ) -> None:
@@ -175,55 +236,11 @@ def test_metrics_report_oldest_waiting_and_share_inside_target(
 _cases = table_of(RiskCase)
 
 
-def _seed_cases(database: Database, count: int) -> list[str]:
-    ids = [f"rc_{n:04d}" for n in range(count)]
-    rows = [
-        {
-            "case_id": case_id,
-            "category": "escalation",
-            "subject_type": "creator",
-            "subject_id": f"c{n}",
-            "tier": "medium",
-            "peak_tier": "medium",
-            "score": 0.7,
-            "lower": 0.5,
-            "upper": 0.9,
-            "line": {
-                "tier": "medium",
-                "confidence": [0.5, 0.9],
-                "signals": {"velocity": n / count},
-            },
-            "queue": "standard",
-            "status": "waiting",
-            "base_priority": 2.0 + n / count,
-            "first_surfaced_us": 0,
-            "queued_us": 0,
-            "updated_us": 0,
-            "config_version": "test",
-        }
-        for n, case_id in enumerate(ids)
-    ]
-    with database.write() as conn:
-        conn.execute(_cases.insert(), rows)
-    return ids
-
-
-def _pg_queue(database: Database) -> tuple[ReviewQueue, ManualClock]:
-    from safefeed.audit import AuditLog
-    from safefeed.policy.store import PolicyStore
-
-    clock = ManualClock(NOW)
-    audit = AuditLog(clock)
-    config = load_risk_config()
-    ledger = InterventionLedger(PolicyStore(database, audit, clock), audit, config.version)
-    return ReviewQueue(audit, clock, config, ledger), clock
-
-
 def test_two_concurrent_claims_never_get_the_same_case_on_postgres(postgres_url: str) -> None:
     database = Database(postgres_url)
     try:
-        ids = _seed_cases(database, 40)
-        queue, _ = _pg_queue(database)
+        ids = seed_cases(database, 40)
+        queue, _ = store_queue(database)
         with database.write() as conn:
             for n in range(6):
                 queue.add_member(conn, "standard", f"key:m{n}", by="key:admin")
@@ -267,9 +284,9 @@ def test_a_case_aged_past_its_target_is_offered_first_however_long_the_backlog(
 ) -> None:
     # 600 medium cases just queued, and one low case waiting 200 hours: aging and its
     # missed target lift it above all of them, however many rank above it by base.
-    queue, clock = _pg_queue(database)
+    queue, clock = store_queue(database)
     now_us = int(clock.now().timestamp() * 1e6)
-    _seed_cases(database, 600)
+    seed_cases(database, 600)
     old = "rc_old"
     with database.write() as conn:
         conn.execute(_cases.update().values(queued_us=now_us))
@@ -305,3 +322,193 @@ def test_a_case_aged_past_its_target_is_offered_first_however_long_the_backlog(
         claimed = queue.claim_next(conn, ALICE)
     assert claimed is not None
     assert claimed["case_id"] == old
+
+
+# ---------------------------------------------------------------- claim leases
+
+LEASE = timedelta(minutes=30)  # the packaged configuration's claim_lease_minutes
+
+
+def _stamp(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _leased(database: Database) -> tuple[ReviewQueue, ManualClock, list[str]]:
+    """Three standard cases (the last one first in priority) that alice and bob work."""
+    queue, clock = store_queue(database)
+    ids = seed_cases(database, 3)
+    with database.write() as conn:
+        for member in (ALICE, BOB):
+            queue.add_member(conn, "standard", member, by="key:admin")
+    return queue, clock, ids
+
+
+def _audited(database: Database, actor: str) -> list[tuple[str, dict[str, Any]]]:
+    with database.read() as conn:
+        rows = conn.execute(
+            select(AuditRecord.action, AuditRecord.details)
+            .where(AuditRecord.actor == actor)
+            .order_by(AuditRecord.seq)
+        )
+        return [(r.action, r.details) for r in rows]
+
+
+def test_a_claim_holds_for_its_lease(database: Database) -> None:
+    queue, clock, ids = _leased(database)
+    with database.write() as conn:
+        claimed = queue.claim(conn, ids[-1], ALICE)
+    expires = _stamp(NOW + LEASE)
+    assert (claimed["claimed_at"], claimed["claim_expires_at"]) == (_stamp(NOW), expires)
+    clock.advance(seconds=LEASE.total_seconds() - 1)
+    refused = f"case {ids[-1]} is held by {ALICE} until {expires}"
+    with pytest.raises(PermissionDeniedError, match=refused), database.write() as conn:
+        queue.claim(conn, ids[-1], BOB)
+    with database.write() as conn:
+        offered = queue.claim_next(conn, BOB)
+    assert offered is not None
+    assert offered["case_id"] == ids[1]
+    with database.read() as conn:
+        held = queue.list_cases(conn, Viewer(BOB), status="claimed")
+        waiting = queue.list_cases(conn, Viewer(BOB))
+        metrics = queue.metrics(conn)
+    assert [(c["case_id"], c["claimed_by"], c["claim_expires_at"]) for c in held] == [
+        (ids[-1], ALICE, expires),
+        (ids[1], BOB, _stamp(clock.now() + LEASE)),
+    ]
+    assert [c["case_id"] for c in waiting] == [ids[0]]
+    assert metrics["tiers"]["medium"]["waiting"] == 1
+
+
+def test_a_lapsed_claim_waits_again_and_the_next_claim_takes_it_over(
+    database: Database,
+) -> None:
+    queue, clock, ids = _leased(database)
+    with database.write() as conn:
+        claimed = queue.claim_next(conn, ALICE)
+    assert claimed is not None
+    assert claimed["case_id"] == ids[-1]
+    clock.advance(seconds=LEASE.total_seconds())
+    with database.read() as conn:
+        waiting = queue.list_cases(conn, Viewer(BOB))
+        held = queue.list_cases(conn, Viewer(BOB), status="claimed")
+        metrics = queue.metrics(conn)
+    # Back in the queue by the same aged priority as before it was claimed.
+    assert [c["case_id"] for c in waiting] == [ids[-1], ids[1], ids[0]]
+    lapsed = waiting[0]
+    assert (lapsed["status"], lapsed["claimed_by"], lapsed["claim_lapsed"]) == (
+        "waiting",
+        ALICE,
+        True,
+    )
+    assert held == []
+    assert metrics["tiers"]["medium"]["waiting"] == 3
+    with database.write() as conn:
+        taken = queue.claim_next(conn, BOB)
+    assert taken == {
+        "case_id": ids[-1],
+        "claimed_by": BOB,
+        "claimed_at": _stamp(clock.now()),
+        "claim_expires_at": _stamp(clock.now() + LEASE),
+        "renewed": False,
+        "took_over_from": ALICE,
+    }
+    assert _audited(database, BOB) == [
+        (
+            "review.claim_lapsed",
+            {
+                "case_id": ids[-1],
+                "queue": "standard",
+                "claimed_by": ALICE,
+                "claimed_at": _stamp(NOW),
+                "expired_at": _stamp(NOW + LEASE),
+            },
+        ),
+        (
+            "review.claimed",
+            {
+                "case_id": ids[-1],
+                "queue": "standard",
+                "claim_expires_at": _stamp(clock.now() + LEASE),
+                "took_over_from": ALICE,
+            },
+        ),
+    ]
+
+
+def test_claiming_a_case_you_hold_renews_its_lease(database: Database) -> None:
+    queue, clock, ids = _leased(database)
+    with database.write() as conn:
+        queue.claim(conn, ids[-1], ALICE)
+    clock.advance(seconds=20 * 60)
+    with database.write() as conn:
+        renewed = queue.claim(conn, ids[-1], ALICE)
+    longer = _stamp(NOW + timedelta(minutes=50))
+    assert (renewed["claimed_at"], renewed["claim_expires_at"], renewed["renewed"]) == (
+        _stamp(NOW),
+        longer,
+        True,
+    )
+    clock.advance(seconds=20 * 60)  # past the first lease, inside the renewed one
+    with pytest.raises(PermissionDeniedError, match=f"until {longer}"), database.write() as conn:
+        queue.claim(conn, ids[-1], BOB)
+    with database.write() as conn:
+        offered = queue.claim_next(conn, BOB)
+    assert offered is not None
+    assert offered["case_id"] == ids[1]
+    assert _audited(database, ALICE)[-1] == (
+        "review.claim_renewed",
+        {
+            "case_id": ids[-1],
+            "queue": "standard",
+            "claim_expires_at": longer,
+            "previous_expires_at": _stamp(NOW + LEASE),
+            "lapsed": False,
+        },
+    )
+
+
+def test_after_a_take_over_the_old_holder_may_not_decide_or_release(
+    database: Database,
+) -> None:
+    queue, clock, ids = _leased(database)
+    with database.write() as conn:
+        queue.claim(conn, ids[-1], ALICE)
+    clock.advance(seconds=LEASE.total_seconds() + 60)
+    with database.write() as conn:
+        assert queue.claim(conn, ids[-1], BOB)["took_over_from"] == ALICE
+    reject = Decision(verdict="reject", reason="benign on review")
+    taken = f"you do not hold case {ids[-1]}: {BOB} holds it until"
+    with pytest.raises(PermissionDeniedError, match=taken), database.write() as conn:
+        queue.decide(conn, ids[-1], ALICE, reject)
+    with pytest.raises(PermissionDeniedError, match=taken), database.write() as conn:
+        queue.release(conn, ids[-1], ALICE)
+    with database.write() as conn:
+        assert queue.decide(conn, ids[-1], BOB, reject)["status"] == "decided"
+    assert [action for action, _ in _audited(database, ALICE)] == ["review.claimed"]
+
+
+def test_a_lapsed_claim_nobody_took_over_is_still_its_holders(database: Database) -> None:
+    queue, clock, ids = _leased(database)
+    with database.write() as conn:
+        queue.claim(conn, ids[-1], ALICE)
+        queue.claim(conn, ids[1], ALICE)
+    clock.advance(seconds=2 * LEASE.total_seconds())
+    with database.read() as conn:
+        waiting = queue.list_cases(conn, Viewer(BOB))
+    assert [c["case_id"] for c in waiting] == ids[::-1]
+    reject = Decision(verdict="reject", reason="benign on review")
+    with database.write() as conn:
+        assert queue.decide(conn, ids[-1], ALICE, reject)["status"] == "decided"
+        renewed = queue.claim(conn, ids[1], ALICE)
+    assert (renewed["renewed"], renewed["took_over_from"]) == (True, None)
+    assert renewed["claim_expires_at"] == _stamp(clock.now() + LEASE)
+    assert _audited(database, ALICE)[-1][1]["lapsed"] is True
+    with database.read() as conn:
+        waiting = queue.list_cases(conn, Viewer(BOB))
+        decided = queue.get(conn, ids[-1], Viewer(BOB))
+    assert [c["case_id"] for c in waiting] == [ids[0]]
+    assert (decided["status"], decided["claim_expires_at"], decided["claim_lapsed"]) == (
+        "decided",
+        None,
+        False,
+    )

@@ -6,14 +6,21 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from safefeed.clock import ManualClock
-from safefeed.risk.consumer import FUNNEL_ACTOR
+from safefeed.audit import AuditLog
+from safefeed.clock import ManualClock, to_us
+from safefeed.ingest import IngestContext
+from safefeed.policy.store import PolicyStore
+from safefeed.risk.config import load_risk_config
+from safefeed.risk.consumer import FUNNEL_ACTOR, RiskConsumer
 from safefeed.risk.interventions import AUTO_REVIEW_STATUS
 from safefeed.risk.signals import CONSUMED_TYPES
 from safefeed.runtime import Runtime
+from safefeed.store.database import Database
 from safefeed.store.risk_tables import RiskCase, RiskIntervention
 from safefeed.store.tables import AuditRecord, PolicyHistory
+from tests.review.helpers import seed_cases
 from tests.risk.helpers import ingest, small_log, with_phase
+from tests.support.policy import NOW
 
 
 def _seeker() -> str:
@@ -199,3 +206,24 @@ def test_the_sweeper_rolls_back_lapsed_interventions_with_no_new_events(
         state = runtime.policy.get_state(conn, subject)
     assert state is not None
     assert state.review_status != AUTO_REVIEW_STATUS
+
+
+def test_a_lapsed_claim_counts_toward_the_backlog_that_samples_low_tiers(
+    database: Database,
+) -> None:
+    clock = ManualClock(NOW)
+    audit = AuditLog(clock)
+    config = load_risk_config()
+    review = config.review.model_copy(update={"capacity_per_hour": 1.0, "max_backlog_hours": 1.0})
+    small_team = config.model_copy(update={"review": review})
+    consumer = RiskConsumer(PolicyStore(database, audit, clock), audit, clock, small_team)
+    lease = timedelta(minutes=review.claim_lease_minutes)
+    held = {"claimed_by": "m", "claimed_us": to_us(NOW), "claim_expires_us": to_us(NOW + lease)}
+    seed_cases(database, 2, status="claimed", **held)
+    with database.write() as conn:
+        consumer.consume(conn, [], IngestContext(actor="test"))
+    assert consumer.funnel.overloaded is False
+    clock.advance(seconds=lease.total_seconds())
+    with database.write() as conn:
+        consumer.consume(conn, [], IngestContext(actor="test"))
+    assert consumer.funnel.overloaded is True

@@ -8,14 +8,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, func, insert, inspect, select
+from sqlalchemy import JSON, Connection, column, func, insert, inspect, select, table
 
+from safefeed.access.keys import ApiKeyStore, Principal, hash_key
 from safefeed.store.database import Database, sqlite_url
+from safefeed.store.risk_tables import RiskCase
 from safefeed.store.schema import metadata
 from safefeed.store.tables import Account
+from tests.review.helpers import seed_cases
 from tests.support.postgres import ThrowawayCluster
 
 
@@ -105,12 +109,100 @@ def test_migrating_twice_changes_nothing(database: Database) -> None:
     assert count_accounts(database) == 1
 
 
+def test_a_claim_made_before_claim_leases_gets_the_default_lease(
+    empty_database: Database,
+) -> None:
+    command.upgrade(empty_database.alembic_config(), "0006")
+    claimed_us = 1_000_000
+    (held,) = seed_cases(empty_database, 1, status="claimed", claimed_by="m", claimed_us=claimed_us)
+
+    empty_database.migrate()
+
+    with empty_database.read() as connection:
+        leases = dict(connection.execute(select(RiskCase.case_id, RiskCase.claim_expires_us)).all())
+    assert leases == {held: claimed_us + 30 * 60 * 1_000_000}
+
+
 def test_the_models_match_the_migrated_schema(database: Database) -> None:
     with database.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, metadata)
 
     assert differences == []
+
+
+def test_keys_made_before_owners_keep_working_and_belong_to_themselves(
+    empty_database: Database,
+) -> None:
+    """Migration 0005 on keys issued under the schema before it."""
+    command.upgrade(empty_database.alembic_config(), "0004")
+    names = ("key_id", "name", "key_hash", "created_by", "created_us", "revoked_us")
+    keys = table("api_keys", *(column(n) for n in names), column("roles", JSON))
+    token = "sf_k1_" + "s" * 43
+    made = {"created_by": "cli:root", "created_us": 1}
+    with empty_database.write() as connection:
+        connection.execute(
+            keys.insert(),
+            [
+                {
+                    **made,
+                    "key_id": "k1",
+                    "name": "alice-laptop",
+                    "key_hash": hash_key(token),
+                    "roles": ["moderator"],
+                    "revoked_us": None,
+                },
+                {
+                    **made,
+                    "key_id": "k2",
+                    "name": "alice-ci",
+                    "key_hash": hash_key("sf_k2_x"),
+                    "roles": ["service"],
+                    "revoked_us": 5,
+                },
+            ],
+        )
+
+    empty_database.migrate()
+
+    with empty_database.read() as connection:
+        principal = ApiKeyStore.authenticate(connection, token)
+        listed = {k["name"]: k["owner"] for k in ApiKeyStore.list(connection)}
+    assert principal == Principal("k1", "alice-laptop", "alice-laptop", frozenset({"moderator"}))
+    assert listed == {"alice-laptop": "alice-laptop", "alice-ci": "alice-ci"}
+
+
+def test_a_change_waiting_from_before_owners_belongs_to_the_person_behind_its_actor(
+    empty_database: Database,
+) -> None:
+    """Migration 0006: a key's change is its name's (0005), the command line's its login's."""
+    command.upgrade(empty_database.alembic_config(), "0005")
+    case: dict[str, Any] = {
+        "category": "c",
+        "subject_type": "user",
+        "subject_id": "u1",
+        "tier": "low",
+        "peak_tier": "low",
+        "status": "waiting",
+        "config_version": "v",
+        **dict.fromkeys(("score", "lower", "upper", "base_priority"), 0.0),
+        **dict.fromkeys(("first_surfaced_us", "updated_us"), 0),
+    }
+    names = ("case_id", "changed_by", *case)
+    cases = table("risk_cases", column("line", JSON), *(column(n) for n in names))
+    changed_by = {"1": "key:alice-laptop", "2": "cli:dana", "3": "oncall", "4": None}
+    with empty_database.write() as connection:
+        connection.execute(
+            cases.insert(),
+            [case | {"case_id": k, "changed_by": v, "line": {}} for k, v in changed_by.items()],
+        )
+
+    empty_database.migrate()
+
+    owners = table("risk_cases", column("case_id"), column("changed_by_owner"))
+    with empty_database.read() as connection:
+        found = dict(connection.execute(select(owners).order_by(owners.c.case_id)).all())
+    assert found == {"1": "alice-laptop", "2": "dana", "3": "oncall", "4": None}
 
 
 def test_a_write_that_raises_is_rolled_back(database: Database) -> None:

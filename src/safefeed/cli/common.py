@@ -21,6 +21,7 @@ __all__ = [
     "ActorOption",
     "console",
     "default_actor",
+    "default_owner",
     "err_console",
     "open_runtime",
     "print_json",
@@ -31,11 +32,16 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-def default_actor() -> str:
+def default_owner() -> str:
+    """The person at this terminal: their login name."""
     try:
-        return f"cli:{getpass.getuser()}"
+        return getpass.getuser().strip() or "unknown"
     except Exception:
-        return "cli:unknown"
+        return "unknown"
+
+
+def default_actor() -> str:
+    return f"cli:{default_owner()}"
 
 
 ActorOption = typer.Option("--actor", help="who is acting (default: cli:<login name>)")

@@ -18,19 +18,34 @@ keys_app = typer.Typer(help="API keys (stored hashed; shown once).", no_args_is_
 def create(
     name: Annotated[str, typer.Argument()],
     role: Annotated[list[str], typer.Option("--role", help=" | ".join(ROLES))],
+    owner: Annotated[
+        str | None,
+        typer.Option(
+            "--owner",
+            help="the person the key belongs to (default: NAME); one owner's keys count "
+            "as one person: none approves a change made with another",
+        ),
+    ] = None,
     reason: Annotated[str, typer.Option("--reason")] = "issued from the command line",
     actor: Annotated[str | None, ActorOption] = None,
 ) -> None:
     """Issue a key; the secret is printed once."""
     with open_runtime() as runtime, runtime.database.write() as conn:
-        issued = runtime.keys.issue(conn, name, role, actor=actor or default_actor(), reason=reason)
-    console.print(f"key {issued.principal.key_id} ({', '.join(sorted(issued.principal.roles))})")
+        issued = runtime.keys.issue(
+            conn, name, role, owner=owner, actor=actor or default_actor(), reason=reason
+        )
+    made = issued.principal
+    console.print(
+        f"key {made.key_id} of {made.owner} ({', '.join(sorted(made.roles))})",
+        markup=False,
+        highlight=False,
+    )
     typer.echo(issued.token)
 
 
 @keys_app.command("list")
 def list_keys() -> None:
-    """Keys (never their secrets)."""
+    """Keys with their owners (never their secrets)."""
     with open_runtime() as runtime, runtime.database.read() as conn:
         print_json(runtime.keys.list(conn))
 

@@ -13,7 +13,14 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from safefeed.access.roles import ROLES
-from safefeed.cli.common import ActorOption, console, default_actor, err_console, open_runtime
+from safefeed.cli.common import (
+    ActorOption,
+    console,
+    default_actor,
+    default_owner,
+    err_console,
+    open_runtime,
+)
 from safefeed.events.parsing import LineError, parse_json_lines
 from safefeed.events.schema import events_json_schema
 from safefeed.exceptions import InputError
@@ -222,11 +229,18 @@ def _ensure_admin_key(runtime: Runtime) -> None:
             conn,
             DEMO_KEY_NAME,
             list(ROLES),
+            # The person running the demo, as the command line knows them.
+            owner=default_owner(),
             actor=default_actor(),
             reason="local admin key of the embedded demo",
         )
     console.print(f"[bold]admin key[/]  {issued.token}")
-    console.print("           (all roles; shown only now: export SAFEFEED_KEY=<key>)")
+    console.print(
+        f"           (all roles, owner {issued.principal.owner}; "
+        "shown only now: export SAFEFEED_KEY=<key>)",
+        markup=False,
+        highlight=False,
+    )
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:

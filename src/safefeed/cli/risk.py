@@ -10,7 +10,14 @@ import orjson
 import typer
 from rich.table import Table
 
-from safefeed.cli.common import ActorOption, console, default_actor, open_runtime, print_json
+from safefeed.cli.common import (
+    ActorOption,
+    console,
+    default_actor,
+    default_owner,
+    open_runtime,
+    print_json,
+)
 from safefeed.exceptions import InputError
 from safefeed.review.decisions import Decision
 from safefeed.review.queue import ReviewQueue, Viewer
@@ -122,7 +129,12 @@ def claim(
     case_id: Annotated[str | None, typer.Argument(help="case id (default: the next one)")] = None,
     actor: Annotated[str | None, ActorOption] = None,
 ) -> None:
-    """Claim a case, or the highest-priority waiting one in your queues."""
+    """Claim a case, or the highest-priority waiting one in your queues.
+
+    The claim holds until its `claim_expires_at` (the risk configuration's
+    `review.claim_lease_minutes`); claiming the case again renews it. Once it lapses,
+    the case waits again and another moderator may take it over.
+    """
     who = actor or default_actor()
     with open_runtime() as runtime, runtime.database.write() as conn:
         queue = _queue(runtime)
@@ -136,13 +148,17 @@ def decide(
     decision: Annotated[str, typer.Option(help="the decision as JSON (see the API schema)")],
     actor: Annotated[str | None, ActorOption] = None,
 ) -> None:
-    """Decide a case you hold."""
+    """Decide a case you hold, as the person logged in at this terminal (who cannot
+    approve a change they made, under any actor or API key of theirs)."""
     try:
         parsed = Decision.model_validate_json(decision)
     except ValueError as exc:
         raise InputError(f"--decision: {exc}") from None
     with open_runtime() as runtime, runtime.database.write() as conn:
-        print_json(_queue(runtime).decide(conn, case_id, actor or default_actor(), parsed))
+        decided = _queue(runtime).decide(
+            conn, case_id, actor or default_actor(), parsed, owner=default_owner()
+        )
+    print_json(decided)
 
 
 @review_app.command("metrics")

@@ -4,10 +4,16 @@ Queues: ``priority`` (high tier), ``standard`` (medium), ``triage`` (low tier,
 sampled when the team is over capacity). A moderator sees the cases of the
 queues they are a member of, and the cases they hold, and no more. Claims lock
 the row (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite serializes writers),
-so two moderators never hold one case. Every step is audited. A change to a
+so two moderators never hold one case. A claim holds for a lease
+(``claim_lease_minutes``) that claiming the case again renews; once it lapses the
+case waits again and the next claim takes it over (`safefeed.review.lease`), so a
+case is never stuck with a moderator who left. Every step is audited. A change to a
 case's interventions waits for a second moderator's approval: nobody approves
-their own change. Irreversible actions need an explicit confirmation and are
-refused from the triage queue.
+their own change. "Nobody" is a person, not a key: a decision names its actor
+(``key:NAME``, the audit actor) and the person behind it (the key's owner), and
+whoever made a change cannot approve it with any key of theirs.
+Irreversible actions need an explicit confirmation and are refused from the
+triage queue.
 """
 
 from __future__ import annotations
@@ -17,10 +23,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, or_, select, update
 
+from safefeed.access.keys import same_owner
 from safefeed.audit import AuditLog
 from safefeed.clock import Clock, to_us
 from safefeed.exceptions import InputError, NotFoundError, PermissionDeniedError
 from safefeed.review.decisions import Decision
+from safefeed.review.lease import held, lapsed, status_at, waiting
 from safefeed.review.priority import priority
 from safefeed.risk.cases import iso
 from safefeed.risk.config import RiskConfig
@@ -47,6 +55,11 @@ _cases = table_of(RiskCase)
 _members = table_of(ReviewMember)
 _feedback = table_of(ReviewFeedback)
 _US_PER_HOUR = 3_600_000_000
+_US_PER_MINUTE = 60_000_000
+
+
+def _at(us: int | None) -> str | None:
+    return None if us is None else iso(us / 1e6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,13 +147,18 @@ class ReviewQueue:
         queue: str | None = None,
         limit: int = 50,
     ) -> list[dict[str, Any]]:
-        """Cases the viewer may see, highest aged priority first."""
+        """Cases the viewer may see, highest aged priority first; a case whose claim
+        lapsed is ``waiting``."""
+        now_us = to_us(self.clock.now())
         query = select(_cases).where(self._visible(conn, viewer))
-        if status:
+        if status == "waiting":
+            query = query.where(waiting(now_us))
+        elif status == "claimed":
+            query = query.where(held(now_us))
+        elif status:
             query = query.where(_cases.c.status == status)
         if queue:
             query = query.where(_cases.c.queue == queue)
-        now_us = to_us(self.clock.now())
         rows = conn.execute(query.order_by(self._aged_order(now_us).desc()).limit(2000)).all()
         ranked = sorted(rows, key=lambda r: (-self._aged(r, now_us), r.case_id))[:limit]
         return [self._summary(r, now_us) for r in ranked]
@@ -159,6 +177,7 @@ class ReviewQueue:
                 _cases.c.category,
                 _cases.c.peak_tier,
                 _cases.c.status,
+                _cases.c.claim_expires_us,
                 _cases.c.first_surfaced_us,
             )
             .where(
@@ -176,7 +195,7 @@ class ReviewQueue:
                 "case_id": h.case_id,
                 "category": h.category,
                 "peak_tier": h.peak_tier,
-                "status": h.status,
+                "status": status_at(h.status, h.claim_expires_us, now_us),
                 "first_surfaced_at": iso(h.first_surfaced_us / 1e6),
             }
             for h in history
@@ -211,7 +230,7 @@ class ReviewQueue:
             "score": row.score,
             "confidence": [row.lower, row.upper],
             "queue": row.queue,
-            "status": row.status,
+            "status": status_at(row.status, row.claim_expires_us, now_us),
             "priority": self._aged(row, now_us),
             "waiting_hours": round(waited, 2),
             "time_target_hours": target,
@@ -228,9 +247,17 @@ class ReviewQueue:
                 - RESTRICTED_ACTIONS.get(row.queue or "", frozenset())
             ),
             "first_surfaced_at": line.get("first_surfaced_at"),
+            # A lapsed claim still names its holder, who may decide it until it is taken over.
             "claimed_by": row.claimed_by,
+            "claimed_at": _at(row.claimed_us),
+            "claim_expires_at": _at(row.claim_expires_us) if row.status == "claimed" else None,
+            "claim_lapsed": lapsed(row.status, row.claim_expires_us, now_us),
             "decided_by": row.decided_by,
             "decision": row.decision,
+            # A change waiting for approval shows whose it is, so its author's colleagues
+            # (not its author) pick it up.
+            "changed_by": row.changed_by,
+            "changed_by_owner": row.changed_by_owner,
         }
 
     # ------------------------------------------------------------ claiming
@@ -245,62 +272,137 @@ class ReviewQueue:
             query = query.with_for_update(skip_locked=True)
         return conn.execute(query).first()
 
+    @property
+    def _lease_us(self) -> int:
+        """How long a claim holds, in microseconds."""
+        return round(self.config.review.claim_lease_minutes * _US_PER_MINUTE)
+
     def claim(self, conn: Connection, case_id: str, actor: str) -> dict[str, Any]:
-        """Claim one case; refused if someone else holds it or it is not in your queues."""
+        """Claim one case, or renew your claim on it; a lapsed claim of someone else's is
+        taken over. Refused while someone else's claim runs, or if the case is not in
+        your queues."""
         row = self._lock(conn, case_id)
         if row is None:
             raise PermissionDeniedError(f"case {case_id} is being claimed by someone else")
         if row.queue not in self.queues_of(conn, actor):
             raise PermissionDeniedError(f"case {case_id} is not in your queues")
-        if row.status != "waiting":
+        now_us = to_us(self.clock.now())
+        status = status_at(row.status, row.claim_expires_us, now_us)
+        if status == "claimed" and row.claimed_by != actor:
+            raise PermissionDeniedError(
+                f"case {case_id} is held by {row.claimed_by} until {_at(row.claim_expires_us)}"
+            )
+        if status not in ("waiting", "claimed"):
             raise PermissionDeniedError(f"case {case_id} is {row.status}, not waiting")
-        return self._take(conn, row, actor)
+        return self._take(conn, row, actor, now_us)
 
     def claim_next(self, conn: Connection, actor: str) -> dict[str, Any] | None:
-        """Claim the highest-priority waiting case in your queues (None if none is free)."""
+        """Claim the highest-priority waiting case in your queues, a lapsed claim's case
+        included (None if none is free)."""
         queues = self.queues_of(conn, actor)
         if not queues:
             return None
         now_us = to_us(self.clock.now())
         rows = conn.execute(
             select(_cases.c.case_id, _cases.c.line, _cases.c.tier, _cases.c.queued_us)
-            .where(_cases.c.status == "waiting", _cases.c.queue.in_(queues))
+            .where(waiting(now_us), _cases.c.queue.in_(queues))
             .order_by(self._aged_order(now_us).desc())
             .limit(500)
         ).all()
         for candidate in sorted(rows, key=lambda r: (-self._aged(r, now_us), r.case_id)):
             row = self._lock(conn, candidate.case_id)
-            if row is not None and row.status == "waiting":
-                return self._take(conn, row, actor)
+            if row is not None and status_at(row.status, row.claim_expires_us, now_us) == "waiting":
+                return self._take(conn, row, actor, now_us)
         return None
 
-    def _take(self, conn: Connection, row: Any, actor: str) -> dict[str, Any]:
-        now_us = to_us(self.clock.now())
+    def _take(self, conn: Connection, row: Any, actor: str, now_us: int) -> dict[str, Any]:
+        """Claim ``row`` for ``actor``: a new claim, a renewal of theirs (which keeps when
+        they claimed it), or a take-over of someone else's lapsed claim."""
+        renewed = row.status == "claimed" and row.claimed_by == actor
+        lapsed_holder = row.claimed_by if row.status == "claimed" and not renewed else None
+        claimed_us = row.claimed_us if renewed and row.claimed_us is not None else now_us
+        expires_us = now_us + self._lease_us
         result = conn.execute(
             update(_cases)
-            .where(_cases.c.case_id == row.case_id, _cases.c.status == "waiting")
-            .values(status="claimed", claimed_by=actor, claimed_us=now_us)
+            .where(
+                _cases.c.case_id == row.case_id,
+                _cases.c.status == row.status,
+                _cases.c.claimed_by.is_not_distinct_from(row.claimed_by),
+            )
+            .values(
+                status="claimed",
+                claimed_by=actor,
+                claimed_us=claimed_us,
+                claim_expires_us=expires_us,
+            )
         )
         if result.rowcount != 1:
             raise PermissionDeniedError(f"case {row.case_id} was claimed by someone else")
+        subject = (row.subject_type, row.subject_id)
+        details = {"case_id": row.case_id, "queue": row.queue, "claim_expires_at": _at(expires_us)}
+        if renewed:
+            action, reason = "review.claim_renewed", "renewed the claim"
+            details["previous_expires_at"] = _at(row.claim_expires_us)
+            details["lapsed"] = lapsed(row.status, row.claim_expires_us, now_us)
+        else:
+            action, reason = "review.claimed", "claimed for review"
+            if lapsed_holder is not None:
+                expired = _at(row.claim_expires_us)
+                self.audit.append(
+                    conn,
+                    actor=actor,
+                    action="review.claim_lapsed",
+                    reason=f"{lapsed_holder}'s claim lapsed at {expired}; taken over by {actor}",
+                    subject=subject,
+                    details={
+                        "case_id": row.case_id,
+                        "queue": row.queue,
+                        "claimed_by": lapsed_holder,
+                        "claimed_at": _at(row.claimed_us),
+                        "expired_at": expired,
+                    },
+                )
+                details["took_over_from"] = lapsed_holder
         self.audit.append(
-            conn,
-            actor=actor,
-            action="review.claimed",
-            reason="claimed for review",
-            subject=(row.subject_type, row.subject_id),
-            details={"case_id": row.case_id, "queue": row.queue},
+            conn, actor=actor, action=action, reason=reason, subject=subject, details=details
         )
-        return {"case_id": row.case_id, "claimed_by": actor, "claimed_at": iso(now_us / 1e6)}
+        return {
+            "case_id": row.case_id,
+            "claimed_by": actor,
+            "claimed_at": _at(claimed_us),
+            "claim_expires_at": _at(expires_us),
+            "renewed": renewed,
+            "took_over_from": lapsed_holder,
+        }
+
+    def _not_held(self, case_id: str, row: Any, now_us: int, otherwise: str) -> str:
+        """Why someone who does not hold a case may not act on it: who does, if anyone."""
+        if row is None or row.status != "claimed" or row.claimed_by is None:
+            return otherwise
+        until = _at(row.claim_expires_us)
+        if lapsed(row.status, row.claim_expires_us, now_us):
+            return (
+                f"you do not hold case {case_id}: {row.claimed_by}'s claim on it lapsed at"
+                f" {until}; claim it to take it over"
+            )
+        minutes = self.config.review.claim_lease_minutes
+        return (
+            f"you do not hold case {case_id}: {row.claimed_by} holds it until {until}"
+            f" (a claim lapses {minutes:g} minutes after it is made or renewed, and"
+            " another moderator may then take it over)"
+        )
 
     def release(self, conn: Connection, case_id: str, actor: str) -> None:
+        """Give back a case you hold, your lapsed claim included while nobody took it over."""
         row = self._lock(conn, case_id)
         if row is None or row.claimed_by != actor or row.status != "claimed":
-            raise PermissionDeniedError(f"you do not hold case {case_id}")
+            now_us = to_us(self.clock.now())
+            otherwise = f"you do not hold case {case_id}"
+            raise PermissionDeniedError(self._not_held(case_id, row, now_us, otherwise))
         conn.execute(
             update(_cases)
             .where(_cases.c.case_id == case_id)
-            .values(status="waiting", claimed_by=None, claimed_us=None)
+            .values(status="waiting", claimed_by=None, claimed_us=None, claim_expires_us=None)
         )
         self.audit.append(
             conn,
@@ -314,13 +416,24 @@ class ReviewQueue:
     # ------------------------------------------------------------ deciding
 
     def decide(
-        self, conn: Connection, case_id: str, actor: str, decision: Decision
+        self,
+        conn: Connection,
+        case_id: str,
+        actor: str,
+        decision: Decision,
+        *,
+        owner: str | None = None,
     ) -> dict[str, Any]:
+        """Decide a case ``actor`` holds; a lapsed claim is still theirs while nobody took
+        it over. ``owner`` is the person acting (an API key's owner; default: the actor
+        itself): a change's owner cannot approve it."""
+        person = actor if owner is None else owner
         row = self._lock(conn, case_id)
-        if row is None or row.status != "claimed" or row.claimed_by != actor:
-            raise PermissionDeniedError(f"claim case {case_id} before deciding it")
-        restricted = RESTRICTED_ACTIONS.get(row.queue or "", frozenset())
         now_us = to_us(self.clock.now())
+        if row is None or row.status != "claimed" or row.claimed_by != actor:
+            otherwise = f"claim case {case_id} before deciding it"
+            raise PermissionDeniedError(self._not_held(case_id, row, now_us, otherwise))
+        restricted = RESTRICTED_ACTIONS.get(row.queue or "", frozenset())
         subject = (row.subject_type, row.subject_id)
         changes = decision.interventions
         if decision.irreversible_action is not None:
@@ -332,8 +445,16 @@ class ReviewQueue:
                 raise InputError(
                     "an irreversible action needs verdict 'approve' and confirm_irreversible: true"
                 )
-        if decision.verdict == "approve" and not changes and row.changed_by == actor:
-            raise PermissionDeniedError("nobody approves their own change: another moderator must")
+        if (
+            decision.verdict == "approve"
+            and not changes
+            and row.changed_by_owner is not None
+            and same_owner(row.changed_by_owner, person)
+        ):
+            raise PermissionDeniedError(
+                f"nobody approves their own change: {row.changed_by_owner} made it "
+                f"(as {row.changed_by}); another moderator must approve it"
+            )
         for change in changes:
             if change.action == "apply":
                 if not change.kind or change.ttl_hours is None:
@@ -417,13 +538,16 @@ class ReviewQueue:
                 "status": "waiting",
                 "claimed_by": None,
                 "claimed_us": None,
+                "claim_expires_us": None,
                 "changed_by": actor,
+                "changed_by_owner": person,
                 "decision": record,
             }
             outcome = "changed: awaiting another moderator's approval"
         else:
             values = {
                 "status": "decided",
+                "claim_expires_us": None,
                 "decided_by": actor,
                 "decided_us": now_us,
                 "decision": record,
@@ -437,14 +561,15 @@ class ReviewQueue:
             reason=decision.reason,
             subject=subject,
             versions={"risk_config": row.config_version},
-            details={"case_id": case_id, "decision": record, "outcome": outcome},
+            details={"case_id": case_id, "owner": person, "decision": record, "outcome": outcome},
         )
         return {"case_id": case_id, "outcome": outcome, "status": values["status"]}
 
     # ------------------------------------------------------------ metrics
 
     def metrics(self, conn: Connection) -> dict[str, Any]:
-        """Per tier: waiting cases, oldest waiting, share inside the time target."""
+        """Per tier: waiting cases (a lapsed claim's too), oldest waiting, share inside
+        the time target (reached by a claim that still holds, or decided)."""
         now_us = to_us(self.clock.now())
         rows = conn.execute(
             select(
@@ -453,19 +578,22 @@ class ReviewQueue:
                 _cases.c.queued_us,
                 _cases.c.decided_us,
                 _cases.c.claimed_us,
+                _cases.c.claim_expires_us,
             ).where(_cases.c.queued_us.is_not(None))
         ).all()
         out: dict[str, Any] = {}
         for tier, target in self.config.review.time_target_hours.items():
-            mine = [r for r in rows if r.tier == tier]
-            waiting = [r for r in mine if r.status == "waiting"]
-            oldest = max(((now_us - r.queued_us) / _US_PER_HOUR for r in waiting), default=0.0)
+            mine = [
+                (r, status_at(r.status, r.claim_expires_us, now_us)) for r in rows if r.tier == tier
+            ]
+            queued = [r.queued_us for r, status in mine if status == "waiting"]
+            oldest = max(((now_us - q) / _US_PER_HOUR for q in queued), default=0.0)
             inside = 0
-            for r in mine:
-                end = r.decided_us or r.claimed_us or now_us
+            for r, status in mine:
+                end = r.decided_us or (r.claimed_us if status == "claimed" else None) or now_us
                 inside += (end - r.queued_us) / _US_PER_HOUR <= target
             out[tier] = {
-                "waiting": len(waiting),
+                "waiting": len(queued),
                 "oldest_waiting_hours": round(oldest, 2),
                 "time_target_hours": target,
                 "share_inside_target": round(inside / len(mine), 3) if mine else None,

@@ -75,6 +75,9 @@ class ReviewSettings(_Model):
     aging_per_hour: float = Field(ge=0)
     #: The queue counts as overloaded beyond this many hours of the team's capacity.
     max_backlog_hours: float = Field(default=4.0, gt=0)
+    #: How long a claim holds a case for its moderator; claiming it again renews the
+    #: lease. A lapsed claim counts as waiting, and another moderator may take it over.
+    claim_lease_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
 
 
 class RiskConfig(_Model):

@@ -33,6 +33,7 @@ from safefeed.events.models import EVENT_ADAPTER
 from safefeed.events.parsing import ParsedEvent
 from safefeed.ingest.pipeline import IngestContext
 from safefeed.policy.store import PolicyStore
+from safefeed.review.lease import waiting
 from safefeed.review.priority import base_priority
 from safefeed.risk.cases import CaseUpdate
 from safefeed.risk.config import RiskConfig, load_risk_config
@@ -77,7 +78,7 @@ class RiskConsumer:
         self, conn: Connection, events: Sequence[ParsedEvent], context: IngestContext
     ) -> None:
         started = time.perf_counter()
-        overloaded = self._overloaded(conn)
+        overloaded = self._overloaded(conn, to_us(self.clock.now()))
         updates: list[CaseUpdate] = []
         with self.lock:
             self.funnel.overloaded = overloaded
@@ -141,12 +142,13 @@ class RiskConsumer:
             replayed += len(page)
             after = page[-1].cursor
 
-    def _overloaded(self, conn: Connection) -> bool:
-        waiting = conn.execute(
-            select(func.count()).select_from(_cases).where(_cases.c.status == "waiting")
+    def _overloaded(self, conn: Connection, now_us: int) -> bool:
+        """More cases wait (a lapsed claim's too) than the team decides in the backlog bound."""
+        count = conn.execute(
+            select(func.count()).select_from(_cases).where(waiting(now_us))
         ).scalar_one()
         review = self.config.review
-        return bool(waiting > review.capacity_per_hour * review.max_backlog_hours)
+        return bool(count > review.capacity_per_hour * review.max_backlog_hours)
 
     def _store(self, conn: Connection, updates: Sequence[CaseUpdate], now_us: int) -> None:
         ids = list({u.case_id for u in updates})

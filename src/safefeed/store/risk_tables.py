@@ -39,11 +39,16 @@ class RiskCase(Base):
     updated_us: Mapped[int] = mapped_column(BigInteger)
     claimed_by: Mapped[str | None] = mapped_column(String(256))
     claimed_us: Mapped[int | None] = mapped_column(BigInteger)
+    #: When the claim lapses unless renewed; from then on the case waits again.
+    claim_expires_us: Mapped[int | None] = mapped_column(BigInteger)
     decided_by: Mapped[str | None] = mapped_column(String(256))
     decided_us: Mapped[int | None] = mapped_column(BigInteger)
     decision: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    #: Who last changed the case's routing or interventions (nobody approves their own).
+    #: Who last changed the case's routing or interventions (the actor, as audited) and
+    #: the person behind them (a key's owner): nobody approves their own change, with
+    #: whichever of their keys.
     changed_by: Mapped[str | None] = mapped_column(String(256))
+    changed_by_owner: Mapped[str | None] = mapped_column(String(256))
     config_version: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (

@@ -277,6 +277,8 @@ class ApiKey(Base):
     __tablename__ = "api_keys"
     key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(256))
+    #: The person the key belongs to: one person's keys count as one in approvals.
+    owner: Mapped[str] = mapped_column(String(256))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     roles: Mapped[list[Any]] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(256))

@@ -1,15 +1,19 @@
-"""The audit log (auditor only): read records and verify the hash chain."""
+"""The audit log (auditor only): read records, export them and verify the hash chain."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
 
 from safefeed.access.keys import Principal
 from safefeed.api.access import requires
 from safefeed.api.deps import runtime_of
 from safefeed.audit import parse_anchor
+from safefeed.audit.chain import canonical_json
 from safefeed.exceptions import InputError
 
 __all__ = ["router"]
@@ -50,3 +54,37 @@ def verify_audit(
     with runtime.database.read() as conn:
         report = runtime.audit.verify(conn, anchor=parsed)
     return report.as_dict()
+
+
+@router.get(
+    "/export",
+    summary="Every record as canonical JSON Lines, for verification outside safefeed",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/x-ndjson": {}}}},
+)
+def export_audit(
+    request: Request, _: Annotated[Principal, Depends(requires("auditor"))]
+) -> StreamingResponse:
+    """The lines of `safefeed audit export` (docs/audit.md verifies them with the standard
+    library alone), streamed from one read transaction. ``X-Audit-Head`` is that
+    transaction's head, ``SEQ:HASH``: the last line's record, an anchor to keep."""
+    runtime = runtime_of(request)
+    # Opened here, not in the generator, so the head in the headers and the lines come
+    # from one consistent snapshot; the generator closes it when the stream ends or
+    # the client goes away.
+    stack = ExitStack()
+    try:
+        conn = stack.enter_context(runtime.database.read())
+        seq, head = runtime.audit.head(conn)
+    except BaseException:
+        stack.close()
+        raise
+
+    def lines() -> Iterator[bytes]:
+        with stack:
+            for entry in runtime.audit.export(conn):
+                yield canonical_json(entry.as_dict()) + b"\n"
+
+    return StreamingResponse(
+        lines(), media_type="application/x-ndjson", headers={"X-Audit-Head": f"{seq}:{head}"}
+    )

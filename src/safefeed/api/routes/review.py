@@ -67,12 +67,17 @@ def get_case(
         return review_queue(runtime).get(conn, case_id, _viewer(principal))
 
 
-@router.post("/cases/{case_id}/claim", summary="Claim a case (one holder at a time)")
+@router.post(
+    "/cases/{case_id}/claim",
+    summary="Claim a case, or renew your claim (one holder at a time, for a lease)",
+)
 def claim(
     request: Request,
     case_id: str,
     principal: Annotated[Principal, Depends(requires("moderator"))],
 ) -> dict[str, Any]:
+    """The claim holds until ``claim_expires_at``; claiming the case again renews it.
+    Another moderator's claim that lapsed is taken over (``took_over_from``)."""
     runtime = runtime_of(request)
     with runtime.database.write() as conn:
         return review_queue(runtime).claim(conn, case_id, principal.actor)
@@ -83,6 +88,7 @@ def claim_next(
     request: Request,
     principal: Annotated[Principal, Depends(requires("moderator"))],
 ) -> dict[str, Any]:
+    """A case whose claim lapsed waits again and is offered by the same aged priority."""
     runtime = runtime_of(request)
     with runtime.database.write() as conn:
         claimed = review_queue(runtime).claim_next(conn, principal.actor)
@@ -101,7 +107,10 @@ def release(
     return {"case_id": case_id, "status": "waiting"}
 
 
-@router.post("/cases/{case_id}/decision", summary="Decide a case you hold")
+@router.post(
+    "/cases/{case_id}/decision",
+    summary="Decide a case you hold (a lapsed claim while nobody took it over)",
+)
 def decide(
     request: Request,
     case_id: str,
@@ -110,7 +119,9 @@ def decide(
 ) -> dict[str, Any]:
     runtime = runtime_of(request)
     with runtime.database.write() as conn:
-        return review_queue(runtime).decide(conn, case_id, principal.actor, body)
+        return review_queue(runtime).decide(
+            conn, case_id, principal.actor, body, owner=principal.owner
+        )
 
 
 @router.get("/metrics", summary="Oldest waiting case and share inside target, per tier")
