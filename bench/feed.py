@@ -102,7 +102,7 @@ def generate_catalog(
     dim = catalog.dim
     cached = index_file is not None and index_file.exists()
     if cached:
-        catalog.index = _LoadedLater(dim)
+        catalog.indexes[0] = _LoadedLater(dim)
     n_creators = max(n_items // 50, 10)
     # Creator popularity and topic mix are skewed, as on a real platform.
     creator = (rng.zipf(1.3, n_items) - 1) % n_creators
@@ -153,10 +153,10 @@ def generate_catalog(
         catalog.update_stats(rows, {"velocity_us": np.full(size, now_us, np.int64)})
     if cached:
         assert index_file is not None
-        catalog.index = AnnIndex(dim)
-        catalog.index.load(index_file)
+        catalog.indexes[0] = AnnIndex(dim)
+        catalog.indexes[0].load(index_file)
     elif index_file is not None:
-        catalog.index.save(index_file)
+        catalog.indexes[0].save(index_file)
     catalog.publish(0)
     return {
         "seconds": time.perf_counter() - started,

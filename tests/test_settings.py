@@ -56,6 +56,6 @@ def test_reproducible_pages_are_chosen_by_setting(tmp_path: Path) -> None:
     assert settings.reproducible is True
     runtime = Runtime(settings)
     try:
-        assert runtime.feed.catalog.index.threads == 1
+        assert runtime.feed.catalog.indexes[0].threads == 1
     finally:
         runtime.close()

@@ -254,7 +254,7 @@ def test_a_denylisted_item_is_never_served_even_from_a_stale_index(
     row = catalog.index_of[victim]
     # The in-memory catalog, the ANN index and the derived lists still hold the item:
     assert catalog.view.col("live")[row]
-    assert row in catalog.index.search(catalog.view.col("embedding")[row], 5).tolist()
+    assert row in catalog.indexes[0].search(catalog.view.col("embedding")[row], 5).tolist()
     for _ in range(3):
         assert victim not in ids(p.feed(user_id="u1", page_size=40))
 

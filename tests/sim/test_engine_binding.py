@@ -48,7 +48,7 @@ def test_the_scratch_store_is_reproducible_and_not_durable_unlike_production() -
     recommender = FeedEngineRecommender("safety", TINY, 1)
     try:
         assert recommender.runtime.settings.durable is False
-        assert recommender.runtime.feed.catalog.index.threads == 1
+        assert recommender.runtime.feed.catalog.indexes[0].threads == 1
         with recommender.runtime.database.read() as conn:
             assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 0  # OFF
     finally:

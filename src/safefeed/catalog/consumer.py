@@ -66,6 +66,7 @@ class CatalogConsumer:
                     "quality_score": event.quality_score,
                     "text": event.text,
                     "embedding": event.embedding,
+                    "embedding_model": None,
                     "expires_us": to_us(event.expires_at) if event.expires_at else None,
                     "published_us": to_us(event.ts),
                     "deleted": False,

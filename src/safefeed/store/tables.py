@@ -121,6 +121,9 @@ class Content(Base):
     quality_score: Mapped[float | None] = mapped_column(Float)
     text: Mapped[str | None] = mapped_column(Text)
     embedding: Mapped[list[Any] | None] = mapped_column(JSON)
+    #: Who made ``embedding``: None for the platform (the event's own), else the
+    #: engine's model (its version, e.g. the sentence model's for ``text_embeddings``).
+    embedding_model: Mapped[str | None] = mapped_column(String(128))
     expires_us: Mapped[int | None] = mapped_column(BigInteger)
     published_us: Mapped[int] = mapped_column(BigInteger, index=True)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)

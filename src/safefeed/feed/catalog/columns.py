@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from safefeed.clock import from_us
+from safefeed.feed.catalog.embedding import TOPICS, EmbeddingSpace
 from safefeed.feed.catalog.index import AnnIndex
 from safefeed.policy.gate import Candidate
 from safefeed.policy.records import topic_key
@@ -121,9 +122,15 @@ class ItemBatch:
     published_us: list[int]
     expires_us: list[int | None]
     deleted: list[bool]
+    #: Every item's vector at the catalog's dimension: its topic vector, or for the
+    #: items of `space_vectors` the projection of theirs (see `embedding.project`).
     embeddings: FloatArray
     hashtags: list[tuple[str, ...]] = field(default_factory=list)
     regions: list[str | None] = field(default_factory=list)
+    #: The items whose vector lives in a space other than the topic vectors' (a
+    #: platform's or a model's embedding), by position in the batch: the space and the
+    #: vector as it is there.
+    space_vectors: dict[int, tuple[EmbeddingSpace, FloatArray]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +149,14 @@ class CatalogView:
 
     def ccol(self, name: str) -> np.ndarray:
         return self.creator_columns[name]
+
+    def space_vectors(self, code: int, rows: IntArray) -> FloatArray:
+        """The vectors of ``rows`` (all of embedding space ``code``) as they are in that
+        space; rows no longer in its index are left out."""
+        if code == 0:
+            vectors: FloatArray = self.columns["embedding"].take(rows, axis=0)
+            return vectors
+        return self.catalog.indexes[code].vectors(rows)
 
     def at(self, rows: IntArray) -> RowColumns:
         """The columns at ``rows``, each gathered when first read (see `RowColumns`)."""
@@ -201,7 +216,13 @@ class RowColumns:
 
 
 class FeedCatalog:
-    """The columnar catalog with its embedding index."""
+    """The columnar catalog with an embedding index per embedding space.
+
+    ``spaces`` lists the spaces met so far, ``indexes`` their indexes, both by the
+    code the ``space`` column holds per row; code 0 is the topic vectors' space, at the
+    catalog's dimension. Other spaces keep their vectors at their own size (as half
+    floats: see `AnnIndex`).
+    """
 
     def __init__(self, dim: int, capacity: int = 1024, *, index_threads: int = 0) -> None:
         self.dim = dim
@@ -225,7 +246,9 @@ class FeedCatalog:
         # read it); the oldest are dropped past `_EDIT_LOG`, counted in `_edits_dropped`.
         self._edits: list[IntArray] = []
         self._edits_dropped = 0
-        self.index = AnnIndex(dim, threads=index_threads)
+        self.spaces: list[EmbeddingSpace] = [EmbeddingSpace(TOPICS, dim)]
+        self.indexes: list[AnnIndex] = [AnnIndex(dim, threads=index_threads)]
+        self._space_code = {self.spaces[0]: 0}
         self.revision = -1
         self.lock = threading.Lock()
         self._n = 0
@@ -249,6 +272,7 @@ class FeedCatalog:
             "velocity_us": np.zeros(capacity, np.int64),
             "id_hash": np.zeros(capacity, np.int64),
             "embedding": np.zeros((capacity, self.dim), np.float32),
+            "space": np.zeros(capacity, np.int16),
         }
         stats = cols[ITEM_STATS_BLOCK] = np.zeros((capacity, len(ITEM_STATS)), np.float32)
         for name, slot in _STAT_SLOT.items():
@@ -295,6 +319,17 @@ class FeedCatalog:
             self.creator_ids.append(creator_id)
             self._cn += 1
         return row
+
+    def _space(self, space: EmbeddingSpace) -> int:
+        code = self._space_code.get(space)
+        if code is None:
+            if len(self.spaces) > np.iinfo(np.int16).max:
+                raise ValueError(f"more than {len(self.spaces)} embedding spaces")
+            code = len(self.spaces)
+            self.indexes.append(AnnIndex(space.dim, self.indexes[0].threads, dtype="f16"))
+            self.spaces.append(space)
+            self._space_code[space] = code
+        return code
 
     def _topic_id(self, topic: str) -> int:
         tid = self.topic_of.get(topic)
@@ -354,6 +389,10 @@ class FeedCatalog:
         live = ~np.asarray(batch.deleted, bool)
         cols["live"][rows] = live
         cols["embedding"][rows] = batch.embeddings
+        spaces = np.zeros(len(rows), np.int16)
+        for i, (space, _) in batch.space_vectors.items():
+            spaces[i] = self._space(space)
+        self._index_vectors(rows, rows < self._n, spaces, live, batch)
         ccols = self._ccols
         np.minimum.at(ccols["c_first_us"], creators, published)
         np.add.at(ccols["c_items"], creators[rows >= self._n], 1)
@@ -370,9 +409,34 @@ class FeedCatalog:
             if batch.regions:
                 self._regions[at] = batch.regions[i]
             self._candidates[at] = None  # rebuilt on next use: attributes changed
-        self.index.add(rows[live], batch.embeddings[live])
-        self.index.tombstone(rows[~live])
         return rows
+
+    def _index_vectors(
+        self,
+        rows: IntArray,
+        existing: npt.NDArray[np.bool_],
+        spaces: npt.NDArray[np.int16],
+        live: npt.NDArray[np.bool_],
+        batch: ItemBatch,
+    ) -> None:
+        """Put each live row in its space's index, and out of every other: the index of
+        the space a row left, and its own when it is deleted."""
+        column = self._cols["space"]
+        before = column[rows]
+        moved = existing & (before != spaces)
+        for code in np.unique(before[moved]).tolist():
+            self.indexes[code].tombstone(rows[moved & (before == code)])
+        column[rows] = spaces
+        for code in np.unique(spaces).tolist():
+            here = spaces == code
+            add = here & live
+            if code == 0:
+                self.indexes[0].add(rows[add], batch.embeddings[add])
+            elif add.any():
+                at = np.flatnonzero(add).tolist()
+                vectors = np.stack([batch.space_vectors[i][1] for i in at])
+                self.indexes[code].add(rows[add], vectors)
+            self.indexes[code].tombstone(rows[here & ~live])
 
     @property
     def edit_mark(self) -> int:

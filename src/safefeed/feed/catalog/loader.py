@@ -10,7 +10,7 @@ import numpy as np
 from sqlalchemy import Connection, Select, select
 
 from safefeed.feed.catalog.columns import ITEM_STATS, CatalogView, FeedCatalog, ItemBatch
-from safefeed.feed.catalog.embedding import item_embedding
+from safefeed.feed.catalog.embedding import TOPICS, EmbeddingSpace, item_vector, project
 from safefeed.store.feed_tables import FeedCreatorStats, FeedItemStats, FeedRevision
 from safefeed.store.tables import Content, table_of
 
@@ -30,10 +30,17 @@ def store_revision(conn: Connection) -> int:
 
 
 def item_batch(rows: Sequence[Any], dim: int) -> ItemBatch:
-    """Catalog columns from content rows (with their embeddings worked out)."""
+    """Catalog columns from content rows (with their vectors and spaces worked out)."""
     embeddings = np.zeros((len(rows), dim), np.float32)
+    spaces: dict[int, tuple[EmbeddingSpace, np.ndarray]] = {}
+    topic_space = EmbeddingSpace(TOPICS, dim)
     for i, r in enumerate(rows):
-        embeddings[i] = item_embedding(r.content_id, r.topics or (), r.embedding, dim)
+        space, vector = item_vector(
+            r.content_id, r.topics or (), r.embedding, dim, r.embedding_model
+        )
+        embeddings[i] = project(vector, dim)
+        if space != topic_space:
+            spaces[i] = (space, vector)
     return ItemBatch(
         content_ids=[r.content_id for r in rows],
         creator_ids=[r.creator_id for r in rows],
@@ -47,6 +54,7 @@ def item_batch(rows: Sequence[Any], dim: int) -> ItemBatch:
         embeddings=embeddings,
         hashtags=[tuple(r.hashtags or ()) for r in rows],
         regions=[r.region for r in rows],
+        space_vectors=spaces,
     )
 
 

@@ -7,7 +7,8 @@ run of long videos, and — when the remaining slots demand it — a new creator
 creator diversity minimum) or a fresh item (the freshness quota). Among them the
 pick maximizes relevance, or with diversity on, MMR: relevance minus similarity to
 what is already on the page, among candidates within the relevance floor of the
-best feasible one.
+best feasible one. Similarity is the cosine of the items' vectors within one
+embedding space; items of two spaces are not similar (their cosine means nothing).
 """
 
 from __future__ import annotations
@@ -103,6 +104,7 @@ def rerank(
     held["exploration_quality_floor"] = len(order) - int(np.count_nonzero(explore_ok))
     fresh = (now_us - c["published_us"].take(order)) < surface.fresh_hours * _HOUR_US
     embedding = view.columns["embedding"].take(pool.rows.take(order), axis=0)
+    space = _mixed_spaces(view, pool.rows.take(order))
     similarity = np.zeros(len(order))
     remaining = explore_ok.copy()
     creator_count: dict[int, int] = {}
@@ -174,5 +176,17 @@ def rerank(
         last_sensitive = bool(sensitive[pick])
         long_run = long_run + 1 if long_video[pick] else 0
         if ranker.diversity:
-            np.maximum(similarity, embedding @ embedding[pick], out=similarity)
+            close = embedding @ embedding[pick]
+            if space is not None:
+                close[space != space[pick]] = 0.0
+            np.maximum(similarity, close, out=similarity)
     return SlateResult([int(order[p]) for p in picks], held)
+
+
+def _mixed_spaces(view: CatalogView, rows: npt.NDArray[np.int64]) -> np.ndarray | None:
+    """The embedding space of each row, None when they share one (no cosine to mask:
+    the usual case, and a catalog with a single space need not even look)."""
+    if len(view.catalog.spaces) == 1 or not len(rows):
+        return None
+    space: np.ndarray = view.columns["space"].take(rows)
+    return space if space.min() != space.max() else None

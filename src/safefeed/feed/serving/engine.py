@@ -50,6 +50,7 @@ from safefeed.feed.serving.served_log import ServedLogWriter, rule_path, write_s
 from safefeed.feed.serving.tally import ReachTally
 from safefeed.feed.sources.base import SourceContext
 from safefeed.feed.sources.generate import DEFAULT_SOURCES, CandidatePool, generate
+from safefeed.feed.sources.similar import anchor_spaces
 from safefeed.feed.state.controls import UserControls
 from safefeed.feed.state.reach_review import held_pending_review
 from safefeed.feed.state.user import UserState, UserStateReader, load_user_states
@@ -97,6 +98,8 @@ class _Plan:
     excluded: frozenset[int] = frozenset()
     served: frozenset[int] = frozenset()
     pool: CandidatePool | None = None
+    #: The anchors the similar source searched near (after the gate).
+    anchors: np.ndarray | None = None
     scored: Scored | None = None
     trace: dict[str, Any] = field(default_factory=dict)
     model: str = MODEL_VERSION
@@ -462,7 +465,7 @@ class FeedEngine:
         else:
             anchors = np.empty(0, np.int64)
         anchors = anchors[anchors < view.n]
-        usable = _usable_anchors(anchors, view, plan.context, snapshot)
+        usable = plan.anchors = _usable_anchors(anchors, view, plan.context, snapshot)
         ctx = SourceContext(
             view=view,
             lists=lists,
@@ -756,6 +759,16 @@ def _usable_anchors(
     return usable
 
 
+def _anchors_by_space(anchors: np.ndarray | None, view: CatalogView) -> dict[str, int]:
+    """How many of the similar source's anchors each embedding space held."""
+    if anchors is None or not len(anchors):
+        return {}
+    return {
+        str(view.catalog.spaces[code]): len(group)
+        for code, group in anchor_spaces(view.col("space"), anchors)
+    }
+
+
 def _trace(
     plan: _Plan,
     view: CatalogView,
@@ -768,19 +781,21 @@ def _trace(
     user = plan.user
     profile_used = plan.mode == "personalized" and _has_profile(user)
     per_item = []
+    spaces = view.catalog.spaces
     for item in items:
         row = view.catalog.index_of[item.content_id]
         decision = pool.decisions.get(row) if pool is not None else None
-        per_item.append(
-            {
-                "content_id": item.content_id,
-                "source": item.source,
-                "sources": list(item.sources),
-                "components": item.components,
-                "action": item.action,
-                "rules": rule_path(decision.outcomes) if decision else [],
-            }
-        )
+        entry = {
+            "content_id": item.content_id,
+            "source": item.source,
+            "sources": list(item.sources),
+            "components": item.components,
+            "action": item.action,
+            "rules": rule_path(decision.outcomes) if decision else [],
+        }
+        if "similar" in item.sources:  # near an anchor in this space (and only in it)
+            entry["embedding_space"] = str(spaces[int(view.col("space")[row])])
+        per_item.append(entry)
     sources: dict[str, int] = {}
     if pool is not None and len(pool.source):
         # Counted per run of equal codes, in the order sources ran (each source's rows
@@ -804,6 +819,7 @@ def _trace(
         "model": plan.model,
         "model_reason": plan.trace.get("model_reason", "smoothed estimates (ranker configuration)"),
         "candidates_by_source": sources,
+        "similar_anchors": _anchors_by_space(plan.anchors, view),
         "sources_skipped": pool.skipped if pool is not None else {},
         "removed_before_ranking": pool.removed if pool is not None else {},
         "held_back_by_rerank": plan.trace.get("held_back", {}),

@@ -2,8 +2,9 @@
 
 A ``content.published`` event with text and no ``embedding`` of its own gets one
 from the packaged sentence model (all-MiniLM-L6-v2, the ``embeddings`` extra),
-stored on the content row in the ingest transaction; the catalog projects it to
-the index's size like any embedding a platform sends. Items without text keep
+stored on the content row in the ingest transaction with the model's version
+(``embedding_model``): the catalog files it in that model's embedding space, never
+beside a platform's own embeddings or the topic vectors. Items without text keep
 their topic embeddings, so similar-item retrieval works for every item.
 """
 
@@ -39,7 +40,7 @@ def embed_published_text(
     conn.execute(
         update(_content)
         .where(_content.c.content_id == bindparam("cid"))
-        .values(embedding=bindparam("vector")),
+        .values(embedding=bindparam("vector"), embedding_model=embedder.version),
         [
             {"cid": cid, "vector": [round(float(x), 5) for x in vector]}
             for cid, vector in zip(ids, vectors, strict=True)
