@@ -290,3 +290,14 @@ def test_a_run_into_a_used_folder_leaves_no_earlier_results(tmp_path: Path) -> N
         folders = sorted(p.name for p in out.iterdir() if p.is_dir())
         assert folders == (sorted(rankers) if len(rankers) > 1 else []), rankers
         assert mine.read_text() == "kept"
+
+
+def test_a_comparison_names_each_metrics_file_it_wrote(tmp_path: Path) -> None:
+    args = ["simulate", "--ranker", "popularity", "--ranker", "random", "--out", str(tmp_path)]
+    result = CliRunner().invoke(app, [*args, *SMALL])
+    assert result.exit_code == 0, result.output
+    printed = "".join(result.output.split())  # the console wraps long paths
+    for name in ("popularity", "random"):
+        assert (tmp_path / name / "metrics.json").is_file()
+        assert str(tmp_path / name / "metrics.json") in printed
+    assert "NAME" not in printed

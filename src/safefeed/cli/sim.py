@@ -163,15 +163,16 @@ def simulate(
             for name in ranker
         )
     documents: dict[str, dict[str, Any]] = {}
+    written: list[Path] = []
     for name, results in zip(ranker, runs, strict=True):
         if not documents:  # the new run has a result: what an earlier one left must go
             _clear_earlier_run(out)
         target = out / "metrics.json" if len(ranker) == 1 else out / name / "metrics.json"
         documents[name] = write_metrics(target, results)
+        written.append(target)
     report = write_report(out / "report.html", documents, title="safefeed simulation")
     _print_totals(documents)
-    written = out / "metrics.json" if len(ranker) == 1 else out / "NAME" / "metrics.json"
-    console.print(f"wrote {written} and {report}")
+    console.print(f"wrote {', '.join(map(str, written))} and {report}")
 
 
 def _writable_folder(out: Path) -> None:
