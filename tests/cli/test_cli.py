@@ -204,8 +204,13 @@ def test_a_decision_at_the_command_line_is_the_login_names_whatever_the_actor(
             "error: nobody approves their own change: dana made it (as key:dana-laptop); "
             "another moderator must approve it"
         )
-        with runtime.database.write() as conn:
-            queue.release(conn, case_id, actor)
+        assert main(["review", "release", case_id, "--actor", actor]) == 0
+        assert json.loads(capsys.readouterr().out)["status"] == "waiting"
+    # Only the holder gives a case back.
+    assert main(["review", "claim", case_id, "--actor", "oncall"]) == 0
+    capsys.readouterr()
+    assert main(["review", "release", case_id, "--actor", "cli:dana"]) == 1
+    assert capsys.readouterr().err.strip().startswith(f"error: you do not hold case {case_id}")
 
 
 def test_review_reach_lists_what_spread_undecided(

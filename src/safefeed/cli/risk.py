@@ -142,6 +142,18 @@ def claim(
     print_json(result)
 
 
+@review_app.command("release")
+def release(
+    case_id: Annotated[str, typer.Argument(help="a case you hold")],
+    actor: Annotated[str | None, ActorOption] = None,
+) -> None:
+    """Give a case you hold back to its queue (your lapsed claim too, while nobody
+    took it over), for another moderator to claim."""
+    with open_runtime() as runtime, runtime.database.write() as conn:
+        _queue(runtime).release(conn, case_id, actor or default_actor())
+    print_json({"case_id": case_id, "status": "waiting"})
+
+
 @review_app.command("decide")
 def decide(
     case_id: Annotated[str, typer.Argument(help="a case you hold")],
