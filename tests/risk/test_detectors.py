@@ -163,6 +163,24 @@ def test_adult_contact_across_sessions_is_found_at_a_known_index() -> None:
         assert found.score < MEDIUM
 
 
+def test_a_performer_inviting_minor_viewers_to_private_contact_is_not_audience_talk() -> None:
+    # A creator thanks a minor viewer in chat in its first two lives, then sends a
+    # DM request or a private invite to one in each of the next: the performer has
+    # picked those viewers out, off its stage.
+    kinds = ["chat_mention", "chat_mention", "dm_request", "private_invite", "dm_request"]
+    detector = AgeExposureDetector()
+    scores = []
+    for i, kind in enumerate(kinds):
+        obs = Observation("interaction", i * DAY)
+        obs.session_id, obs.creator_id = f"s{i}", "creator"
+        obs.from_user, obs.from_band = "creator", "25_plus"
+        obs.to_user, obs.to_band, obs.interaction_kind = f"viewer{i}", "13_15", kind
+        found = detector.update_one(obs)
+        assert found is not None
+        scores.append(found.score)
+    assert next(i for i, s in enumerate(scores) if s >= MEDIUM) == 3
+
+
 def _token_stream(name: str, carriers: int, flagged: bool) -> list[Observation]:
     """``carriers`` creators each post ``name`` a few times in a day; with ``flagged``
     a classifier flags every other post that carries it."""

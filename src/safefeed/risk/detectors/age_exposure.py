@@ -33,6 +33,9 @@ KIND_WEIGHT: dict[str, float] = {
     "private_invite": 1.2,
 }
 
+#: Kinds that stay on the live's stage: the whole audience sees them.
+ON_STAGE: frozenset[str] = frozenset({"chat_mention", "gift", "follow"})
+
 
 def expected_minor_share(
     creator_baseline: object, category_baseline: object, creator_band: str | None
@@ -79,7 +82,7 @@ class AgeExposureDetector(Detector):
 
     name = "age_exposure"
     category: ClassVar[Category] = "age_exposure"
-    version = "age-exposure-1"
+    version = "age-exposure-2"
     inputs = frozenset(
         {
             "kind",
@@ -139,10 +142,15 @@ class AgeExposureDetector(Detector):
         if not (is_adult(obs.from_band) and is_minor(obs.to_band)):
             return None
         c = contacts.touch(source, _Contacts)
-        weight = KIND_WEIGHT.get(obs.interaction_kind or "", 0.3)
-        if obs.creator_id in (target, source):
-            # A performer and their audience addressing each other in the live itself is
-            # what lives are for; contact that leaves the performer's stage is not.
+        kind = obs.interaction_kind or ""
+        weight = KIND_WEIGHT.get(kind, 0.3)
+        # A performer and their audience addressing each other in the live itself is
+        # what lives are for; contact that leaves the performer's stage is not. An
+        # audience reaches its performer by any channel (a public figure gets fan
+        # mail); a performer inviting a minor viewer to private contact has picked
+        # that viewer out, and weighs as anyone's private contact would.
+        on_stage = obs.creator_id == target or (obs.creator_id == source and kind in ON_STAGE)
+        if on_stage:
             weight *= 0.3
         session = obs.session_id or ""
         if session not in c.session_weight:
@@ -155,9 +163,8 @@ class AgeExposureDetector(Detector):
         if weight > previous:
             c.session_weight[session] = weight
             c.reach.add(obs.t, weight - previous)
-        stranger = obs.creator_id not in (target, source)
         if (
-            stranger
+            not on_stage
             and weight > c.minors.get(target, 0.0)
             and (len(c.minors) < 32 or target in c.minors)
         ):
