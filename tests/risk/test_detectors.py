@@ -181,6 +181,40 @@ def test_a_performer_inviting_minor_viewers_to_private_contact_is_not_audience_t
     assert next(i for i, s in enumerate(scores) if s >= MEDIUM) == 3
 
 
+def _contact_stream(pattern: str, lives: int = 6) -> list[Observation]:
+    """One adult's contact with viewers of other creators' lives, a third of whose
+    audience is under 18: per live, ``pattern`` read as D/d a DM request to an adult /
+    a minor and C/c a chat mention of an adult / a minor, each to a new account."""
+    stream = []
+    for live in range(lives):
+        for k, letter in enumerate(pattern):
+            obs = Observation("interaction", live * DAY + k * 60.0)
+            obs.session_id, obs.creator_id = f"s{live}", f"host{live}"
+            obs.audience = AudienceSnapshot(joins=30, minor_joins=10)
+            obs.from_user, obs.from_band = "adult", "25_plus"
+            minor = letter.islower()
+            obs.to_user = f"{'minor' if minor else 'adult'}{live}-{k}"
+            obs.to_band = "13_15" if minor else "18_24"
+            obs.interaction_kind = "dm_request" if letter in "Dd" else "chat_mention"
+            stream.append(obs)
+    return stream
+
+
+def _peak_score(stream: list[Observation]) -> float:
+    detector = AgeExposureDetector()
+    found = [detector.update_one(obs) for obs in stream]
+    return max(a.score for a in found if a is not None)
+
+
+def test_an_adult_who_dms_viewers_whatever_their_age_stays_below_medium() -> None:
+    # A channel moderator: a DM request to every few viewers, a third of them minors,
+    # as the audience is. The same DMs to the minors alone are a pattern.
+    assert _peak_score(_contact_stream("DDdDDdD")) < MEDIUM
+    assert _peak_score(_contact_stream("dd")) >= MEDIUM
+    # Chatting with adults in public does not make private contact with minors untargeted.
+    assert _peak_score(_contact_stream("CCCCCCdCCCCCCd")) >= MEDIUM
+
+
 def _token_stream(name: str, carriers: int, flagged: bool) -> list[Observation]:
     """``carriers`` creators each post ``name`` a few times in a day; with ``flagged``
     a classifier flags every other post that carries it."""

@@ -3,13 +3,18 @@
 Two subjects. An *adult account* that repeatedly reaches minors across live
 sessions — scored on how many sessions and distinct minors it reaches, how
 private the channel is (a DM request or private invite weighs more than a chat
-mention), and whether the contact is one-sided. A *creator* whose live audience
-has far more under-18 viewers than its own and its category's baselines, or
-whose adult-oriented live category draws minors. No message text is read.
+mention), and whether the contact is one-sided. An account that reaches adult
+viewers as often as its audiences hold them (a channel's moderator, a viewer gifting
+whoever is there) is not picking minors out and stays at ``low``; each channel is
+judged apart, so chatting with adults in public does not cover private contact with
+minors. A *creator* whose live audience has far more under-18 viewers than its own
+and its category's baselines, or whose adult-oriented live category draws minors.
+No message text is read.
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -18,7 +23,7 @@ from safefeed.risk.bounded import BoundedDict
 from safefeed.risk.context import is_adult, is_minor
 from safefeed.risk.decay import DecayedSum
 from safefeed.risk.detectors.base import Detector, saturate
-from safefeed.risk.model import Assessment, Category, Observation, SignalKind
+from safefeed.risk.model import Assessment, AudienceSnapshot, Category, Observation, SignalKind
 
 __all__ = ["AgeExposureDetector", "expected_minor_share"]
 
@@ -77,12 +82,75 @@ class _Contacts:
     count: int = 0
 
 
+#: How strongly an account that picks minors out prefers them: it reaches a minor
+#: where one drawn at random from the audience would be an adult 80% of the time.
+_SELECTIVITY = 0.8
+_ADULT_EVIDENCE = -math.log(1.0 - _SELECTIVITY)
+
+
+@dataclass(slots=True)
+class _Tally:
+    """Contact through one kind of channel with viewers of a known band, as the log
+    odds that its targets were whoever was there (drawn from the audience as it
+    stood) against picked out for being minors (`_SELECTIVITY`)."""
+
+    minors: int = 0
+    log_odds: float = 0.0
+
+    def add(self, to_adult: bool, minor_share: float) -> None:
+        if to_adult:
+            # An account picking minors out rarely reaches an adult, whatever the room.
+            self.log_odds += _ADULT_EVIDENCE
+            return
+        self.minors += 1
+        share = min(0.99, max(0.01, minor_share))
+        self.log_odds += math.log(share / (share + _SELECTIVITY * (1.0 - share)))
+
+    def untargeted(self) -> float:
+        """The probability (even prior) that minors were reached only as often as
+        the audiences held them.
+
+        >>> room = 0.3  # a third of the audience under 18
+        >>> mod = _Tally()
+        >>> for to_adult in (True, False, True, True, False, True, False):
+        ...     mod.add(to_adult, room)
+        >>> round(mod.untargeted(), 2)
+        0.96
+        >>> seeker = _Tally()
+        >>> for to_adult in (False, False, True, False, False):
+        ...     seeker.add(to_adult, room)
+        >>> round(seeker.untargeted(), 2)
+        0.07
+        """
+        return 1.0 / (1.0 + math.exp(-self.log_odds))
+
+
+@dataclass(slots=True)
+class _ViewerContact:
+    """One adult account's contact with viewers other than the performer, public
+    (chat mentions, gifts, follows) and private (DM requests, private invites) apart:
+    talking to everyone in chat does not make private contact with minors untargeted."""
+
+    public: _Tally = field(default_factory=_Tally)
+    private: _Tally = field(default_factory=_Tally)
+
+    def add(self, kind: str, to_adult: bool, audience: AudienceSnapshot) -> None:
+        if audience.joins > 0:
+            tally = self.public if kind in ON_STAGE else self.private
+            tally.add(to_adult, audience.minor_share)
+
+    def untargeted(self) -> float:
+        """The least untargeted of the channels through which it reached minors."""
+        reaching = [t for t in (self.public, self.private) if t.minors]
+        return min((t.untargeted() for t in reaching), default=0.0)
+
+
 class AgeExposureDetector(Detector):
     """Scores adult-to-minor contact patterns and under-18 audience exposure."""
 
     name = "age_exposure"
     category: ClassVar[Category] = "age_exposure"
-    version = "age-exposure-2"
+    version = "age-exposure-3"
     inputs = frozenset(
         {
             "kind",
@@ -110,10 +178,14 @@ class AgeExposureDetector(Detector):
             {"adult", "dating", "nightlife", "gambling", "mature", "18+"}
         ),
         min_audience: int = 10,
+        untargeted_share: float = 0.8,
+        untargeted_cap: float = 0.55,
         max_accounts: int = 100_000,
     ) -> None:
         self.adult_categories = adult_categories
         self.min_audience = min_audience
+        self.untargeted_share = untargeted_share
+        self.untargeted_cap = untargeted_cap
         self.max_accounts = max_accounts
 
     def update_one(self, obs: Observation) -> Assessment | None:
@@ -123,15 +195,15 @@ class AgeExposureDetector(Detector):
 
     # ------------------------------------------------------------ adult -> minor contact
 
-    def _contacts(self) -> BoundedDict[str, _Contacts]:
-        state: BoundedDict[str, _Contacts] | None = getattr(self, "contacts_", None)
-        if state is None:
-            state = BoundedDict[str, _Contacts](self.max_accounts)
-            self.contacts_ = state
-        return state
+    def _tables(self) -> tuple[BoundedDict[str, _Contacts], BoundedDict[str, _ViewerContact]]:
+        """Contacts with minors, and contact with viewers of any band, per account."""
+        if getattr(self, "contacts_", None) is None:
+            self.contacts_ = BoundedDict[str, _Contacts](self.max_accounts)
+            self.viewer_contacts_ = BoundedDict[str, _ViewerContact](self.max_accounts)
+        return self.contacts_, self.viewer_contacts_
 
     def _interaction(self, obs: Observation) -> Assessment | None:
-        contacts = self._contacts()
+        contacts, viewer_contacts = self._tables()
         source, target = obs.from_user or "", obs.to_user or ""
         if is_minor(obs.from_band) and is_adult(obs.to_band):
             # A minor reaching out to the adult: the contact is not one-sided.
@@ -139,11 +211,19 @@ class AgeExposureDetector(Detector):
             if found is not None:
                 found.incoming += 1
             return None
-        if not (is_adult(obs.from_band) and is_minor(obs.to_band)):
+        if not is_adult(obs.from_band):
             return None
-        c = contacts.touch(source, _Contacts)
         kind = obs.interaction_kind or ""
         weight = KIND_WEIGHT.get(kind, 0.3)
+        # Contact with adult viewers is what tells a moderator or a generous viewer,
+        # who reach whoever is there, from an account that picks minors out.
+        known = is_adult(obs.to_band) or is_minor(obs.to_band)
+        if known and obs.creator_id != target and obs.audience is not None:
+            reached = viewer_contacts.touch(source, _ViewerContact)
+            reached.add(kind, is_adult(obs.to_band), obs.audience)
+        if not is_minor(obs.to_band):
+            return None
+        c = contacts.touch(source, _Contacts)
         # A performer and their audience addressing each other in the live itself is
         # what lives are for; contact that leaves the performer's stage is not. An
         # audience reaches its performer by any channel (a public figure gets fan
@@ -185,6 +265,13 @@ class AgeExposureDetector(Detector):
         ]
         if one_sided > 0.8 and c.outgoing >= 3:
             rationale.append("the contact is one-sided (minors rarely respond)")
+        viewers = viewer_contacts.get(source)
+        untargeted = 0.0 if viewers is None else viewers.untargeted()
+        if untargeted >= self.untargeted_share and score > self.untargeted_cap:
+            # Minors reached no more often than the audiences held them, adults as
+            # often: a reason to look (low), not a pattern of seeking minors out.
+            score = self.untargeted_cap
+            rationale.append("it reaches adult viewers as often as minors, by their share")
         velocity = min(1.0, c.recent.value(obs.t) / max(0.5, reach))
         return Assessment(
             category="age_exposure",
@@ -202,6 +289,7 @@ class AgeExposureDetector(Detector):
                 "distinct_minors": len(c.minors),
                 "private_channel_sessions": private,
                 "one_sided_share": round(one_sided, 3),
+                "untargeted": round(untargeted, 3),
                 "contacts": c.count,
             },
             related=tuple(f"live_session:{s}" for s in list(c.sessions)[-3:]),
