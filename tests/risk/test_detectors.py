@@ -395,3 +395,23 @@ def test_an_audience_shift_is_not_the_creators_normal_three_sessions_later() -> 
     for _ in range(40):
         session(20, 10)
     assert expected_minor_share(baseline, None, "25_plus") > 0.3
+
+
+def test_a_minor_creators_audience_turning_adult_is_not_its_normal_three_sessions_later() -> None:
+    baseline = CreatorBaseline()
+
+    def session(joins: int, minors: int) -> None:
+        audience = AudienceSnapshot(joins=joins, minor_joins=minors)
+        baseline.minor_share.add(robust_share(baseline, audience, minor_creator=True))
+        baseline.sessions += 1
+
+    for _ in range(8):
+        session(10, 10)  # a 14-year-old streaming to teen friends
+    for _ in range(3):
+        session(8, 3)  # then late lives where adults outnumber the friends
+    # The normal has moved a few points, not to the adults' share ...
+    assert 0.9 < expected_minor_share(baseline, None, "13_15") < 1.0
+    # ... and a lasting change still becomes the normal, a step per session.
+    for _ in range(40):
+        session(8, 3)
+    assert expected_minor_share(baseline, None, "13_15") < 0.8

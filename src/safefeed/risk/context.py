@@ -39,6 +39,8 @@ _DAY = 86400.0
 _ADULT_BANDS = frozenset({"18_24", "25_plus"})
 #: Bands known to be under 18 (``unknown`` is handled on its own: it may be either).
 _MINOR_BANDS = frozenset(MINOR_AGE_BANDS) - {"unknown"}
+#: Kinds by which an adult reaches a minor performer beyond what any audience does.
+_REACHING = frozenset({"gift", "dm_request", "private_invite"})
 #: How far above its normal (in standard errors of the session's share) one session
 #: may pull a creator's under-18 baseline (`robust_share`).
 _SHIFT_BOUND = 0.5
@@ -110,7 +112,9 @@ class CreatorBaseline:
         return (self.hours[h - 1] + self.hours[h] + self.hours[(h + 1) % 24]) / total
 
 
-def robust_share(baseline: CreatorBaseline, audience: AudienceSnapshot) -> float:
+def robust_share(
+    baseline: CreatorBaseline, audience: AudienceSnapshot, *, minor_creator: bool = False
+) -> float:
     """The under-18 share a session adds to the creator's baseline, clipped.
 
     A share beyond half a standard error above the creator's own normal is folded in
@@ -119,19 +123,29 @@ def robust_share(baseline: CreatorBaseline, audience: AudienceSnapshot) -> float
     the baseline a step per session. The bound was Huber's 1.345 standard errors
     until `context-4`: a late-night audience shift then became the normal over the
     three or four sessions the vulnerability detector needs to see it recur, and
-    the shift went unseen (docs/risk.md).
+    the shift went unseen (docs/risk.md). For a minor creator an audience turning
+    adult is a shift to notice too, and is clipped alike below the normal.
 
     >>> b = CreatorBaseline(sessions=5)
     >>> b.minor_share.add(0.1)
     >>> round(robust_share(b, AudienceSnapshot(joins=30, minor_joins=18)), 3)
     0.127
+    >>> teen = CreatorBaseline(sessions=5)
+    >>> teen.minor_share.add(1.0)
+    >>> round(robust_share(teen, AudienceSnapshot(joins=8, minor_joins=3), minor_creator=True), 3)
+    0.96
     """
     share = audience.minor_share
     if baseline.sessions < 3 or baseline.minor_share.weight <= 0:
         return share
     normal = baseline.minor_share.value
-    spread = math.sqrt(max(0.05, normal) * (1.0 - normal) / max(1, audience.joins))
-    return min(share, normal + _SHIFT_BOUND * spread)
+    joins = max(1, audience.joins)
+    spread = math.sqrt(max(0.05, normal) * (1.0 - normal) / joins)
+    share = min(share, normal + _SHIFT_BOUND * spread)
+    if minor_creator:
+        spread = math.sqrt(max(0.05, 1.0 - normal) * normal / joins)
+        share = max(share, normal - _SHIFT_BOUND * spread)
+    return share
 
 
 @dataclass(slots=True)
@@ -158,7 +172,7 @@ class SessionState:
 class ContextEnricher:
     """Fills observations with context and keeps the shared baselines up to date."""
 
-    version = "context-4"
+    version = "context-5"
     #: Signal kinds whose `learn` reads fields that `enrich` fills: these are
     #: enriched even when no detector reads them.
     learns_from_context: ClassVar[frozenset[str]] = frozenset({"flag", "report", "violation"})
@@ -295,8 +309,11 @@ class ContextEnricher:
             if session is not None:
                 session.audience.interactions += 1
                 performer = session.creator_id in (obs.from_user, obs.to_user)
-                if not performer and is_adult(obs.from_band) and is_minor(obs.to_band):
-                    session.audience.adult_to_minor += 1
+                if is_adult(obs.from_band) and is_minor(obs.to_band):
+                    if not performer:
+                        session.audience.adult_to_minor += 1
+                    elif obs.to_user == session.creator_id and obs.interaction_kind in _REACHING:
+                        session.audience.adult_to_minor_performer += 1
                 self._link(obs.from_user, session.creator_id)
         elif kind == "session_start":
             creator = obs.creator_id or ""
@@ -378,7 +395,9 @@ class ContextEnricher:
         audience = session.audience
         baseline = self.creators_.touch(session.creator_id, CreatorBaseline)
         if audience.joins >= 3:
-            baseline.minor_share.add(robust_share(baseline, audience))
+            account = self.accounts_.get(session.creator_id)
+            minor_creator = account is not None and is_minor(account.band)
+            baseline.minor_share.add(robust_share(baseline, audience, minor_creator=minor_creator))
             baseline.interaction_rate.add(audience.interactions / audience.joins)
             if session.category:
                 category = self.categories_.touch(session.category, CategoryBaseline)
