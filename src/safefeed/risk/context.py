@@ -39,6 +39,8 @@ _DAY = 86400.0
 _ADULT_BANDS = frozenset({"18_24", "25_plus"})
 #: Bands known to be under 18 (``unknown`` is handled on its own: it may be either).
 _MINOR_BANDS = frozenset(MINOR_AGE_BANDS) - {"unknown"}
+#: How long a creator's live must have been quiet for its next live to end it.
+_QUIET = 1800.0
 #: Kinds by which an adult reaches a minor performer beyond what any audience does.
 _REACHING = frozenset({"gift", "dm_request", "private_invite"})
 #: How far above its normal (in standard errors of the session's share) one session
@@ -102,6 +104,8 @@ class CreatorBaseline:
     flags: DecayedSum = field(default_factory=lambda: DecayedSum(14 * _DAY))
     recent_flags: DecayedSum = field(default_factory=lambda: DecayedSum(3 * _DAY))
     first_t: float | None = None
+    #: The creator's latest live not yet folded into this baseline.
+    live: str | None = None
 
     def usual_hour_share(self, hour: float) -> float:
         """Share of past session starts within an hour either side of ``hour``."""
@@ -167,12 +171,16 @@ class SessionState:
     local_hour: float | None
     audience: AudienceSnapshot = field(default_factory=AudienceSnapshot)
     tokens: list[str] = field(default_factory=list)
+    #: When the live last saw a viewer come or go, chat or an interaction.
+    last_t: float = 0.0
+    #: Folded into the creator's baseline (ended, or the creator went live again).
+    folded: bool = False
 
 
 class ContextEnricher:
     """Fills observations with context and keeps the shared baselines up to date."""
 
-    version = "context-5"
+    version = "context-6"
     #: Signal kinds whose `learn` reads fields that `enrich` fills: these are
     #: enriched even when no detector reads them.
     learns_from_context: ClassVar[frozenset[str]] = frozenset({"flag", "report", "violation"})
@@ -296,6 +304,8 @@ class ContextEnricher:
             self._audience(obs)
         elif kind == "chat":
             session = self.sessions_.get(obs.session_id or "")
+            if session is not None:
+                session.last_t = t
             if session is not None and obs.tokens:
                 # Distinct tokens: a flag on the session counts once for each token it
                 # carried, however often the chat repeated it.
@@ -307,6 +317,7 @@ class ContextEnricher:
         elif kind == "interaction":
             session = self.sessions_.get(obs.session_id or "")
             if session is not None:
+                session.last_t = t
                 session.audience.interactions += 1
                 performer = session.creator_id in (obs.from_user, obs.to_user)
                 if is_adult(obs.from_band) and is_minor(obs.to_band):
@@ -321,8 +332,17 @@ class ContextEnricher:
             account.is_creator = True
             offset = self._offset(account, t)
             hour = None if offset is None else local_hour(t, offset)
-            self.sessions_[obs.session_id or ""] = SessionState(creator, obs.category, t, hour)
             baseline = self.creators_.touch(creator, CreatorBaseline)
+            if baseline.live is not None:
+                # Many platforms never send some lives' end (an app killed, a converted
+                # log without them): a creator going live again after the last live went
+                # quiet has ended it, and its audience belongs in the baselines. A live
+                # still going on is left to end on its own; late events still reach it.
+                earlier = self.sessions_.get(baseline.live)
+                if earlier is not None and t - max(earlier.start_t, earlier.last_t) > _QUIET:
+                    self._fold(earlier, baseline)
+            baseline.live = obs.session_id or ""
+            self.sessions_[baseline.live] = SessionState(creator, obs.category, t, hour)
             if baseline.first_t is None:
                 baseline.first_t = t
             if hour is not None:
@@ -354,6 +374,7 @@ class ContextEnricher:
         session = self.sessions_.get(obs.session_id or "")
         if session is None:
             return
+        session.last_t = obs.t
         audience = session.audience
         band = obs.age_band
         if obs.kind == "join":
@@ -392,8 +413,17 @@ class ContextEnricher:
         session = self.sessions_.pop(obs.session_id or "", None)
         if session is None:
             return
-        audience = session.audience
         baseline = self.creators_.touch(session.creator_id, CreatorBaseline)
+        if baseline.live == obs.session_id:
+            baseline.live = None
+        self._fold(session, baseline)
+
+    def _fold(self, session: SessionState, baseline: CreatorBaseline) -> None:
+        """Fold a live's audience into its creator's and its category's baselines, once."""
+        if session.folded:
+            return
+        session.folded = True
+        audience = session.audience
         if audience.joins >= 3:
             account = self.accounts_.get(session.creator_id)
             minor_creator = account is not None and is_minor(account.band)
