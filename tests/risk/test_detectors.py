@@ -181,21 +181,27 @@ def test_a_performer_inviting_minor_viewers_to_private_contact_is_not_audience_t
     assert next(i for i, s in enumerate(scores) if s >= MEDIUM) == 3
 
 
-def _contact_stream(pattern: str, lives: int = 6) -> list[Observation]:
-    """One adult's contact with viewers of other creators' lives, a third of whose
-    audience is under 18: per live, ``pattern`` read as D/d a DM request to an adult /
-    a minor and C/c a chat mention of an adult / a minor, each to a new account."""
+def _contact_stream(
+    pattern: str, lives: int = 6, *, one_host: bool = False, kids: int | None = None
+) -> list[Observation]:
+    """One adult's contact with viewers of other creators' lives (of one creator's with
+    ``one_host``), a third of whose audience is under 18: per live, ``pattern`` read as
+    D/d a DM request to an adult / a minor, C/c a chat mention and G/g a gift, each to
+    a new account (minors drawn from ``kids`` accounts when given)."""
+    kinds = {"d": "dm_request", "c": "chat_mention", "g": "gift"}
     stream = []
     for live in range(lives):
         for k, letter in enumerate(pattern):
             obs = Observation("interaction", live * DAY + k * 60.0)
-            obs.session_id, obs.creator_id = f"s{live}", f"host{live}"
+            obs.session_id = f"s{live}"
+            obs.creator_id = "host" if one_host else f"host{live}"
             obs.audience = AudienceSnapshot(joins=30, minor_joins=10)
             obs.from_user, obs.from_band = "adult", "25_plus"
             minor = letter.islower()
-            obs.to_user = f"{'minor' if minor else 'adult'}{live}-{k}"
+            serial = (live * len(pattern) + k) % kids if kids and minor else f"{live}-{k}"
+            obs.to_user = f"{'minor' if minor else 'adult'}{serial}"
             obs.to_band = "13_15" if minor else "18_24"
-            obs.interaction_kind = "dm_request" if letter in "Dd" else "chat_mention"
+            obs.interaction_kind = kinds[letter.lower()]
             stream.append(obs)
     return stream
 
@@ -213,6 +219,14 @@ def test_an_adult_who_dms_viewers_whatever_their_age_stays_below_medium() -> Non
     assert _peak_score(_contact_stream("dd")) >= MEDIUM
     # Chatting with adults in public does not make private contact with minors untargeted.
     assert _peak_score(_contact_stream("CCCCCCdCCCCCCd")) >= MEDIUM
+
+
+def test_public_contact_with_the_minors_of_one_creators_lives_stays_below_medium() -> None:
+    # A relative in a family's lives: chat mentions and gifts to its three children.
+    assert _peak_score(_contact_stream("cgc", one_host=True, kids=3)) < MEDIUM
+    # The same across creators' lives, or once private, is contact sought.
+    assert _peak_score(_contact_stream("cgc", kids=3)) >= MEDIUM
+    assert _peak_score(_contact_stream("cgcd", one_host=True, kids=3)) >= MEDIUM
 
 
 def _token_stream(name: str, carriers: int, flagged: bool) -> list[Observation]:

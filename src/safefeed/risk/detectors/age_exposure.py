@@ -7,7 +7,9 @@ mention), and whether the contact is one-sided. An account that reaches adult
 viewers as often as its audiences hold them (a channel's moderator, a viewer gifting
 whoever is there) is not picking minors out and stays at ``low``; each channel is
 judged apart, so chatting with adults in public does not cover private contact with
-minors. A *creator* whose live audience has far more under-18 viewers than its own
+minors. Contact that stays public and within one creator's lives (a family's
+relatives, a community's regulars) stays at ``low`` too, until it goes private or
+moves across creators. A *creator* whose live audience has far more under-18 viewers than its own
 and its category's baselines, or whose adult-oriented live category draws minors.
 No message text is read.
 """
@@ -80,6 +82,9 @@ class _Contacts:
     outgoing: int = 0
     incoming: int = 0
     count: int = 0
+    #: Creators in whose lives it reached minors (two are enough to tell).
+    communities: list[str] = field(default_factory=list)
+    private: int = 0
 
 
 #: How strongly an account that picks minors out prefers them: it reaches a minor
@@ -150,7 +155,7 @@ class AgeExposureDetector(Detector):
 
     name = "age_exposure"
     category: ClassVar[Category] = "age_exposure"
-    version = "age-exposure-3"
+    version = "age-exposure-4"
     inputs = frozenset(
         {
             "kind",
@@ -179,13 +184,13 @@ class AgeExposureDetector(Detector):
         ),
         min_audience: int = 10,
         untargeted_share: float = 0.8,
-        untargeted_cap: float = 0.55,
+        low_cap: float = 0.55,
         max_accounts: int = 100_000,
     ) -> None:
         self.adult_categories = adult_categories
         self.min_audience = min_audience
         self.untargeted_share = untargeted_share
-        self.untargeted_cap = untargeted_cap
+        self.low_cap = low_cap
         self.max_accounts = max_accounts
 
     def update_one(self, obs: Observation) -> Assessment | None:
@@ -249,6 +254,11 @@ class AgeExposureDetector(Detector):
             and (len(c.minors) < 32 or target in c.minors)
         ):
             c.minors[target] = weight
+        if kind not in ON_STAGE:
+            c.private += 1
+        creator = obs.creator_id or ""
+        if len(c.communities) < 2 and creator not in c.communities:
+            c.communities.append(creator)
         c.recent.add(obs.t, weight)
         c.outgoing += 1
         c.count += 1
@@ -267,11 +277,17 @@ class AgeExposureDetector(Detector):
             rationale.append("the contact is one-sided (minors rarely respond)")
         viewers = viewer_contacts.get(source)
         untargeted = 0.0 if viewers is None else viewers.untargeted()
-        if untargeted >= self.untargeted_share and score > self.untargeted_cap:
+        if untargeted >= self.untargeted_share and score > self.low_cap:
             # Minors reached no more often than the audiences held them, adults as
             # often: a reason to look (low), not a pattern of seeking minors out.
-            score = self.untargeted_cap
+            score = self.low_cap
             rationale.append("it reaches adult viewers as often as minors, by their share")
+        if not c.private and len(c.communities) < 2 and score > self.low_cap:
+            # Chat, gifts and follows in one creator's lives, in view of that creator
+            # and its audience (a family's relatives, a community's regulars): a reason
+            # to look, not yet contact sought across lives or away from the stage.
+            score = self.low_cap
+            rationale.append("all of it in public, in one creator's lives")
         velocity = min(1.0, c.recent.value(obs.t) / max(0.5, reach))
         return Assessment(
             category="age_exposure",
