@@ -182,12 +182,18 @@ def test_a_performer_inviting_minor_viewers_to_private_contact_is_not_audience_t
 
 
 def _contact_stream(
-    pattern: str, lives: int = 6, *, one_host: bool = False, kids: int | None = None
+    pattern: str,
+    lives: int = 6,
+    *,
+    one_host: bool = False,
+    kids: int | None = None,
+    bands: tuple[str, str] = ("25_plus", "13_15"),
 ) -> list[Observation]:
     """One adult's contact with viewers of other creators' lives (of one creator's with
     ``one_host``), a third of whose audience is under 18: per live, ``pattern`` read as
     D/d a DM request to an adult / a minor, C/c a chat mention and G/g a gift, each to
-    a new account (minors drawn from ``kids`` accounts when given)."""
+    a new account (minors drawn from ``kids`` accounts when given), r the minor last
+    reached mentioning the adult back. ``bands``: the adult's and the minors'."""
     kinds = {"d": "dm_request", "c": "chat_mention", "g": "gift"}
     stream = []
     for live in range(lives):
@@ -196,11 +202,17 @@ def _contact_stream(
             obs.session_id = f"s{live}"
             obs.creator_id = "host" if one_host else f"host{live}"
             obs.audience = AudienceSnapshot(joins=30, minor_joins=10)
-            obs.from_user, obs.from_band = "adult", "25_plus"
+            obs.from_user, obs.from_band = "adult", bands[0]
+            if letter == "r":
+                obs.from_user, obs.from_band = stream[-1].to_user, bands[1]
+                obs.to_user, obs.to_band = "adult", bands[0]
+                obs.interaction_kind = "chat_mention"
+                stream.append(obs)
+                continue
             minor = letter.islower()
             serial = (live * len(pattern) + k) % kids if kids and minor else f"{live}-{k}"
             obs.to_user = f"{'minor' if minor else 'adult'}{serial}"
-            obs.to_band = "13_15" if minor else "18_24"
+            obs.to_band = bands[1] if minor else "18_24"
             obs.interaction_kind = kinds[letter.lower()]
             stream.append(obs)
     return stream
@@ -227,6 +239,16 @@ def test_public_contact_with_the_minors_of_one_creators_lives_stays_below_medium
     # The same across creators' lives, or once private, is contact sought.
     assert _peak_score(_contact_stream("cgc", kids=3)) >= MEDIUM
     assert _peak_score(_contact_stream("cgcd", one_host=True, kids=3)) >= MEDIUM
+
+
+def test_young_adults_and_16_17_friends_who_answer_each_other_stay_below_medium() -> None:
+    # An 18-year-old and three 16-17-year-old friends: mentions, gifts, a DM request,
+    # and the friends mention the young adult back.
+    assert _peak_score(_contact_stream("crgrdr", kids=3, bands=("18_24", "16_17"))) < MEDIUM
+    # Unanswered, or reaching 13-15-year-olds, or from an older adult, it is a pattern.
+    assert _peak_score(_contact_stream("cgd", kids=3, bands=("18_24", "16_17"))) >= MEDIUM
+    assert _peak_score(_contact_stream("crgrdr", kids=3, bands=("18_24", "13_15"))) >= MEDIUM
+    assert _peak_score(_contact_stream("crgrdr", kids=3, bands=("25_plus", "16_17"))) >= MEDIUM
 
 
 def _token_stream(name: str, carriers: int, flagged: bool) -> list[Observation]:

@@ -9,9 +9,12 @@ whoever is there) is not picking minors out and stays at ``low``; each channel i
 judged apart, so chatting with adults in public does not cover private contact with
 minors. Contact that stays public and within one creator's lives (a family's
 relatives, a community's regulars) stays at ``low`` too, until it goes private or
-moves across creators. A *creator* whose live audience has far more under-18 viewers than its own
-and its category's baselines, or whose adult-oriented live category draws minors.
-No message text is read.
+moves across creators; so does contact between neighbouring bands (18-24 to 16-17)
+that the minors answer: friends either side of the line the bands draw.
+
+A *creator* whose live audience has far more under-18 viewers than its own and its
+category's baselines, or whose adult-oriented live category draws minors. No message
+text is read.
 """
 
 from __future__ import annotations
@@ -85,6 +88,8 @@ class _Contacts:
     #: Creators in whose lives it reached minors (two are enough to tell).
     communities: list[str] = field(default_factory=list)
     private: int = 0
+    #: Every contact so far between neighbouring bands: 18-24 to 16-17.
+    peers: bool = True
 
 
 #: How strongly an account that picks minors out prefers them: it reaches a minor
@@ -155,7 +160,7 @@ class AgeExposureDetector(Detector):
 
     name = "age_exposure"
     category: ClassVar[Category] = "age_exposure"
-    version = "age-exposure-4"
+    version = "age-exposure-5"
     inputs = frozenset(
         {
             "kind",
@@ -185,12 +190,14 @@ class AgeExposureDetector(Detector):
         min_audience: int = 10,
         untargeted_share: float = 0.8,
         low_cap: float = 0.55,
+        peer_one_sided: float = 0.75,
         max_accounts: int = 100_000,
     ) -> None:
         self.adult_categories = adult_categories
         self.min_audience = min_audience
         self.untargeted_share = untargeted_share
         self.low_cap = low_cap
+        self.peer_one_sided = peer_one_sided
         self.max_accounts = max_accounts
 
     def update_one(self, obs: Observation) -> Assessment | None:
@@ -256,6 +263,8 @@ class AgeExposureDetector(Detector):
             c.minors[target] = weight
         if kind not in ON_STAGE:
             c.private += 1
+        if obs.from_band != "18_24" or obs.to_band != "16_17":
+            c.peers = False
         creator = obs.creator_id or ""
         if len(c.communities) < 2 and creator not in c.communities:
             c.communities.append(creator)
@@ -288,6 +297,11 @@ class AgeExposureDetector(Detector):
             # to look, not yet contact sought across lives or away from the stage.
             score = self.low_cap
             rationale.append("all of it in public, in one creator's lives")
+        if c.peers and one_sided <= self.peer_one_sided and score > self.low_cap:
+            # An 18-19-year-old and 16-17-year-old friends who answer each other are
+            # peers across the line the bands draw, not an adult reaching minors.
+            score = self.low_cap
+            rationale.append("between neighbouring bands (18-24, 16-17), both ways")
         velocity = min(1.0, c.recent.value(obs.t) / max(0.5, reach))
         return Assessment(
             category="age_exposure",
