@@ -227,21 +227,21 @@ class AgeExposureDetector(Detector):
             return None
         kind = obs.interaction_kind or ""
         weight = KIND_WEIGHT.get(kind, 0.3)
-        # Contact with adult viewers is what tells a moderator or a generous viewer,
-        # who reach whoever is there, from an account that picks minors out.
-        known = is_adult(obs.to_band) or is_minor(obs.to_band)
-        if known and obs.creator_id != target and obs.audience is not None:
-            reached = viewer_contacts.touch(source, _ViewerContact)
-            reached.add(kind, is_adult(obs.to_band), obs.audience)
-        if not is_minor(obs.to_band):
-            return None
-        c = contacts.touch(source, _Contacts)
         # A performer and their audience addressing each other in the live itself is
         # what lives are for; contact that leaves the performer's stage is not. An
         # audience reaches its performer by any channel (a public figure gets fan
         # mail); a performer inviting a minor viewer to private contact has picked
         # that viewer out, and weighs as anyone's private contact would.
         on_stage = obs.creator_id == target or (obs.creator_id == source and kind in ON_STAGE)
+        to_minor = is_minor(obs.to_band)
+        if not on_stage and obs.audience is not None and (to_minor or is_adult(obs.to_band)):
+            # Contact with adult viewers is what tells a moderator or a generous viewer,
+            # who reach whoever is there, from an account that picks minors out.
+            reached = viewer_contacts.touch(source, _ViewerContact)
+            reached.add(kind, not to_minor, obs.audience)
+        if not to_minor:
+            return None
+        c = contacts.touch(source, _Contacts)
         if on_stage:
             weight *= 0.3
         session = obs.session_id or ""
