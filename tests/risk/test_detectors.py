@@ -192,8 +192,8 @@ def _contact_stream(
     """One adult's contact with viewers of other creators' lives (of one creator's with
     ``one_host``), a third of whose audience is under 18: per live, ``pattern`` read as
     D/d a DM request to an adult / a minor, C/c a chat mention and G/g a gift, each to
-    a new account (minors drawn from ``kids`` accounts when given), r the minor last
-    reached mentioning the adult back. ``bands``: the adult's and the minors'."""
+    a new account (minors drawn from ``kids`` accounts when given), r a minor mentioning
+    the adult. ``bands``: the adult's and the minors'."""
     kinds = {"d": "dm_request", "c": "chat_mention", "g": "gift"}
     stream = []
     for live in range(lives):
@@ -203,14 +203,14 @@ def _contact_stream(
             obs.creator_id = "host" if one_host else f"host{live}"
             obs.audience = AudienceSnapshot(joins=30, minor_joins=10)
             obs.from_user, obs.from_band = "adult", bands[0]
+            minor = letter.islower()
+            serial = (live * len(pattern) + k) % kids if kids and minor else f"{live}-{k}"
             if letter == "r":
-                obs.from_user, obs.from_band = stream[-1].to_user, bands[1]
+                obs.from_user, obs.from_band = f"minor{serial}", bands[1]
                 obs.to_user, obs.to_band = "adult", bands[0]
                 obs.interaction_kind = "chat_mention"
                 stream.append(obs)
                 continue
-            minor = letter.islower()
-            serial = (live * len(pattern) + k) % kids if kids and minor else f"{live}-{k}"
             obs.to_user = f"{'minor' if minor else 'adult'}{serial}"
             obs.to_band = bands[1] if minor else "18_24"
             obs.interaction_kind = kinds[letter.lower()]
@@ -249,6 +249,8 @@ def test_young_adults_and_16_17_friends_who_answer_each_other_stay_below_medium(
     assert _peak_score(_contact_stream("cgd", kids=3, bands=("18_24", "16_17"))) >= MEDIUM
     assert _peak_score(_contact_stream("crgrdr", kids=3, bands=("18_24", "13_15"))) >= MEDIUM
     assert _peak_score(_contact_stream("crgrdr", kids=3, bands=("25_plus", "16_17"))) >= MEDIUM
+    # The friends speaking first counts as much as their answers.
+    assert _peak_score(_contact_stream("rrrgdg", kids=3, bands=("18_24", "16_17"))) < MEDIUM
 
 
 def _token_stream(name: str, carriers: int, flagged: bool) -> list[Observation]:

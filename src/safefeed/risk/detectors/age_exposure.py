@@ -160,7 +160,7 @@ class AgeExposureDetector(Detector):
 
     name = "age_exposure"
     category: ClassVar[Category] = "age_exposure"
-    version = "age-exposure-5"
+    version = "age-exposure-6"
     inputs = frozenset(
         {
             "kind",
@@ -218,10 +218,10 @@ class AgeExposureDetector(Detector):
         contacts, viewer_contacts = self._tables()
         source, target = obs.from_user or "", obs.to_user or ""
         if is_minor(obs.from_band) and is_adult(obs.to_band):
-            # A minor reaching out to the adult: the contact is not one-sided.
-            found = contacts.get(target)
-            if found is not None:
-                found.incoming += 1
+            # A minor reaching out to the adult: the contact is not one-sided, whoever
+            # spoke first (a viewer's word to the performer is audience talk).
+            if obs.creator_id != target:
+                contacts.touch(target, _Contacts).incoming += 1
             return None
         if not is_adult(obs.from_band):
             return None
