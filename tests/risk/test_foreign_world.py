@@ -1,7 +1,7 @@
 """The live categories on an outside world (`tests/risk/foreign/world.py`): a platform
 with other conventions and other look-alikes than the scenario generator's.
 
-The floors held on none of this world's seeds before `age-exposure-5`,
+The floors held on none of this world's seeds before `age-exposure-6`,
 `vulnerability-4` and `context-6`: seed 1 surfaced 65% of its harmful subjects, with
 16 of 116 benign ones at medium or above (docs/risk.md, "An outside world").
 """

@@ -311,7 +311,6 @@ def generate(seed: int, mix: Mix = FULL) -> tuple[list[dict[str, Any]], dict[str
         w.account(rng.choice(("18_24", "25_plus", "18_24", "25_plus", "unknown")))
         for _ in range(mix.pool[3])
     ]
-    grown = [a for a in adults if a.band == "25_plus"]
     teens = young + old
 
     def fans(n: int, minor_share: float) -> list[Account]:
@@ -687,7 +686,7 @@ def generate(seed: int, mix: Mix = FULL) -> tuple[list[dict[str, Any]], dict[str
         c = w.account(rng.choice(ADULT), creator=True)
         audience = fans(rng.randint(30, 150), rng.uniform(0.05, 0.15))
         night = some(teens + kids[:50], rng.randint(15, 60))
-        lurkers = some(grown, rng.randint(2, 5))
+        lurkers = [w.account("25_plus") for _ in range(rng.randint(2, 5))]
         hour, nights, last = rng.uniform(13, 19), 0, T0
         for day in range(1, days - 1):
             if rng.random() < 0.35:
@@ -725,7 +724,8 @@ def generate(seed: int, mix: Mix = FULL) -> tuple[list[dict[str, Any]], dict[str
         w.label(c, "harmful", "late_night_adult_creator", last)
     for _ in range(mix.late_young):  # a minor's unusual late lives, where adults pile in
         c = w.account(rng.choice(("13_15", "13_15", "16_17")), creator=True)
-        friends, strangers = some(teens, rng.randint(5, 20)), some(grown, rng.randint(4, 12))
+        friends = some(teens, rng.randint(5, 20))
+        strangers = [w.account("25_plus") for _ in range(rng.randint(4, 12))]
         hour, nights, last = rng.uniform(15, 19), 0, T0
         for day in range(1, days - 1):
             if rng.random() < 0.4:
