@@ -141,10 +141,15 @@ class Live:
     teens: int
     adults: int
     private_contacts: int = 0
+    #: Adult viewers reaching the streamer: a gift, a DM request, a private invite in turn.
+    reach_streamer: int = 0
 
 
-def streamer_log(lives: Sequence[Live], *, teens_first: bool) -> list[dict[str, Any]]:
-    """An adult creator's daily lives, one a day at the local ``hour`` of each.
+def streamer_log(
+    lives: Sequence[Live], *, teens_first: bool, band: str = "25_plus"
+) -> list[dict[str, Any]]:
+    """A creator's daily lives (an adult's unless ``band`` says otherwise), one a day
+    at the local ``hour`` of each.
 
     Teens chat and gift, the streamer thanks them by chat mention (a performer and
     their audience addressing each other); ``private_contacts`` adult viewers send
@@ -181,7 +186,7 @@ def streamer_log(lives: Sequence[Live], *, teens_first: bool) -> list[dict[str, 
         start,
         "account.created",
         user_id=STREAMER,
-        age_band="25_plus",
+        age_band=band,
         region="BR",
         timezone="America/Sao_Paulo",
         is_creator=True,
@@ -207,7 +212,7 @@ def streamer_log(lives: Sequence[Live], *, teens_first: bool) -> list[dict[str, 
                 age_band=band,
             )
         talk = at + timedelta(minutes=20)
-        host = (STREAMER, "25_plus")
+        host = (STREAMER, band)
         for k in range(min(20, live.teens)):
             kind = "gift" if k % 3 else "chat_mention"
             interact(talk + timedelta(minutes=k), session, seen_teens[k], host, kind)
@@ -217,6 +222,9 @@ def streamer_log(lives: Sequence[Live], *, teens_first: bool) -> list[dict[str, 
             kind = "dm_request" if k % 2 else "private_invite"
             seek = talk + timedelta(minutes=k, seconds=40)
             interact(seek, session, seen_adults[k], seen_teens[-1 - k], kind)
+        for k in range(min(live.reach_streamer, live.adults)):
+            kind = ("gift", "dm_request", "private_invite")[k % 3]
+            interact(talk + timedelta(minutes=k, seconds=50), session, seen_adults[k], host, kind)
         add(at + timedelta(hours=2), "live.ended", live_session_id=session)
     # One offset throughout, so the stamps sort as text; a stable sort keeps causal order.
     return sorted(events, key=lambda event: str(event["ts"]))

@@ -163,6 +163,96 @@ def test_adult_contact_across_sessions_is_found_at_a_known_index() -> None:
         assert found.score < MEDIUM
 
 
+def test_a_performer_inviting_minor_viewers_to_private_contact_is_not_audience_talk() -> None:
+    # A creator thanks a minor viewer in chat in its first two lives, then sends a
+    # DM request or a private invite to one in each of the next: the performer has
+    # picked those viewers out, off its stage.
+    kinds = ["chat_mention", "chat_mention", "dm_request", "private_invite", "dm_request"]
+    detector = AgeExposureDetector()
+    scores = []
+    for i, kind in enumerate(kinds):
+        obs = Observation("interaction", i * DAY)
+        obs.session_id, obs.creator_id = f"s{i}", "creator"
+        obs.from_user, obs.from_band = "creator", "25_plus"
+        obs.to_user, obs.to_band, obs.interaction_kind = f"viewer{i}", "13_15", kind
+        found = detector.update_one(obs)
+        assert found is not None
+        scores.append(found.score)
+    assert next(i for i, s in enumerate(scores) if s >= MEDIUM) == 3
+
+
+def _contact_stream(
+    pattern: str,
+    lives: int = 6,
+    *,
+    one_host: bool = False,
+    kids: int | None = None,
+    bands: tuple[str, str] = ("25_plus", "13_15"),
+) -> list[Observation]:
+    """One adult's contact with viewers of other creators' lives (of one creator's with
+    ``one_host``), a third of whose audience is under 18: per live, ``pattern`` read as
+    D/d a DM request to an adult / a minor, C/c a chat mention and G/g a gift, each to
+    a new account (minors drawn from ``kids`` accounts when given), r a minor mentioning
+    the adult. ``bands``: the adult's and the minors'."""
+    kinds = {"d": "dm_request", "c": "chat_mention", "g": "gift"}
+    stream = []
+    for live in range(lives):
+        for k, letter in enumerate(pattern):
+            obs = Observation("interaction", live * DAY + k * 60.0)
+            obs.session_id = f"s{live}"
+            obs.creator_id = "host" if one_host else f"host{live}"
+            obs.audience = AudienceSnapshot(joins=30, minor_joins=10)
+            obs.from_user, obs.from_band = "adult", bands[0]
+            minor = letter.islower()
+            serial = (live * len(pattern) + k) % kids if kids and minor else f"{live}-{k}"
+            if letter == "r":
+                obs.from_user, obs.from_band = f"minor{serial}", bands[1]
+                obs.to_user, obs.to_band = "adult", bands[0]
+                obs.interaction_kind = "chat_mention"
+                stream.append(obs)
+                continue
+            obs.to_user = f"{'minor' if minor else 'adult'}{serial}"
+            obs.to_band = bands[1] if minor else "18_24"
+            obs.interaction_kind = kinds[letter.lower()]
+            stream.append(obs)
+    return stream
+
+
+def _peak_score(stream: list[Observation]) -> float:
+    detector = AgeExposureDetector()
+    found = [detector.update_one(obs) for obs in stream]
+    return max(a.score for a in found if a is not None)
+
+
+def test_an_adult_who_dms_viewers_whatever_their_age_stays_below_medium() -> None:
+    # A channel moderator: a DM request to every few viewers, a third of them minors,
+    # as the audience is. The same DMs to the minors alone are a pattern.
+    assert _peak_score(_contact_stream("DDdDDdD")) < MEDIUM
+    assert _peak_score(_contact_stream("dd")) >= MEDIUM
+    # Chatting with adults in public does not make private contact with minors untargeted.
+    assert _peak_score(_contact_stream("CCCCCCdCCCCCCd")) >= MEDIUM
+
+
+def test_public_contact_with_the_minors_of_one_creators_lives_stays_below_medium() -> None:
+    # A relative in a family's lives: chat mentions and gifts to its three children.
+    assert _peak_score(_contact_stream("cgc", one_host=True, kids=3)) < MEDIUM
+    # The same across creators' lives, or once private, is contact sought.
+    assert _peak_score(_contact_stream("cgc", kids=3)) >= MEDIUM
+    assert _peak_score(_contact_stream("cgcd", one_host=True, kids=3)) >= MEDIUM
+
+
+def test_young_adults_and_16_17_friends_who_answer_each_other_stay_below_medium() -> None:
+    # An 18-year-old and three 16-17-year-old friends: mentions, gifts, a DM request,
+    # and the friends mention the young adult back.
+    assert _peak_score(_contact_stream("crgrdr", kids=3, bands=("18_24", "16_17"))) < MEDIUM
+    # Unanswered, or reaching 13-15-year-olds, or from an older adult, it is a pattern.
+    assert _peak_score(_contact_stream("cgd", kids=3, bands=("18_24", "16_17"))) >= MEDIUM
+    assert _peak_score(_contact_stream("crgrdr", kids=3, bands=("18_24", "13_15"))) >= MEDIUM
+    assert _peak_score(_contact_stream("crgrdr", kids=3, bands=("25_plus", "16_17"))) >= MEDIUM
+    # The friends speaking first counts as much as their answers.
+    assert _peak_score(_contact_stream("rrrgdg", kids=3, bands=("18_24", "16_17"))) < MEDIUM
+
+
 def _token_stream(name: str, carriers: int, flagged: bool) -> list[Observation]:
     """``carriers`` creators each post ``name`` a few times in a day; with ``flagged``
     a classifier flags every other post that carries it."""
@@ -343,3 +433,23 @@ def test_an_audience_shift_is_not_the_creators_normal_three_sessions_later() -> 
     for _ in range(40):
         session(20, 10)
     assert expected_minor_share(baseline, None, "25_plus") > 0.3
+
+
+def test_a_minor_creators_audience_turning_adult_is_not_its_normal_three_sessions_later() -> None:
+    baseline = CreatorBaseline()
+
+    def session(joins: int, minors: int) -> None:
+        audience = AudienceSnapshot(joins=joins, minor_joins=minors)
+        baseline.minor_share.add(robust_share(baseline, audience, minor_creator=True))
+        baseline.sessions += 1
+
+    for _ in range(8):
+        session(10, 10)  # a 14-year-old streaming to teen friends
+    for _ in range(3):
+        session(8, 3)  # then late lives where adults outnumber the friends
+    # The normal has moved a few points, not to the adults' share ...
+    assert 0.9 < expected_minor_share(baseline, None, "13_15") < 1.0
+    # ... and a lasting change still becomes the normal, a step per session.
+    for _ in range(40):
+        session(8, 3)
+    assert expected_minor_share(baseline, None, "13_15") < 0.8

@@ -39,6 +39,10 @@ _DAY = 86400.0
 _ADULT_BANDS = frozenset({"18_24", "25_plus"})
 #: Bands known to be under 18 (``unknown`` is handled on its own: it may be either).
 _MINOR_BANDS = frozenset(MINOR_AGE_BANDS) - {"unknown"}
+#: How long a creator's live must have been quiet for its next live to end it.
+_QUIET = 1800.0
+#: Kinds by which an adult reaches a minor performer beyond what any audience does.
+_REACHING = frozenset({"gift", "dm_request", "private_invite"})
 #: How far above its normal (in standard errors of the session's share) one session
 #: may pull a creator's under-18 baseline (`robust_share`).
 _SHIFT_BOUND = 0.5
@@ -100,6 +104,8 @@ class CreatorBaseline:
     flags: DecayedSum = field(default_factory=lambda: DecayedSum(14 * _DAY))
     recent_flags: DecayedSum = field(default_factory=lambda: DecayedSum(3 * _DAY))
     first_t: float | None = None
+    #: The creator's latest live not yet folded into this baseline.
+    live: str | None = None
 
     def usual_hour_share(self, hour: float) -> float:
         """Share of past session starts within an hour either side of ``hour``."""
@@ -110,7 +116,9 @@ class CreatorBaseline:
         return (self.hours[h - 1] + self.hours[h] + self.hours[(h + 1) % 24]) / total
 
 
-def robust_share(baseline: CreatorBaseline, audience: AudienceSnapshot) -> float:
+def robust_share(
+    baseline: CreatorBaseline, audience: AudienceSnapshot, *, minor_creator: bool = False
+) -> float:
     """The under-18 share a session adds to the creator's baseline, clipped.
 
     A share beyond half a standard error above the creator's own normal is folded in
@@ -119,19 +127,29 @@ def robust_share(baseline: CreatorBaseline, audience: AudienceSnapshot) -> float
     the baseline a step per session. The bound was Huber's 1.345 standard errors
     until `context-4`: a late-night audience shift then became the normal over the
     three or four sessions the vulnerability detector needs to see it recur, and
-    the shift went unseen (docs/risk.md).
+    the shift went unseen (docs/risk.md). For a minor creator an audience turning
+    adult is a shift to notice too, and is clipped alike below the normal.
 
     >>> b = CreatorBaseline(sessions=5)
     >>> b.minor_share.add(0.1)
     >>> round(robust_share(b, AudienceSnapshot(joins=30, minor_joins=18)), 3)
     0.127
+    >>> teen = CreatorBaseline(sessions=5)
+    >>> teen.minor_share.add(1.0)
+    >>> round(robust_share(teen, AudienceSnapshot(joins=8, minor_joins=3), minor_creator=True), 3)
+    0.96
     """
     share = audience.minor_share
     if baseline.sessions < 3 or baseline.minor_share.weight <= 0:
         return share
     normal = baseline.minor_share.value
-    spread = math.sqrt(max(0.05, normal) * (1.0 - normal) / max(1, audience.joins))
-    return min(share, normal + _SHIFT_BOUND * spread)
+    joins = max(1, audience.joins)
+    spread = math.sqrt(max(0.05, normal) * (1.0 - normal) / joins)
+    share = min(share, normal + _SHIFT_BOUND * spread)
+    if minor_creator:
+        spread = math.sqrt(max(0.05, 1.0 - normal) * normal / joins)
+        share = max(share, normal - _SHIFT_BOUND * spread)
+    return share
 
 
 @dataclass(slots=True)
@@ -153,12 +171,16 @@ class SessionState:
     local_hour: float | None
     audience: AudienceSnapshot = field(default_factory=AudienceSnapshot)
     tokens: list[str] = field(default_factory=list)
+    #: When the live last saw a viewer come or go, chat or an interaction.
+    last_t: float = 0.0
+    #: Folded into the creator's baseline (ended, or the creator went live again).
+    folded: bool = False
 
 
 class ContextEnricher:
     """Fills observations with context and keeps the shared baselines up to date."""
 
-    version = "context-4"
+    version = "context-6"
     #: Signal kinds whose `learn` reads fields that `enrich` fills: these are
     #: enriched even when no detector reads them.
     learns_from_context: ClassVar[frozenset[str]] = frozenset({"flag", "report", "violation"})
@@ -282,6 +304,8 @@ class ContextEnricher:
             self._audience(obs)
         elif kind == "chat":
             session = self.sessions_.get(obs.session_id or "")
+            if session is not None:
+                session.last_t = t
             if session is not None and obs.tokens:
                 # Distinct tokens: a flag on the session counts once for each token it
                 # carried, however often the chat repeated it.
@@ -293,10 +317,14 @@ class ContextEnricher:
         elif kind == "interaction":
             session = self.sessions_.get(obs.session_id or "")
             if session is not None:
+                session.last_t = t
                 session.audience.interactions += 1
                 performer = session.creator_id in (obs.from_user, obs.to_user)
-                if not performer and is_adult(obs.from_band) and is_minor(obs.to_band):
-                    session.audience.adult_to_minor += 1
+                if is_adult(obs.from_band) and is_minor(obs.to_band):
+                    if not performer:
+                        session.audience.adult_to_minor += 1
+                    elif obs.to_user == session.creator_id and obs.interaction_kind in _REACHING:
+                        session.audience.adult_to_minor_performer += 1
                 self._link(obs.from_user, session.creator_id)
         elif kind == "session_start":
             creator = obs.creator_id or ""
@@ -304,8 +332,17 @@ class ContextEnricher:
             account.is_creator = True
             offset = self._offset(account, t)
             hour = None if offset is None else local_hour(t, offset)
-            self.sessions_[obs.session_id or ""] = SessionState(creator, obs.category, t, hour)
             baseline = self.creators_.touch(creator, CreatorBaseline)
+            if baseline.live is not None:
+                # Many platforms never send some lives' end (an app killed, a converted
+                # log without them): a creator going live again after the last live went
+                # quiet has ended it, and its audience belongs in the baselines. A live
+                # still going on is left to end on its own; late events still reach it.
+                earlier = self.sessions_.get(baseline.live)
+                if earlier is not None and t - max(earlier.start_t, earlier.last_t) > _QUIET:
+                    self._fold(earlier, baseline)
+            baseline.live = obs.session_id or ""
+            self.sessions_[baseline.live] = SessionState(creator, obs.category, t, hour)
             if baseline.first_t is None:
                 baseline.first_t = t
             if hour is not None:
@@ -337,6 +374,7 @@ class ContextEnricher:
         session = self.sessions_.get(obs.session_id or "")
         if session is None:
             return
+        session.last_t = obs.t
         audience = session.audience
         band = obs.age_band
         if obs.kind == "join":
@@ -375,10 +413,21 @@ class ContextEnricher:
         session = self.sessions_.pop(obs.session_id or "", None)
         if session is None:
             return
-        audience = session.audience
         baseline = self.creators_.touch(session.creator_id, CreatorBaseline)
+        if baseline.live == obs.session_id:
+            baseline.live = None
+        self._fold(session, baseline)
+
+    def _fold(self, session: SessionState, baseline: CreatorBaseline) -> None:
+        """Fold a live's audience into its creator's and its category's baselines, once."""
+        if session.folded:
+            return
+        session.folded = True
+        audience = session.audience
         if audience.joins >= 3:
-            baseline.minor_share.add(robust_share(baseline, audience))
+            account = self.accounts_.get(session.creator_id)
+            minor_creator = account is not None and is_minor(account.band)
+            baseline.minor_share.add(robust_share(baseline, audience, minor_creator=minor_creator))
             baseline.interaction_rate.add(audience.interactions / audience.joins)
             if session.category:
                 category = self.categories_.touch(session.category, CategoryBaseline)

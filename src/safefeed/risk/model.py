@@ -62,7 +62,11 @@ class AudienceSnapshot:
     present: int = 0
     minors_present: int = 0
     interactions: int = 0
+    #: Adults reaching minors in the audience (the performer aside).
     adult_to_minor: int = 0
+    #: Adults reaching the performer when the performer is a minor, privately or with
+    #: a gift (a chat mention or a follow is what any audience does).
+    adult_to_minor_performer: int = 0
 
     @property
     def minor_share(self) -> float:
