@@ -191,10 +191,11 @@ def _contact_stream(
 ) -> list[Observation]:
     """One adult's contact with viewers of other creators' lives (of one creator's with
     ``one_host``), a third of whose audience is under 18: per live, ``pattern`` read as
-    D/d a DM request to an adult / a minor, C/c a chat mention and G/g a gift, each to
+    D/d a DM request to an adult / a minor, C/c a chat mention, G/g a gift and I/i a
+    private invite, each to
     a new account (minors drawn from ``kids`` accounts when given), r a minor mentioning
     the adult. ``bands``: the adult's and the minors'."""
-    kinds = {"d": "dm_request", "c": "chat_mention", "g": "gift"}
+    kinds = {"d": "dm_request", "c": "chat_mention", "g": "gift", "i": "private_invite"}
     stream = []
     for live in range(lives):
         for k, letter in enumerate(pattern):
@@ -251,6 +252,10 @@ def test_young_adults_and_16_17_friends_who_answer_each_other_stay_below_medium(
     assert _peak_score(_contact_stream("crgrdr", kids=3, bands=("25_plus", "16_17"))) >= MEDIUM
     # The friends speaking first counts as much as their answers.
     assert _peak_score(_contact_stream("rrrgdg", kids=3, bands=("18_24", "16_17"))) < MEDIUM
+    # Answered or not, private invites, or DMs to a wide circle of 16-17-year-olds, are
+    # not a few friends across the band line.
+    assert _peak_score(_contact_stream("crgrir", kids=3, bands=("18_24", "16_17"))) >= MEDIUM
+    assert _peak_score(_contact_stream("drdr", kids=12, bands=("18_24", "16_17"))) >= MEDIUM
 
 
 def _token_stream(name: str, carriers: int, flagged: bool) -> list[Observation]:

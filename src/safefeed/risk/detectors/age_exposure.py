@@ -10,7 +10,8 @@ judged apart, so chatting with adults in public does not cover private contact w
 minors. Contact that stays public and within one creator's lives (a family's
 relatives, a community's regulars) stays at ``low`` too, until it goes private or
 moves across creators; so does contact between neighbouring bands (18-24 to 16-17)
-that the minors answer: friends either side of the line the bands draw.
+that the minors answer, among a few of them and without private invites: friends
+either side of the line the bands draw.
 
 A *creator* whose live audience has far more under-18 viewers than its own and its
 category's baselines, or whose adult-oriented live category draws minors. No message
@@ -88,7 +89,8 @@ class _Contacts:
     #: Creators in whose lives it reached minors (two are enough to tell).
     communities: list[str] = field(default_factory=list)
     private: int = 0
-    #: Every contact so far between neighbouring bands: 18-24 to 16-17.
+    #: Every contact so far between neighbouring bands (18-24 to 16-17), none of it a
+    #: private invite.
     peers: bool = True
 
 
@@ -160,7 +162,7 @@ class AgeExposureDetector(Detector):
 
     name = "age_exposure"
     category: ClassVar[Category] = "age_exposure"
-    version = "age-exposure-6"
+    version = "age-exposure-7"
     inputs = frozenset(
         {
             "kind",
@@ -191,6 +193,7 @@ class AgeExposureDetector(Detector):
         untargeted_share: float = 0.8,
         low_cap: float = 0.55,
         peer_one_sided: float = 0.75,
+        peer_circle: int = 4,
         max_accounts: int = 100_000,
     ) -> None:
         self.adult_categories = adult_categories
@@ -198,6 +201,8 @@ class AgeExposureDetector(Detector):
         self.untargeted_share = untargeted_share
         self.low_cap = low_cap
         self.peer_one_sided = peer_one_sided
+        # A few friends; privately reaching more 16-17-year-olds than that is a pattern.
+        self.peer_circle = peer_circle
         self.max_accounts = max_accounts
 
     def update_one(self, obs: Observation) -> Assessment | None:
@@ -263,7 +268,8 @@ class AgeExposureDetector(Detector):
             c.minors[target] = weight
         if kind not in ON_STAGE:
             c.private += 1
-        if obs.from_band != "18_24" or obs.to_band != "16_17":
+        if obs.from_band != "18_24" or obs.to_band != "16_17" or kind == "private_invite":
+            # An invitation away from the live is not friends' talk across a band line.
             c.peers = False
         creator = obs.creator_id or ""
         if len(c.communities) < 2 and creator not in c.communities:
@@ -297,7 +303,12 @@ class AgeExposureDetector(Detector):
             # to look, not yet contact sought across lives or away from the stage.
             score = self.low_cap
             rationale.append("all of it in public, in one creator's lives")
-        if c.peers and one_sided <= self.peer_one_sided and score > self.low_cap:
+        if (
+            c.peers
+            and len(c.minors) <= self.peer_circle
+            and one_sided <= self.peer_one_sided
+            and score > self.low_cap
+        ):
             # An 18-19-year-old and 16-17-year-old friends who answer each other are
             # peers across the line the bands draw, not an adult reaching minors.
             score = self.low_cap
