@@ -158,7 +158,7 @@ class SessionState:
 class ContextEnricher:
     """Fills observations with context and keeps the shared baselines up to date."""
 
-    version = "context-4"
+    version = "context-5"
     #: Signal kinds whose `learn` reads fields that `enrich` fills: these are
     #: enriched even when no detector reads them.
     learns_from_context: ClassVar[frozenset[str]] = frozenset({"flag", "report", "violation"})
@@ -184,6 +184,9 @@ class ContextEnricher:
         self.categories_: BoundedDict[str, CategoryBaseline] = BoundedDict(1000)
         self.sessions_: BoundedDict[str, SessionState] = BoundedDict(max_sessions)
         self.content_: BoundedDict[str, tuple[str, tuple[str, ...]]] = BoundedDict(max_content)
+        #: Ended sessions' creator and trend tokens: reports on a live and reviews of
+        #: its replay arrive after it ends, and they are still about that creator.
+        self.ended_: BoundedDict[str, tuple[str, tuple[str, ...]]] = BoundedDict(max_content)
         self.graph_: nx.Graph = nx.Graph()
 
     # ------------------------------------------------------------ lookups
@@ -199,7 +202,10 @@ class ContextEnricher:
             return found[0] if found else None
         if subject_type == "live_session":
             session = self.sessions_.get(subject_id)
-            return session.creator_id if session else None
+            if session is not None:
+                return session.creator_id
+            ended = self.ended_.get(subject_id)
+            return ended[0] if ended else None
         return None
 
     def tokens_of(self, subject_type: str | None, subject_id: str | None) -> tuple[str, ...]:
@@ -209,7 +215,10 @@ class ContextEnricher:
             return found[1] if found else ()
         if subject_type == "live_session" and subject_id:
             session = self.sessions_.get(subject_id)
-            return tuple(session.tokens) if session else ()
+            if session is not None:
+                return tuple(session.tokens)
+            ended = self.ended_.get(subject_id)
+            return ended[1] if ended else ()
         return ()
 
     def _offset(self, account: AccountInfo | None, t: float) -> float | None:
@@ -375,6 +384,7 @@ class ContextEnricher:
         session = self.sessions_.pop(obs.session_id or "", None)
         if session is None:
             return
+        self.ended_[obs.session_id or ""] = (session.creator_id, tuple(session.tokens))
         audience = session.audience
         baseline = self.creators_.touch(session.creator_id, CreatorBaseline)
         if audience.joins >= 3:
