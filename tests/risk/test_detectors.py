@@ -137,6 +137,65 @@ def test_escalation_is_found_at_a_known_index_and_not_in_the_steady_part() -> No
     assert changes.index(True) == 34
 
 
+def _account_flag(
+    t: float,
+    account: str,
+    *,
+    source: str = "classifier",
+    severity: int = 2,
+    score: float | None = 0.9,
+    age_days: float | None = None,
+    trust: float = 1.0,
+) -> Observation:
+    obs = Observation("report" if source == "viewer_report" else "flag", t)
+    obs.subject_type, obs.subject_id, obs.creator_id = "creator", account, account
+    obs.flag_source, obs.severity, obs.flag_score = source, severity, score
+    obs.account_age_days, obs.reporter_trust = age_days, trust
+    return obs
+
+
+def _platform(rng: random.Random, days: float = 30.0) -> list[Observation]:
+    """Thirty accounts each drawing a low or medium flag every two to four days."""
+    stream = []
+    for a in range(30):
+        t = rng.uniform(0, 3) * DAY
+        while t < days * DAY:
+            severity, score = rng.choice([1, 2]), rng.uniform(0.3, 0.9)
+            stream.append(_account_flag(t, f"b{a}", severity=severity, score=score))
+            t += rng.uniform(2, 4) * DAY
+    return stream
+
+
+def _scores_of(account: str, stream: list[Observation], after: float = 0.0) -> list[float]:
+    detector = EscalationDetector()
+    scores = []
+    for obs in sorted(stream, key=lambda o: o.t):
+        found = detector.update_one(obs)
+        if found is not None and found.subject_id == account and obs.t >= after:
+            scores.append(found.score)
+    return scores
+
+
+def _switch(age_known: bool) -> list[float]:
+    """An account created ten days before the log, unflagged for twenty days of it,
+    then a medium flag every four hours."""
+    stream = _platform(random.Random(5))
+    for k in range(12):
+        t = 20 * DAY + k * 4 * 3600.0
+        age = t / DAY + 10.0 if age_known else None
+        stream.append(_account_flag(t, "switch", age_days=age))
+    return _scores_of("switch", stream)
+
+
+def test_a_sudden_switch_is_measured_against_the_quiet_days_before_it() -> None:
+    # Measured from its first flag, the surge was its own normal within hours: the
+    # velocity never rose above the sawtooth and the account stayed below `low`.
+    known = _switch(age_known=True)
+    assert next(i for i, s in enumerate(known) if s >= MEDIUM) == 2
+    # A log without account events gives no age: the history starts at the first flag.
+    assert max(_switch(age_known=False)) < 0.35
+
+
 def test_adult_contact_across_sessions_is_found_at_a_known_index() -> None:
     detector = AgeExposureDetector()
     kinds = ["chat_mention", "chat_mention", "gift", "dm_request", "dm_request", "private_invite"]

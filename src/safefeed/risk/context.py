@@ -58,6 +58,9 @@ class AccountInfo:
 
     band: str = "unknown"
     created_t: float | None = None
+    #: When the funnel first saw the account act (a post, a live), for logs without
+    #: account events: how long its history is known to be at least.
+    seen_t: float | None = None
     offset_zone: object = None
     is_creator: bool = False
     reports: DecayedSum = field(default_factory=lambda: DecayedSum(_DAY))
@@ -158,7 +161,7 @@ class SessionState:
 class ContextEnricher:
     """Fills observations with context and keeps the shared baselines up to date."""
 
-    version = "context-5"
+    version = "context-6"
     #: Signal kinds whose `learn` reads fields that `enrich` fills: these are
     #: enriched even when no detector reads them.
     learns_from_context: ClassVar[frozenset[str]] = frozenset({"flag", "report", "violation"})
@@ -274,6 +277,10 @@ class ContextEnricher:
         obs.creator_baseline = self.creators_.get(creator)
         account = self.accounts_.get(creator)
         obs.creator_band = account.band if account else None
+        if account is not None:
+            since = account.created_t if account.created_t is not None else account.seen_t
+            if since is not None:
+                obs.account_age_days = max(0.0, obs.t - since) / _DAY
         if obs.category:
             obs.category_baseline = self.categories_.get(obs.category)
 
@@ -311,6 +318,8 @@ class ContextEnricher:
             creator = obs.creator_id or ""
             account = self.accounts_.touch(creator, AccountInfo)
             account.is_creator = True
+            if account.seen_t is None:
+                account.seen_t = t
             offset = self._offset(account, t)
             hour = None if offset is None else local_hour(t, offset)
             self.sessions_[obs.session_id or ""] = SessionState(creator, obs.category, t, hour)
@@ -331,6 +340,9 @@ class ContextEnricher:
             info.is_creator = info.is_creator or obs.author_is_creator
         elif kind == "content":
             self.content_[obs.subject_id or ""] = (obs.creator_id or "", obs.tokens)
+            author = self.accounts_.touch(obs.creator_id or "", AccountInfo)
+            if author.seen_t is None:
+                author.seen_t = t
         elif kind in ("flag", "report", "violation"):
             if kind == "report":
                 reporter = self.accounts_.get(obs.user_id or "")

@@ -65,6 +65,9 @@ class _History:
         default_factory=lambda: PageHinkley(min_instances=3, delta=0.02, threshold=0.4, mode="up")
     )
     first_t: float = 0.0
+    #: Since when the account's flag history is known: its first flag, or earlier
+    #: when the account is known to have been there, unflagged, before it.
+    since_t: float = 0.0
     last_t: float = -1.0
     last_episode_t: float = -1e18
     change_t: float = -1e18
@@ -78,7 +81,7 @@ class EscalationDetector(Detector):
 
     name = "escalation"
     category: ClassVar[Category] = "escalation"
-    version = "escalation-3"
+    version = "escalation-4"
     inputs = frozenset(
         {
             "kind",
@@ -91,6 +94,7 @@ class EscalationDetector(Detector):
             "flag_source",
             "reporter_trust",
             "author_is_creator",
+            "account_age_days",
             "text_score",
         }
     )
@@ -123,7 +127,10 @@ class EscalationDetector(Detector):
         Empirical Bayes: the prior is the mean rate of flagged accounts (never below
         ``prior_rate_per_day``), worth ``prior_days`` of history, so an account with
         a thin history is measured against the population, not against the one or
-        two flags it happens to have.
+        two flags it happens to have. The history runs from when the account is known
+        to have been there (its creation or first post or live, from the context;
+        never before the detector's first flag), not from its first flag: days
+        without a flag are part of its normal.
         """
         population = getattr(self, "population_", None)
         if population is None:
@@ -137,7 +144,7 @@ class EscalationDetector(Detector):
             return prior
         half_life = h.slow.half_life
         exposed_days = (
-            half_life / _LN2 * (1.0 - math.exp(-_LN2 * max(0.0, t - h.first_t) / half_life)) / _DAY
+            half_life / _LN2 * (1.0 - math.exp(-_LN2 * max(0.0, t - h.since_t) / half_life)) / _DAY
         )
         mass = h.slow.value(t)
         return (mass + prior * self.prior_days) / (exposed_days + self.prior_days)
@@ -172,7 +179,13 @@ class EscalationDetector(Detector):
         histories = self._histories()
         h = histories.touch(account, _History)
         if h.count == 0:
-            h.first_t = t
+            h.first_t = h.since_t = t
+            if obs.account_age_days is not None:
+                # The days the account was there before its first flag are part of its
+                # history: measured from its first flag, a sudden switch became its own
+                # normal within a day or two. Never before the funnel's first flag.
+                observed = getattr(self, "population_since_", t)
+                h.since_t = min(t, max(observed, t - obs.account_age_days * _DAY))
         history_days = max(1.0, (t - h.first_t) / _DAY)
         normal = self._normal(h, t, len(histories))
         self.population_.add(t, weight)
