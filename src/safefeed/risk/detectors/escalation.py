@@ -81,7 +81,7 @@ class EscalationDetector(Detector):
 
     name = "escalation"
     category: ClassVar[Category] = "escalation"
-    version = "escalation-4"
+    version = "escalation-5"
     inputs = frozenset(
         {
             "kind",
@@ -226,8 +226,14 @@ class EscalationDetector(Detector):
             rising = min(1.0, max(0.0, (h.intensity_fast.value - h.intensity_slow.value) * 4.0))
         changed = 1.0 if t - h.change_t < 3 * _DAY else 0.0
         # Recurrence gates; velocity and trend then dominate: a steady stream of flags,
-        # however many, stays at the base share and never surfaces on its own.
-        trend = 0.45 * velocity + 0.15 * shortening + 0.15 * rising + 0.1 * changed
+        # however many, stays at the base share and never surfaces on its own. Shorter
+        # gaps, a stronger flag and a change point are signs of acceleration only when
+        # the rate is beyond the account's normal: a busy account's mixed stream of
+        # reports and classifier flags, or a backlog flushed at once, shows them by
+        # chance at its usual rate.
+        accelerating = min(1.0, 2.0 * velocity)
+        signs = 0.15 * shortening + 0.15 * rising + 0.1 * changed
+        trend = 0.45 * velocity + accelerating * signs
         score = min(1.0, recurrence * (0.3 + trend))
         # When most of the recent surge is viewer reports, the reports are what makes it
         # a surge: an account with a flag or two of its own, then mass-reported, is not
