@@ -224,6 +224,22 @@ def test_a_busy_accounts_mixed_stream_at_its_usual_rate_stays_clear_of_medium() 
         assert max(_scores_of("big", stream, after=5 * DAY)) < 0.45, seed
 
 
+def test_a_surge_of_reports_from_aged_accounts_asks_for_a_look_only() -> None:
+    # Trust tells a brigade of fresh accounts from viewers, not one of aged accounts:
+    # eighty reports in a day against an account with two stray flags a month.
+    rng = random.Random(13)
+    stream = _platform(rng)
+    for day in (3, 9):
+        stream.append(_account_flag(day * DAY, "target", severity=1, score=0.5, age_days=300))
+    t = 20 * DAY
+    for _ in range(80):
+        t += rng.uniform(300, 900)
+        stream.append(
+            _account_flag(t, "target", source="viewer_report", severity=3, score=None, age_days=320)
+        )
+    assert 0.35 <= max(_scores_of("target", stream)) < MEDIUM
+
+
 def test_adult_contact_across_sessions_is_found_at_a_known_index() -> None:
     detector = AgeExposureDetector()
     kinds = ["chat_mention", "chat_mention", "gift", "dm_request", "dm_request", "private_invite"]

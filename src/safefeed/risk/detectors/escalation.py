@@ -10,9 +10,10 @@ test. A steady stream of flags, however large, is the account's normal: only a
 change counts, so escalation velocity outranks absolute strength.
 
 A surge made mostly of viewer reports (over the same two-day window as the
-velocity) never makes a case more than ``medium``: a brigade can ask for a human
-look, not trigger the highest tier — also against an account with a flag or two
-of its own.
+velocity) never makes a case more than ``low``: a brigade can ask for a look,
+not bring its target the interventions of ``medium`` or ``high`` — also against
+an account with a flag or two of its own. Reporter trust discounts a brigade of
+fresh accounts; one of aged accounts is held by this cap.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ class EscalationDetector(Detector):
 
     name = "escalation"
     category: ClassVar[Category] = "escalation"
-    version = "escalation-5"
+    version = "escalation-6"
     inputs = frozenset(
         {
             "kind",
@@ -106,12 +107,14 @@ class EscalationDetector(Detector):
         prior_rate_per_day: float = 0.005,
         prior_days: float = 7.0,
         chat_score_threshold: float = 0.5,
+        reports_only_score: float = 0.55,
         max_accounts: int = 100_000,
     ) -> None:
         self.episode_gap_hours = episode_gap_hours
         self.prior_rate_per_day = prior_rate_per_day
         self.prior_days = prior_days
         self.chat_score_threshold = chat_score_threshold
+        self.reports_only_score = reports_only_score
         self.max_accounts = max_accounts
 
     def _histories(self) -> BoundedDict[str, _History]:
@@ -237,9 +240,13 @@ class EscalationDetector(Detector):
         score = min(1.0, recurrence * (0.3 + trend))
         # When most of the recent surge is viewer reports, the reports are what makes it
         # a surge: an account with a flag or two of its own, then mass-reported, is not
-        # escalating on its own evidence.
+        # escalating on its own evidence. Reporter trust tells a fresh brigade from
+        # viewers, not an aged one: such a surge asks for a look (low) and no more, so a
+        # brigade cannot bring its target the interventions of medium.
         corroborated_share = h.corroborated.value(t) / max(1e-9, h.fast.value(t))
         uncorroborated = corroborated_share < 0.5
+        if uncorroborated:
+            score = min(score, self.reports_only_score)
         rationale = [
             f"{h.count} flag(s) in {episodes:.1f} recent episode(s) over {history_days:.0f} day(s)"
         ]
@@ -252,7 +259,7 @@ class EscalationDetector(Detector):
         if changed:
             rationale.append("a change point in flag intensity (Page-Hinkley)")
         if uncorroborated:
-            rationale.append("mostly viewer reports, trust-weighted; not corroborated")
+            rationale.append("mostly viewer reports, trust-weighted; not corroborated: held at low")
         return Assessment(
             category="escalation",
             subject_type="creator" if obs.creator_id == account else "user",
