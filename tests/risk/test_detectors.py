@@ -400,6 +400,63 @@ def test_a_variant_keeps_its_kinship_and_does_not_pass_it_on() -> None:
     assert "#skullchallenge2" not in detector.harmful_
 
 
+def _posting(stream: list[Observation], t: float) -> Any:
+    """A helper appending a post (and, if flagged, a medium classifier flag on it)."""
+
+    def post(creator: str, token: str, flagged: bool = False, gap: float = 1800.0) -> None:
+        nonlocal t
+        t += gap
+        sid = f"p{len(stream)}"
+        item = Observation("content", t)
+        item.subject_id, item.creator_id, item.tokens = sid, creator, (token,)
+        stream.append(item)
+        if flagged:
+            flag = Observation("flag", t + 60.0)
+            flag.subject_type, flag.subject_id, flag.creator_id = "content", sid, creator
+            flag.flag_source, flag.severity, flag.tokens = "classifier", 2, (token,)
+            stream.append(flag)
+
+    return post
+
+
+def _opening() -> list[Observation]:
+    opening = Observation("content", 0.0)  # the log begins: later tokens are new ones
+    opening.subject_id, opening.creator_id, opening.tokens = "p0", "c0", ("#everyday",)
+    return [opening]
+
+
+def _best_of(name: str, stream: list[Observation]) -> float:
+    from safefeed.risk.detectors import TrendDetector
+
+    detector = TrendDetector()
+    found = [a.score for obs in stream for a in detector.update(obs) if a.subject_id == name]
+    return max(found, default=0.0)
+
+
+def _family(flags_on_base: int) -> list[Observation]:
+    """A tag on four creators' posts, ``flags_on_base`` of its eight posts flagged, and a
+    look-alike of it on twelve other creators' posts, never flagged."""
+    stream = _opening()
+    post = _posting(stream, 2 * DAY)
+    for c in range(30):  # an ordinary platform: posts, seldom a flag
+        for k in range(3):
+            post(f"o{c}", "#everyday", flagged=c % 10 == 0 and k == 0)
+    for c in range(4):
+        for k in range(2):
+            post(f"c{c}", "#eidmubarak", flagged=c * 2 + k < flags_on_base)
+    for c in range(12):
+        post(f"v{c}", "#eid_mubarak")
+    return stream
+
+
+def test_one_stray_flag_does_not_make_a_tag_a_source_of_kinship() -> None:
+    # One flagged post among a young tag's first few read as harm of its own, and its
+    # unflagged look-alike on twelve other creators inherited it: medium, for good.
+    assert _best_of("#eid_mubarak", _family(flags_on_base=1)) < 0.35
+    # Two flagged posts are evidence: the look-alike inherits, as before.
+    assert _best_of("#eid_mubarak", _family(flags_on_base=2)) >= MEDIUM
+
+
 def test_a_token_used_again_after_a_quiet_spell_is_judged_as_it_stands() -> None:
     from safefeed.risk.detectors import TrendDetector
 

@@ -51,6 +51,8 @@ class _Token:
     vector: dict[int, float] | None = None
     related_harmful: str | None = None
     similarity: float = 0.0
+    #: The first two posts or lives carrying it that drew a flag.
+    flagged: set[str] = field(default_factory=set)
 
 
 class TrendDetector(Detector):
@@ -58,7 +60,7 @@ class TrendDetector(Detector):
 
     name = "emerging_trend"
     category: ClassVar[Category] = "emerging_trend"
-    version = "emerging-trend-6"
+    version = "emerging-trend-7"
     inputs = frozenset(
         {
             "kind",
@@ -147,6 +149,9 @@ class TrendDetector(Detector):
                 if token is None:
                     continue
                 token.harm.add(obs.t, weight)
+                flagged = obs.session_id or obs.subject_id
+                if flagged and len(token.flagged) < 2:
+                    token.flagged.add(flagged)
             else:
                 if token is None:
                     token = tokens[name] = _Token(obs.t)
@@ -211,8 +216,10 @@ class TrendDetector(Detector):
         harm = max(harm, kinship)
         # Only a token with harm of its own becomes a source of kinship: one that is
         # harmful by resemblance alone would pass it on, and two benign look-alikes
-        # near one weak case would raise each other.
-        if direct >= 0.5 and harm >= 0.5 and burst > 0.0:
+        # near one weak case would raise each other. Its own harm must rest on more
+        # than one flagged post or live: one stray flag on a young token's few posts
+        # reads as harm, and would make every variant of a benign tag harmful for good.
+        if direct >= 0.5 and harm >= 0.5 and burst > 0.0 and len(token.flagged) >= 2:
             self.harmful_[name] = self._vector(name, token)
         propagation = _propagation(token.creators, obs.neighbours) if harm > 0.2 else 0.0
         score = burst * (0.15 + 0.65 * harm + 0.2 * harm * propagation)
