@@ -13,6 +13,7 @@ Every table is a `BoundedDict`, so memory stays bounded per creator and overall.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -246,6 +247,7 @@ class ContextEnricher:
             obs.local_hour = session.local_hour
             self._creator_context(obs, session.creator_id)
             if kind == "chat":
+                obs.account_age_days = self._age_days(session.creator_id, obs.t)
                 obs.author_is_creator = obs.user_id == session.creator_id
                 baseline = self.creators_.get(session.creator_id)
                 obs.creator_flag_mass = baseline.recent_flags.value(obs.t) if baseline else 0.0
@@ -266,6 +268,7 @@ class ContextEnricher:
                 obs.audience = session.audience if session else None
             if owner is not None:
                 self._creator_context(obs, owner)
+                obs.account_age_days = self._age_days(owner, obs.t)
             if kind == "report":
                 obs.reporter_trust = reporter_trust(self.accounts_.get(obs.user_id or ""), obs.t)
         elif kind == "content":
@@ -273,14 +276,19 @@ class ContextEnricher:
             baseline = self.creators_.get(obs.creator_id or "")
             obs.creator_flag_mass = baseline.recent_flags.value(obs.t) if baseline else 0.0
 
+    def _age_days(self, account_id: str, t: float) -> float | None:
+        """How long the account is known to exist: since it was created or, in a log
+        without account events, since its first post or live."""
+        account = self.accounts_.get(account_id)
+        if account is None:
+            return None
+        since = account.created_t if account.created_t is not None else account.seen_t
+        return None if since is None else max(0.0, t - since) / _DAY
+
     def _creator_context(self, obs: Observation, creator: str) -> None:
         obs.creator_baseline = self.creators_.get(creator)
         account = self.accounts_.get(creator)
         obs.creator_band = account.band if account else None
-        if account is not None:
-            since = account.created_t if account.created_t is not None else account.seen_t
-            if since is not None:
-                obs.account_age_days = max(0.0, obs.t - since) / _DAY
         if obs.category:
             obs.category_baseline = self.categories_.get(obs.category)
 
@@ -304,7 +312,7 @@ class ContextEnricher:
                 for token in obs.tokens:
                     if token in session.tokens:
                         session.tokens.remove(token)
-                    session.tokens.append(token)
+                    session.tokens.append(sys.intern(token))
                 del session.tokens[:-16]
         elif kind == "interaction":
             session = self.sessions_.get(obs.session_id or "")
