@@ -457,6 +457,32 @@ def test_one_stray_flag_does_not_make_a_tag_a_source_of_kinship() -> None:
     assert _best_of("#eid_mubarak", _family(flags_on_base=2)) >= MEDIUM
 
 
+def _reach_platform(name: str, flag_every: int) -> list[Observation]:
+    """Three large creators whose every post draws a medium flag by reach, twenty small
+    ones whose posts draw none; then six small creators post ``name`` four times each,
+    one post in ``flag_every`` flagged (0: none)."""
+    stream = _opening()
+    post = _posting(stream, 2 * DAY)
+    for _ in range(10):
+        for big in range(3):
+            for _ in range(4):
+                post(f"big{big}", "#everyday", flagged=True, gap=300.0)
+        for small in range(20):
+            post(f"s{small}", "#everyday", gap=300.0)
+    for small in range(6):
+        for k in range(4):
+            post(f"s{small}", name, flagged=bool(flag_every) and k % flag_every == 1, gap=300.0)
+    return stream
+
+
+def test_a_trend_on_small_accounts_is_measured_against_what_their_posts_usually_draw() -> None:
+    # The platform's mean flag weight per post (0.25, all of it the large creators')
+    # used to be every carrier's background: half of the small creators' posts flagged
+    # stayed below it, and the trend never scored.
+    assert _best_of("#harm", _reach_platform("#harm", 2)) >= MEDIUM
+    assert _best_of("#clean", _reach_platform("#clean", 0)) < 0.35
+
+
 def test_a_token_used_again_after_a_quiet_spell_is_judged_as_it_stands() -> None:
     from safefeed.risk.detectors import TrendDetector
 
