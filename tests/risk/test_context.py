@@ -40,3 +40,17 @@ def test_ended_sessions_are_remembered_within_a_bound() -> None:
         context.learn(end)
     assert len(context.ended_) <= 3
     assert context.creator_of("live_session", "s9") == "c9"
+
+
+def test_without_account_events_an_account_is_known_from_its_first_post() -> None:
+    context = ContextEnricher()
+    post = Observation("content", 0.0)
+    post.subject_id, post.creator_id, post.tokens = "p1", "c1", ()
+    context.learn(post)
+    flag = Observation("flag", 3 * 86400.0)
+    flag.subject_type, flag.subject_id = "content", "p1"
+    context.enrich(flag)
+    assert flag.creator_id == "c1"
+    assert flag.account_age_days == 3.0
+    # A post says nothing of the account's age band: it stays unknown, not "unknown".
+    assert flag.creator_band is None

@@ -59,9 +59,6 @@ class AccountInfo:
 
     band: str = "unknown"
     created_t: float | None = None
-    #: When the funnel first saw the account act (a post, a live), for logs without
-    #: account events: how long its history is known to be at least.
-    seen_t: float | None = None
     offset_zone: object = None
     is_creator: bool = False
     reports: DecayedSum = field(default_factory=lambda: DecayedSum(_DAY))
@@ -162,7 +159,7 @@ class SessionState:
 class ContextEnricher:
     """Fills observations with context and keeps the shared baselines up to date."""
 
-    version = "context-6"
+    version = "context-7"
     #: Signal kinds whose `learn` reads fields that `enrich` fills: these are
     #: enriched even when no detector reads them.
     learns_from_context: ClassVar[frozenset[str]] = frozenset({"flag", "report", "violation"})
@@ -184,6 +181,8 @@ class ContextEnricher:
         self.max_graph_nodes = max_graph_nodes
         self.max_graph_degree = max_graph_degree
         self.accounts_: BoundedDict[str, AccountInfo] = BoundedDict(max_accounts)
+        #: When an account first posted or went live, for logs without account events.
+        self.first_seen_: BoundedDict[str, float] = BoundedDict(max_accounts)
         self.creators_: BoundedDict[str, CreatorBaseline] = BoundedDict(max_creators)
         self.categories_: BoundedDict[str, CategoryBaseline] = BoundedDict(1000)
         self.sessions_: BoundedDict[str, SessionState] = BoundedDict(max_sessions)
@@ -280,10 +279,15 @@ class ContextEnricher:
         """How long the account is known to exist: since it was created or, in a log
         without account events, since its first post or live."""
         account = self.accounts_.get(account_id)
-        if account is None:
-            return None
-        since = account.created_t if account.created_t is not None else account.seen_t
+        since = account.created_t if account is not None else None
+        if since is None:
+            since = self.first_seen_.get(account_id)
         return None if since is None else max(0.0, t - since) / _DAY
+
+    def _seen(self, account_id: str, t: float) -> None:
+        # For logs without account events: how long an account is known to exist.
+        if account_id not in self.first_seen_:
+            self.first_seen_[account_id] = t
 
     def _creator_context(self, obs: Observation, creator: str) -> None:
         obs.creator_baseline = self.creators_.get(creator)
@@ -326,8 +330,7 @@ class ContextEnricher:
             creator = obs.creator_id or ""
             account = self.accounts_.touch(creator, AccountInfo)
             account.is_creator = True
-            if account.seen_t is None:
-                account.seen_t = t
+            self._seen(creator, t)
             offset = self._offset(account, t)
             hour = None if offset is None else local_hour(t, offset)
             self.sessions_[obs.session_id or ""] = SessionState(creator, obs.category, t, hour)
@@ -348,9 +351,7 @@ class ContextEnricher:
             info.is_creator = info.is_creator or obs.author_is_creator
         elif kind == "content":
             self.content_[obs.subject_id or ""] = (obs.creator_id or "", obs.tokens)
-            author = self.accounts_.touch(obs.creator_id or "", AccountInfo)
-            if author.seen_t is None:
-                author.seen_t = t
+            self._seen(obs.creator_id or "", t)
         elif kind in ("flag", "report", "violation"):
             if kind == "report":
                 reporter = self.accounts_.get(obs.user_id or "")
