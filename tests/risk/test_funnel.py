@@ -136,3 +136,59 @@ def test_enriching_only_what_a_detector_reads_changes_no_case_and_no_baseline() 
 
     assert baselines(lean) == baselines(full)
     assert baselines(lean)
+
+
+def test_a_report_sent_twice_or_a_flag_copied_under_a_new_id_counts_once() -> None:
+    def at(minutes: float) -> str:
+        return f"2026-03-01T{int(minutes) // 60:02d}:{int(minutes) % 60:02d}:00Z"
+
+    def flag(n: int, minutes: float, source: str, **fields: object) -> dict[str, object]:
+        return {
+            "event_id": f"f{n}",
+            "type": "moderation.flag",
+            "ts": at(minutes),
+            "subject_type": "content",
+            "subject_id": "p1",
+            "source": source,
+            "category": "hate",
+            "severity": "high",
+            **fields,
+        }
+
+    events = (
+        {
+            "event_id": "a",
+            "type": "account.created",
+            "ts": at(0),
+            "user_id": "c1",
+            "age_band": "25_plus",
+        },
+        {
+            "event_id": "p",
+            "type": "content.published",
+            "ts": at(1),
+            "content_id": "p1",
+            "creator_id": "c1",
+            "format": "short",
+            "topics": [],
+        },
+        flag(1, 10, "viewer_report", reporter_id="u1"),
+        # The same report as a feed event: one reporter, one voice.
+        {
+            "event_id": "r",
+            "type": "report",
+            "ts": at(11),
+            "user_id": "u1",
+            "content_id": "p1",
+            "reason": "hate",
+        },
+        flag(2, 20, "classifier", score=0.97),
+        flag(3, 20, "classifier", score=0.97),  # a retry under a new event id
+        flag(4, 80, "classifier", score=0.97),  # an hour later: new evidence
+        flag(5, 90, "viewer_report", reporter_id="u2"),
+    )
+    funnel = RiskFunnel(load_risk_config())
+    funnel.observe_all(parsed(events))
+    escalation = next(d for d in funnel.detectors if d.name == "escalation")
+    assert escalation.histories_["c1"].count == 4
+    assert funnel.counts["repeated"] == 2

@@ -13,6 +13,7 @@ Every table is a `BoundedDict`, so memory stays bounded per creator and overall.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -180,7 +181,7 @@ class SessionState:
 class ContextEnricher:
     """Fills observations with context and keeps the shared baselines up to date."""
 
-    version = "context-6"
+    version = "context-8"
     #: Signal kinds whose `learn` reads fields that `enrich` fills: these are
     #: enriched even when no detector reads them.
     learns_from_context: ClassVar[frozenset[str]] = frozenset({"flag", "report", "violation"})
@@ -202,10 +203,15 @@ class ContextEnricher:
         self.max_graph_nodes = max_graph_nodes
         self.max_graph_degree = max_graph_degree
         self.accounts_: BoundedDict[str, AccountInfo] = BoundedDict(max_accounts)
+        #: When an account first posted or went live, for logs without account events.
+        self.first_seen_: BoundedDict[str, float] = BoundedDict(max_accounts)
         self.creators_: BoundedDict[str, CreatorBaseline] = BoundedDict(max_creators)
         self.categories_: BoundedDict[str, CategoryBaseline] = BoundedDict(1000)
         self.sessions_: BoundedDict[str, SessionState] = BoundedDict(max_sessions)
         self.content_: BoundedDict[str, tuple[str, tuple[str, ...]]] = BoundedDict(max_content)
+        #: Ended sessions' creator and trend tokens: reports on a live and reviews of
+        #: its replay arrive after it ends, and they are still about that creator.
+        self.ended_: BoundedDict[str, tuple[str, tuple[str, ...]]] = BoundedDict(max_content)
         self.graph_: nx.Graph = nx.Graph()
 
     # ------------------------------------------------------------ lookups
@@ -221,7 +227,10 @@ class ContextEnricher:
             return found[0] if found else None
         if subject_type == "live_session":
             session = self.sessions_.get(subject_id)
-            return session.creator_id if session else None
+            if session is not None:
+                return session.creator_id
+            ended = self.ended_.get(subject_id)
+            return ended[0] if ended else None
         return None
 
     def tokens_of(self, subject_type: str | None, subject_id: str | None) -> tuple[str, ...]:
@@ -231,7 +240,10 @@ class ContextEnricher:
             return found[1] if found else ()
         if subject_type == "live_session" and subject_id:
             session = self.sessions_.get(subject_id)
-            return tuple(session.tokens) if session else ()
+            if session is not None:
+                return tuple(session.tokens)
+            ended = self.ended_.get(subject_id)
+            return ended[1] if ended else ()
         return ()
 
     def _offset(self, account: AccountInfo | None, t: float) -> float | None:
@@ -256,6 +268,7 @@ class ContextEnricher:
             obs.local_hour = session.local_hour
             self._creator_context(obs, session.creator_id)
             if kind == "chat":
+                obs.account_age_days = self._age_days(session.creator_id, obs.t)
                 obs.author_is_creator = obs.user_id == session.creator_id
                 baseline = self.creators_.get(session.creator_id)
                 obs.creator_flag_mass = baseline.recent_flags.value(obs.t) if baseline else 0.0
@@ -276,12 +289,27 @@ class ContextEnricher:
                 obs.audience = session.audience if session else None
             if owner is not None:
                 self._creator_context(obs, owner)
+                obs.account_age_days = self._age_days(owner, obs.t)
             if kind == "report":
                 obs.reporter_trust = reporter_trust(self.accounts_.get(obs.user_id or ""), obs.t)
         elif kind == "content":
             obs.neighbours = self.graph_
             baseline = self.creators_.get(obs.creator_id or "")
             obs.creator_flag_mass = baseline.recent_flags.value(obs.t) if baseline else 0.0
+
+    def _age_days(self, account_id: str, t: float) -> float | None:
+        """How long the account is known to exist: since it was created or, in a log
+        without account events, since its first post or live."""
+        account = self.accounts_.get(account_id)
+        since = account.created_t if account is not None else None
+        if since is None:
+            since = self.first_seen_.get(account_id)
+        return None if since is None else max(0.0, t - since) / _DAY
+
+    def _seen(self, account_id: str, t: float) -> None:
+        # For logs without account events: how long an account is known to exist.
+        if account_id not in self.first_seen_:
+            self.first_seen_[account_id] = t
 
     def _creator_context(self, obs: Observation, creator: str) -> None:
         obs.creator_baseline = self.creators_.get(creator)
@@ -312,7 +340,7 @@ class ContextEnricher:
                 for token in obs.tokens:
                     if token in session.tokens:
                         session.tokens.remove(token)
-                    session.tokens.append(token)
+                    session.tokens.append(sys.intern(token))
                 del session.tokens[:-16]
         elif kind == "interaction":
             session = self.sessions_.get(obs.session_id or "")
@@ -330,6 +358,7 @@ class ContextEnricher:
             creator = obs.creator_id or ""
             account = self.accounts_.touch(creator, AccountInfo)
             account.is_creator = True
+            self._seen(creator, t)
             offset = self._offset(account, t)
             hour = None if offset is None else local_hour(t, offset)
             baseline = self.creators_.touch(creator, CreatorBaseline)
@@ -359,6 +388,7 @@ class ContextEnricher:
             info.is_creator = info.is_creator or obs.author_is_creator
         elif kind == "content":
             self.content_[obs.subject_id or ""] = (obs.creator_id or "", obs.tokens)
+            self._seen(obs.creator_id or "", t)
         elif kind in ("flag", "report", "violation"):
             if kind == "report":
                 reporter = self.accounts_.get(obs.user_id or "")
@@ -413,6 +443,7 @@ class ContextEnricher:
         session = self.sessions_.pop(obs.session_id or "", None)
         if session is None:
             return
+        self.ended_[obs.session_id or ""] = (session.creator_id, tuple(session.tokens))
         baseline = self.creators_.touch(session.creator_id, CreatorBaseline)
         if baseline.live == obs.session_id:
             baseline.live = None

@@ -20,7 +20,7 @@ from safefeed.risk.detectors import Detector, TrendDetector, default_detectors
 from safefeed.risk.embedding import make_embedder
 from safefeed.risk.model import SIGNAL_KINDS, Tier
 from safefeed.risk.routing import Router
-from safefeed.risk.signals import SignalExtractor
+from safefeed.risk.signals import RepeatFilter, SignalExtractor
 from safefeed.risk.tiers import TierAssigner
 from safefeed.signals.text import TextClassifier
 
@@ -28,6 +28,7 @@ __all__ = ["RiskFunnel"]
 
 #: How often (event time) open cases are checked for decay and lapsed interventions.
 SWEEP_SECONDS = 3600.0
+_MODERATION = frozenset({"flag", "report", "violation"})
 
 
 class RiskFunnel:
@@ -43,6 +44,7 @@ class RiskFunnel:
     ) -> None:
         self.config = config
         self.signals = SignalExtractor(classifier)
+        self.repeats = RepeatFilter()
         self.context = enricher or ContextEnricher()
         if detectors is None:
             detectors = default_detectors()
@@ -72,6 +74,7 @@ class RiskFunnel:
         found = {
             "risk_config": self.config.version,
             "signals": self.signals.version,
+            "repeats": self.repeats.version,
             "text_model": self.signals.model_version,
             "context": self.context.version,
             "tiers": self.tiers.version,
@@ -94,6 +97,9 @@ class RiskFunnel:
         if t > self.now:
             self.now = t
         kind = obs.kind
+        if kind in _MODERATION and self.repeats.repeated(obs):
+            self.counts["repeated"] += 1
+            return updates
         self.counts[kind] += 1
         context = self.context
         if kind in self._enriched:

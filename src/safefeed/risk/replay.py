@@ -81,6 +81,7 @@ class ReplayResult:
             "events_consumed": self.consumed,
             "events_skipped": self.skipped,
             "events_duplicate": self.duplicates,
+            "signals_repeated": funnel.counts["repeated"],
             "events_out_of_order": self.out_of_order,
             "out_of_order_max_seconds": round(self.out_of_order_seconds, 3),
             "out_of_order_lines": self.out_of_order_lines[:100],

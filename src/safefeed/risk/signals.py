@@ -4,12 +4,15 @@ This is the only stage that sees message text, and it reduces it right away to
 what the later stages may use: trend tokens (hashtags, sounds, short recurring
 phrases) and one text-classifier score. Event types the funnel has no use for
 (feed engagement other than reports, policy changes) give no observation.
+
+`RepeatFilter` drops a moderation signal that repeats one already taken, so the
+same evidence is not counted twice when a platform sends it twice.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 from safefeed.events.models import (
     AccountCreated,
@@ -24,10 +27,11 @@ from safefeed.events.models import (
     ModerationFlag,
     Report,
 )
+from safefeed.risk.bounded import BoundedDict
 from safefeed.risk.model import Observation
 from safefeed.signals.text import TextClassifier
 
-__all__ = ["CONSUMED_TYPES", "SEVERITY_LEVEL", "SignalExtractor", "phrase_of"]
+__all__ = ["CONSUMED_TYPES", "SEVERITY_LEVEL", "RepeatFilter", "SignalExtractor", "phrase_of"]
 
 SEVERITY_LEVEL: dict[str, int] = {"low": 1, "medium": 2, "high": 3}
 
@@ -197,3 +201,62 @@ class SignalExtractor:
 
 #: Event types that give an observation; everything else is skipped by the funnel.
 CONSUMED_TYPES: frozenset[str] = frozenset(SignalExtractor()._dispatch)
+
+
+class RepeatFilter:
+    """Finds moderation signals that repeat one already taken (the funnel drops them).
+
+    Event ids make re-sending an event a no-op, but other platforms' logs repeat
+    evidence under new ids:
+
+    - one reporter, one voice: a reporter's report of a subject they reported within
+      ``report_hours`` is a repeat — a report sent both as a feed ``report`` event
+      and as a ``viewer_report`` flag, or filed again, is one person's concern;
+    - a copy: a flag, report or violation identical in every field to one within
+      ``copy_seconds`` (a converter that mints a new event id on each retry).
+
+    A classifier flagging the same live again later with the same score is not a
+    copy: platforms round scores, so equal fields minutes apart may be new evidence.
+
+    >>> repeats = RepeatFilter()
+    >>> first = Observation("report", 0.0)
+    >>> first.subject_type, first.subject_id, first.user_id = "content", "p1", "u1"
+    >>> again = Observation("report", 3600.0)
+    >>> again.subject_type, again.subject_id, again.user_id = "content", "p1", "u1"
+    >>> repeats.repeated(first), repeats.repeated(again)
+    (False, True)
+    """
+
+    version = "repeats-1"
+
+    def __init__(
+        self, report_hours: float = 24.0, copy_seconds: float = 60.0, max_keys: int = 200_000
+    ) -> None:
+        self.report_hours = report_hours
+        self.copy_seconds = copy_seconds
+        self.max_keys = max_keys
+        self.seen_: BoundedDict[Hashable, float] = BoundedDict(max_keys)
+
+    def repeated(self, obs: Observation) -> bool:
+        """Whether ``obs`` repeats a signal taken before; a new one is remembered."""
+        if obs.kind == "report" and obs.user_id is not None:
+            kind = "account" if obs.subject_type in ("creator", "user") else obs.subject_type
+            key: Hashable = ("report", kind, obs.subject_id, obs.user_id)
+            window = self.report_hours * 3600.0
+        else:
+            key = (
+                obs.kind,
+                obs.flag_source,
+                obs.subject_type,
+                obs.subject_id,
+                obs.flag_category,
+                obs.severity,
+                obs.flag_score,
+                obs.user_id,
+            )
+            window = self.copy_seconds
+        earlier = self.seen_.get(key)
+        if earlier is not None and abs(obs.t - earlier) <= window:
+            return True
+        self.seen_[key] = obs.t
+        return False

@@ -10,9 +10,10 @@ test. A steady stream of flags, however large, is the account's normal: only a
 change counts, so escalation velocity outranks absolute strength.
 
 A surge made mostly of viewer reports (over the same two-day window as the
-velocity) never makes a case more than ``medium``: a brigade can ask for a human
-look, not trigger the highest tier — also against an account with a flag or two
-of its own.
+velocity) never makes a case more than ``low``: a brigade can ask for a look,
+not bring its target the interventions of ``medium`` or ``high`` — also against
+an account with a flag or two of its own. Reporter trust discounts a brigade of
+fresh accounts; one of aged accounts is held by this cap.
 """
 
 from __future__ import annotations
@@ -65,6 +66,9 @@ class _History:
         default_factory=lambda: PageHinkley(min_instances=3, delta=0.02, threshold=0.4, mode="up")
     )
     first_t: float = 0.0
+    #: Since when the account's flag history is known: its first flag, or earlier
+    #: when the account is known to have been there, unflagged, before it.
+    since_t: float = 0.0
     last_t: float = -1.0
     last_episode_t: float = -1e18
     change_t: float = -1e18
@@ -78,7 +82,7 @@ class EscalationDetector(Detector):
 
     name = "escalation"
     category: ClassVar[Category] = "escalation"
-    version = "escalation-3"
+    version = "escalation-6"
     inputs = frozenset(
         {
             "kind",
@@ -91,6 +95,7 @@ class EscalationDetector(Detector):
             "flag_source",
             "reporter_trust",
             "author_is_creator",
+            "account_age_days",
             "text_score",
         }
     )
@@ -102,12 +107,14 @@ class EscalationDetector(Detector):
         prior_rate_per_day: float = 0.005,
         prior_days: float = 7.0,
         chat_score_threshold: float = 0.5,
+        reports_only_score: float = 0.55,
         max_accounts: int = 100_000,
     ) -> None:
         self.episode_gap_hours = episode_gap_hours
         self.prior_rate_per_day = prior_rate_per_day
         self.prior_days = prior_days
         self.chat_score_threshold = chat_score_threshold
+        self.reports_only_score = reports_only_score
         self.max_accounts = max_accounts
 
     def _histories(self) -> BoundedDict[str, _History]:
@@ -123,7 +130,10 @@ class EscalationDetector(Detector):
         Empirical Bayes: the prior is the mean rate of flagged accounts (never below
         ``prior_rate_per_day``), worth ``prior_days`` of history, so an account with
         a thin history is measured against the population, not against the one or
-        two flags it happens to have.
+        two flags it happens to have. The history runs from when the account is known
+        to have been there (its creation or first post or live, from the context;
+        never before the detector's first flag), not from its first flag: days
+        without a flag are part of its normal.
         """
         population = getattr(self, "population_", None)
         if population is None:
@@ -137,7 +147,7 @@ class EscalationDetector(Detector):
             return prior
         half_life = h.slow.half_life
         exposed_days = (
-            half_life / _LN2 * (1.0 - math.exp(-_LN2 * max(0.0, t - h.first_t) / half_life)) / _DAY
+            half_life / _LN2 * (1.0 - math.exp(-_LN2 * max(0.0, t - h.since_t) / half_life)) / _DAY
         )
         mass = h.slow.value(t)
         return (mass + prior * self.prior_days) / (exposed_days + self.prior_days)
@@ -172,7 +182,13 @@ class EscalationDetector(Detector):
         histories = self._histories()
         h = histories.touch(account, _History)
         if h.count == 0:
-            h.first_t = t
+            h.first_t = h.since_t = t
+            if obs.account_age_days is not None:
+                # The days the account was there before its first flag are part of its
+                # history: measured from its first flag, a sudden switch became its own
+                # normal within a day or two. Never before the funnel's first flag.
+                observed = getattr(self, "population_since_", t)
+                h.since_t = min(t, max(observed, t - obs.account_age_days * _DAY))
         history_days = max(1.0, (t - h.first_t) / _DAY)
         normal = self._normal(h, t, len(histories))
         self.population_.add(t, weight)
@@ -213,14 +229,24 @@ class EscalationDetector(Detector):
             rising = min(1.0, max(0.0, (h.intensity_fast.value - h.intensity_slow.value) * 4.0))
         changed = 1.0 if t - h.change_t < 3 * _DAY else 0.0
         # Recurrence gates; velocity and trend then dominate: a steady stream of flags,
-        # however many, stays at the base share and never surfaces on its own.
-        trend = 0.45 * velocity + 0.15 * shortening + 0.15 * rising + 0.1 * changed
+        # however many, stays at the base share and never surfaces on its own. Shorter
+        # gaps, a stronger flag and a change point are signs of acceleration only when
+        # the rate is beyond the account's normal: a busy account's mixed stream of
+        # reports and classifier flags, or a backlog flushed at once, shows them by
+        # chance at its usual rate.
+        accelerating = min(1.0, 2.0 * velocity)
+        signs = 0.15 * shortening + 0.15 * rising + 0.1 * changed
+        trend = 0.45 * velocity + accelerating * signs
         score = min(1.0, recurrence * (0.3 + trend))
         # When most of the recent surge is viewer reports, the reports are what makes it
         # a surge: an account with a flag or two of its own, then mass-reported, is not
-        # escalating on its own evidence.
+        # escalating on its own evidence. Reporter trust tells a fresh brigade from
+        # viewers, not an aged one: such a surge asks for a look (low) and no more, so a
+        # brigade cannot bring its target the interventions of medium.
         corroborated_share = h.corroborated.value(t) / max(1e-9, h.fast.value(t))
         uncorroborated = corroborated_share < 0.5
+        if uncorroborated:
+            score = min(score, self.reports_only_score)
         rationale = [
             f"{h.count} flag(s) in {episodes:.1f} recent episode(s) over {history_days:.0f} day(s)"
         ]
@@ -233,7 +259,7 @@ class EscalationDetector(Detector):
         if changed:
             rationale.append("a change point in flag intensity (Page-Hinkley)")
         if uncorroborated:
-            rationale.append("mostly viewer reports, trust-weighted; not corroborated")
+            rationale.append("mostly viewer reports, trust-weighted; not corroborated: held at low")
         return Assessment(
             category="escalation",
             subject_type="creator" if obs.creator_id == account else "user",

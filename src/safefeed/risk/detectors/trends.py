@@ -8,9 +8,10 @@ is not risk — benign trends spread too — so the score is gated on *harm
 association*: flags and violations on content and sessions that carry the token,
 the share of its uses by creators with recent flags, and closeness (cosine of
 token vectors) to tokens already associated with harm. Flags count per carrying
-session or post and only beyond the platform's background rate: every live draws
-stray low-severity flags, and a benign token used in many of them would otherwise
-collect a chance cluster.
+session or post and only beyond what those carriers usually draw (their
+creators' rate on ordinary posts and lives, at most the platform's): every live
+draws stray low-severity flags, and a benign token used in many of them would
+otherwise collect a chance cluster.
 Propagation along the graph (networkx) raises a harmful token's score.
 """
 
@@ -51,6 +52,20 @@ class _Token:
     vector: dict[int, float] | None = None
     related_harmful: str | None = None
     similarity: float = 0.0
+    #: The flag weight its carriers would draw at their creators' usual rates
+    #: (decayed like ``harm``), and each creator's rate when it took the token up.
+    expected: DecayedSum = field(default_factory=lambda: DecayedSum(7 * _DAY))
+    usual: dict[str, float] = field(default_factory=dict)
+    #: The first two posts or lives carrying it that drew a flag.
+    flagged: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class _Creator:
+    """What a creator's token-carrying posts and lives usually draw in flags."""
+
+    mass: DecayedSum = field(default_factory=lambda: DecayedSum(14 * _DAY))
+    carriers: DecayedSum = field(default_factory=lambda: DecayedSum(14 * _DAY))
 
 
 class TrendDetector(Detector):
@@ -58,7 +73,7 @@ class TrendDetector(Detector):
 
     name = "emerging_trend"
     category: ClassVar[Category] = "emerging_trend"
-    version = "emerging-trend-6"
+    version = "emerging-trend-8"
     inputs = frozenset(
         {
             "kind",
@@ -88,6 +103,8 @@ class TrendDetector(Detector):
         company_only_harm: float = 0.35,
         max_tokens: int = 50_000,
         max_carriers: int = 20_000,
+        max_creators: int = 20_000,
+        creator_prior_carriers: float = 5.0,
         rescore_hours: float = 6.0,
     ) -> None:
         self.embedder = embedder
@@ -98,6 +115,8 @@ class TrendDetector(Detector):
         self.company_only_harm = company_only_harm
         self.max_tokens = max_tokens
         self.max_carriers = max_carriers
+        self.max_creators = max_creators
+        self.creator_prior_carriers = creator_prior_carriers
         self.rescore_hours = rescore_hours
 
     def _state(self) -> BoundedDict[str, _Token]:
@@ -114,6 +133,7 @@ class TrendDetector(Detector):
             self.flag_mass_ = DecayedSum(7 * _DAY)
             self.flag_count_ = DecayedSum(7 * _DAY)
             self.seen_carriers_: BoundedDict[str, None] = BoundedDict(self.max_carriers)
+            self.creators_: BoundedDict[str, _Creator] = BoundedDict(self.max_creators)
         return state
 
     def versions(self) -> dict[str, str]:
@@ -137,8 +157,18 @@ class TrendDetector(Detector):
                 weight *= 2.0
             self.flag_mass_.add(obs.t, weight)
             self.flag_count_.add(obs.t, 1.0)
+        creator = obs.creator_id
         carrier = "" if flagging else obs.session_id or obs.subject_id or ""
-        if carrier and carrier not in self.seen_carriers_:
+        new_carrier = bool(carrier) and carrier not in self.seen_carriers_
+        # A creator's usual rate is what its ordinary posts and lives draw: those that
+        # carry an emerging token are what is being judged, not the baseline.
+        if creator and (flagging or new_carrier) and self._ordinary(obs.tokens, obs.t):
+            history = self.creators_.touch(creator, _Creator)
+            if flagging:
+                history.mass.add(obs.t, weight)
+            else:
+                history.carriers.add(obs.t, 1.0)
+        if new_carrier:
             self.seen_carriers_[carrier] = None
             self.carriers_.add(obs.t, 1.0)
         for name in obs.tokens:
@@ -147,6 +177,9 @@ class TrendDetector(Detector):
                 if token is None:
                     continue
                 token.harm.add(obs.t, weight)
+                flagged = obs.session_id or obs.subject_id
+                if flagged and len(token.flagged) < 2 and flagged not in token.flagged:
+                    token.flagged += (flagged,)
             else:
                 if token is None:
                     token = tokens[name] = _Token(obs.t)
@@ -159,7 +192,14 @@ class TrendDetector(Detector):
                     if len(token.recent_carriers) > 16:
                         del token.recent_carriers[next(iter(token.recent_carriers))]
                     token.carriers.add(obs.t, 1.0)
-                creator = obs.creator_id
+                    # At the rate its creator had when taking the token up: the flags
+                    # the token draws on its posts must not become their own baseline.
+                    usual = token.usual.get(creator or "")
+                    if usual is None:
+                        usual = self._usual(creator, token, obs.t)
+                        if creator and len(token.usual) < 64:
+                            token.usual[creator] = usual
+                    token.expected.add(obs.t, usual)
                 if creator and creator not in token.creators and len(token.creators) < 64:
                     token.creators[creator] = obs.t
                 if obs.creator_flag_mass >= self.flagged_creator_mass:
@@ -211,8 +251,10 @@ class TrendDetector(Detector):
         harm = max(harm, kinship)
         # Only a token with harm of its own becomes a source of kinship: one that is
         # harmful by resemblance alone would pass it on, and two benign look-alikes
-        # near one weak case would raise each other.
-        if direct >= 0.5 and harm >= 0.5 and burst > 0.0:
+        # near one weak case would raise each other. Its own harm must rest on more
+        # than one flagged post or live: one stray flag on a young token's few posts
+        # reads as harm, and would make every variant of a benign tag harmful for good.
+        if direct >= 0.5 and harm >= 0.5 and burst > 0.0 and len(token.flagged) >= 2:
             self.harmful_[name] = self._vector(name, token)
         propagation = _propagation(token.creators, obs.neighbours) if harm > 0.2 else 0.0
         score = burst * (0.15 + 0.65 * harm + 0.2 * harm * propagation)
@@ -250,26 +292,55 @@ class TrendDetector(Detector):
             related=tuple(f"creator:{c}" for c in list(token.creators)[:3]),
         )
 
-    def _excess_harm(self, token: _Token, t: float) -> float:
-        """The token's harm beyond what its carriers would draw at the platform's rate.
+    def _ordinary(self, names: tuple[str, ...], t: float) -> bool:
+        """Whether none of ``names`` is new since the log began and still novel."""
+        start = self.start_t_ if self.start_t_ is not None else t
+        for name in names:
+            token = self.tokens_.get(name)
+            first = t if token is None else token.first_t
+            if (
+                first - start >= self.warmup_days * _DAY
+                and t - first < 2 * self.novelty_days * _DAY
+            ):
+                return False
+        return True
 
-        Lives draw stray low-severity flags whatever they carry; a token used in many
-        of them collects a few by chance. The background is the flag weight per
-        carrying session or post of every *other* token (a trend that dominates the
-        platform's flags must not become its own baseline), and only harm above the
-        expected background plus one standard deviation (a compound Poisson count)
-        is evidence about the token itself.
+    def _usual(self, creator: str | None, token: _Token, t: float) -> float:
+        """The flag weight an ordinary post or live of ``creator`` draws, shrunk toward
+        the platform's rate per carrier of every *other* token (a trend that dominates
+        the platform's flags must not become its own baseline; empirical Bayes, worth
+        ``creator_prior_carriers`` of the creator's own)."""
+        carriers = self.carriers_.value(t) - token.carriers.value(t)
+        mass = self.flag_mass_.value(t) - token.harm.value(t)
+        platform = max(0.0, mass) / carriers if carriers > 1.0 else 0.0
+        own = self.creators_.get(creator) if creator else None
+        if own is None:
+            return platform
+        prior = self.creator_prior_carriers
+        rate = (own.mass.value(t) + prior * platform) / (own.carriers.value(t) + prior)
+        # Never above the platform's rate: a creator whose posts draw more flags than
+        # most is company (a signal of its own), not a reason to expect the token's.
+        return min(rate, platform)
+
+    def _excess_harm(self, token: _Token, t: float) -> float:
+        """The token's harm beyond what its carriers would draw at their creators' rates.
+
+        Posts and lives draw stray flags whatever they carry; a token used in many of
+        them collects a few by chance. The background is what each carrying post or
+        live would draw at its creator's usual rate, as it was when the creator took
+        the token up (so the token's own flags do not become its baseline), and never
+        more than the platform's rate per carrier. That rate alone, dominated by the
+        few busiest creators whose posts draw reports by reach, hid a harmful trend
+        on small accounts whose posts are seldom flagged. Only harm above the
+        expectation plus one standard deviation (a compound Poisson count) is
+        evidence about the token itself.
         """
         harm = token.harm.value(t)
-        own = token.carriers.value(t)
-        carriers = self.carriers_.value(t) - own
         flags = self.flag_count_.value(t)
-        total = self.flag_mass_.value(t)
-        mass = total - harm
-        if carriers <= 1.0 or flags <= 0.0 or mass <= 0.0:
+        if flags <= 0.0:
             return harm
-        expected = mass / carriers * own
-        mean_weight = total / flags
+        expected = token.expected.value(t)
+        mean_weight = self.flag_mass_.value(t) / flags
         return max(0.0, harm - expected - math.sqrt(expected * mean_weight))
 
     def _vector(self, name: str, token: _Token) -> dict[int, float]:
