@@ -18,7 +18,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.dml import Insert
 
-from safefeed.audit.chain import GENESIS, format_time, record_body, record_hash, to_json_value
+from safefeed.audit.chain import (
+    GENESIS,
+    canonical_json,
+    format_time,
+    record_body,
+    record_hash,
+    to_json_value,
+)
 from safefeed.clock import Clock, from_us, to_us
 from safefeed.exceptions import InputError, StoreError
 from safefeed.store.tables import AuditHead, AuditRecord
@@ -103,6 +110,12 @@ class AuditEntry:
             "prev_hash": self.prev_hash,
             "hash": self.hash,
         }
+
+    def export_line(self) -> bytes:
+        """The record as one line of an export (`safefeed audit export`, the API's
+        ``/v1/audit/export``): its `as_dict` in canonical JSON and a newline, the form
+        ``docs/audit.md`` verifies outside safefeed."""
+        return canonical_json(self.as_dict()) + b"\n"
 
 
 @dataclass(frozen=True, slots=True)

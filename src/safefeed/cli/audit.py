@@ -9,7 +9,7 @@ from typing import Annotated, BinaryIO
 
 import typer
 
-from safefeed.audit import GENESIS, AuditEntry, canonical_json, parse_anchor
+from safefeed.audit import GENESIS, AuditEntry, parse_anchor
 from safefeed.cli.common import console, open_runtime, print_json
 
 __all__ = ["audit_app"]
@@ -78,6 +78,6 @@ def export(
 def _write_export(entries: Iterable[AuditEntry], sink: BinaryIO) -> tuple[int, str]:
     count, last = 0, f"0:{GENESIS}"
     for entry in entries:
-        sink.write(canonical_json(entry.as_dict()) + b"\n")
+        sink.write(entry.export_line())
         count, last = count + 1, f"{entry.seq}:{entry.hash}"
     return count, last

@@ -13,7 +13,6 @@ from safefeed.access.keys import Principal
 from safefeed.api.access import requires
 from safefeed.api.deps import runtime_of
 from safefeed.audit import parse_anchor
-from safefeed.audit.chain import canonical_json
 from safefeed.exceptions import InputError
 
 __all__ = ["router"]
@@ -83,7 +82,7 @@ def export_audit(
     def lines() -> Iterator[bytes]:
         with stack:
             for entry in runtime.audit.export(conn):
-                yield canonical_json(entry.as_dict()) + b"\n"
+                yield entry.export_line()
 
     return StreamingResponse(
         lines(), media_type="application/x-ndjson", headers={"X-Audit-Head": f"{seq}:{head}"}
