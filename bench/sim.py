@@ -49,15 +49,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.report import print_table  # noqa: E402
-from bench.sim_floor import floor_table, run_floor  # noqa: E402
+from bench.sim_floor import (  # noqa: E402
+    TARGET_PAGE,
+    TARGET_STEPS,
+    TARGET_USERS,
+    floor_table,
+    run_floor,
+)
 
 from safefeed.sim import PopularityRecommender, SimConfig, SimRequest, StepFeedback  # noqa: E402
 from safefeed.sim.rankers import close_recommender, resolve_recommender  # noqa: E402
 from safefeed.sim.recommender import Recommender, ReviewQueue  # noqa: E402
 from safefeed.sim.runner import night_review  # noqa: E402
 from safefeed.sim.world import World  # noqa: E402
-
-TARGET_USERS, TARGET_STEPS, TARGET_PAGE = 100_000, 50, 20
 
 
 class TimedSeam:
@@ -246,11 +250,7 @@ def main() -> int:
         "what": "world + metrics overhead per simulated impression; recommender = test seam, "
         "timed separately and excluded from world_impressions_per_s",
         "target": {"users": TARGET_USERS, "steps": TARGET_STEPS, "page_size": TARGET_PAGE},
-        "machine": {
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-        },
+        "machine": _machine(),
         "measured_at": time.strftime("%Y-%m-%d"),
         "cases": cases,
     }
@@ -264,7 +264,12 @@ def _floor(console: Console, args: argparse.Namespace) -> int:
     _write(
         console,
         args.out or ROOT / "bench" / "results" / "sim_floor.json",
-        {"benchmark": "sim --floor", "machine": _machine(), "cases": cases},
+        {
+            "benchmark": "sim --floor",
+            "machine": _machine(),
+            "measured_at": time.strftime("%Y-%m-%d"),
+            "cases": cases,
+        },
     )
     return 0
 
@@ -274,7 +279,6 @@ def _machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "platform": platform.platform(),
-        "measured_at": time.strftime("%Y-%m-%d"),
     }
 
 
